@@ -1,0 +1,10 @@
+-- stage: cohort/attrition_counts
+-- creates: attrition_counts
+-- purpose: persons remaining after each rule, in the definition's order.
+-- inputs: persons_valid, case_candidates, incident_cases, classified_cases, cohort
+CREATE OR REPLACE TEMP TABLE attrition_counts AS
+SELECT 0 AS step, count(*) AS persons FROM persons_valid
+UNION ALL SELECT 1, count(*) FROM case_candidates
+UNION ALL SELECT 2, count(*) FROM incident_cases
+UNION ALL SELECT 3, count(*) FROM classified_cases WHERE NOT secondary
+UNION ALL SELECT 4, count(*) FROM cohort

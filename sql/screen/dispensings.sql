@@ -1,0 +1,78 @@
+-- stage: screen/dispensings
+-- creates: screened_dispensings
+-- purpose: one scan of the dispensings table: type, normalise ATC codes, check each row,
+--          and keep only rows with a problem (to set aside) or whose ATC code is on a
+--          dispensings codelist (the extract the cohort stages read).
+-- inputs: raw_dispensings, persons_valid, codelist_codes
+-- param min_date: DATE, earliest plausible date (inclusive)
+-- param max_date: DATE, latest plausible date (inclusive)
+-- identifier person_id_type: BIGINT | VARCHAR
+CREATE OR REPLACE TEMP TABLE screened_dispensings AS
+WITH typed AS (
+    SELECT
+        TRY_CAST(r.person_id AS {{person_id_type}}) AS person_id,
+        TRY_CAST(r.date AS DATE) AS date,
+        nullif(upper(regexp_replace(CAST(r.atc AS VARCHAR), '[.\s]', '', 'g')), '') AS atc,
+        CAST(r.product_code AS VARCHAR) AS product_code,
+        lower(trim(CAST(r.setting AS VARCHAR))) AS setting,
+        TRY_CAST(r.quantity AS DOUBLE) AS quantity,
+        TRY_CAST(r.days_supply AS INTEGER) AS days_supply,
+        CASE
+            WHEN r.person_id IS NOT NULL AND TRY_CAST(r.person_id AS {{person_id_type}}) IS NULL
+                THEN 'person_id'
+            WHEN r.date IS NOT NULL AND TRY_CAST(r.date AS DATE) IS NULL THEN 'date'
+            WHEN r.quantity IS NOT NULL AND TRY_CAST(r.quantity AS DOUBLE) IS NULL THEN 'quantity'
+            WHEN r.days_supply IS NOT NULL AND TRY_CAST(r.days_supply AS INTEGER) IS NULL
+                THEN 'days_supply'
+        END AS unparseable_column,
+        r.person_id AS raw_person_id,
+        r.date AS raw_date,
+        r.atc AS raw_atc,
+        r.product_code AS raw_product_code,
+        r.setting AS raw_setting,
+        r.quantity AS raw_quantity,
+        r.days_supply AS raw_days_supply
+    FROM raw_dispensings AS r
+),
+checked AS (
+    SELECT
+        t.*,
+        CASE
+            WHEN t.unparseable_column IS NOT NULL THEN 'unparseable value:' || t.unparseable_column
+            WHEN t.person_id IS NULL THEN 'null key:person_id'
+            WHEN t.date IS NULL THEN 'null value:date'
+            WHEN t.atc IS NULL THEN 'null value:atc'
+            WHEN t.setting IS NULL OR t.setting NOT IN ('community', 'hospital')
+                THEN 'invalid value:setting'
+            -- negative quantities are reversals in real claims; they are not dispensings
+            WHEN t.quantity IS NULL OR t.quantity <= 0 THEN 'invalid value:quantity'
+            WHEN t.days_supply < 0 THEN 'invalid value:days_supply'
+            WHEN t.date < $min_date OR t.date > $max_date THEN 'date out of range:date'
+            WHEN p.person_id IS NULL THEN 'unknown person:person_id'
+            WHEN t.date > p.death_date THEN 'event after death:date'
+        END AS problem
+    FROM typed AS t
+    LEFT JOIN persons_valid AS p ON p.person_id = t.person_id
+)
+SELECT
+    person_id,
+    date,
+    atc,
+    product_code,
+    setting,
+    quantity,
+    days_supply,
+    split_part(problem, ':', 1) AS reject_reason,
+    split_part(problem, ':', 2) AS reject_column,
+    CASE WHEN problem IS NOT NULL THEN to_json(struct_pack(
+        person_id := raw_person_id, date := raw_date, atc := raw_atc,
+        product_code := raw_product_code, setting := raw_setting,
+        quantity := raw_quantity, days_supply := raw_days_supply
+    )) END AS source_record
+FROM checked
+WHERE problem IS NOT NULL
+    OR atc IN (SELECT c.code FROM codelist_codes AS c WHERE c.domain = 'dispensings' AND c.match = 'exact')
+    OR EXISTS (
+        SELECT 1 FROM codelist_codes AS c
+        WHERE c.domain = 'dispensings' AND c.match = 'prefix' AND starts_with(checked.atc, c.code)
+    )

@@ -1,0 +1,60 @@
+-- stage: screen/procedures
+-- creates: screened_procedures
+-- purpose: one scan of the procedures table: type, normalise CCAM codes, check each row,
+--          keep rows with a problem or whose code is on a procedures codelist.
+-- inputs: raw_procedures, persons_valid, codelist_codes
+-- param min_date: DATE, earliest plausible date (inclusive)
+-- param max_date: DATE, latest plausible date (inclusive)
+-- identifier person_id_type: BIGINT | VARCHAR
+-- identifier stay_id_type: BIGINT | VARCHAR
+CREATE OR REPLACE TEMP TABLE screened_procedures AS
+WITH typed AS (
+    SELECT
+        TRY_CAST(r.person_id AS {{person_id_type}}) AS person_id,
+        TRY_CAST(r.date AS DATE) AS date,
+        nullif(upper(regexp_replace(CAST(r.code AS VARCHAR), '[.\s]', '', 'g')), '') AS code,
+        TRY_CAST(r.stay_id AS {{stay_id_type}}) AS stay_id,
+        CASE
+            WHEN r.person_id IS NOT NULL AND TRY_CAST(r.person_id AS {{person_id_type}}) IS NULL
+                THEN 'person_id'
+            WHEN r.date IS NOT NULL AND TRY_CAST(r.date AS DATE) IS NULL THEN 'date'
+            WHEN r.stay_id IS NOT NULL AND TRY_CAST(r.stay_id AS {{stay_id_type}}) IS NULL THEN 'stay_id'
+        END AS unparseable_column,
+        r.person_id AS raw_person_id,
+        r.date AS raw_date,
+        r.code AS raw_code,
+        r.stay_id AS raw_stay_id
+    FROM raw_procedures AS r
+),
+checked AS (
+    SELECT
+        t.*,
+        CASE
+            WHEN t.unparseable_column IS NOT NULL THEN 'unparseable value:' || t.unparseable_column
+            WHEN t.person_id IS NULL THEN 'null key:person_id'
+            WHEN t.date IS NULL THEN 'null value:date'
+            WHEN t.code IS NULL THEN 'null value:code'
+            WHEN t.date < $min_date OR t.date > $max_date THEN 'date out of range:date'
+            WHEN p.person_id IS NULL THEN 'unknown person:person_id'
+            WHEN t.date > p.death_date THEN 'event after death:date'
+        END AS problem
+    FROM typed AS t
+    LEFT JOIN persons_valid AS p ON p.person_id = t.person_id
+)
+SELECT
+    person_id,
+    date,
+    code,
+    stay_id,
+    split_part(problem, ':', 1) AS reject_reason,
+    split_part(problem, ':', 2) AS reject_column,
+    CASE WHEN problem IS NOT NULL THEN to_json(struct_pack(
+        person_id := raw_person_id, date := raw_date, code := raw_code, stay_id := raw_stay_id
+    )) END AS source_record
+FROM checked
+WHERE problem IS NOT NULL
+    OR code IN (SELECT c.code FROM codelist_codes AS c WHERE c.domain = 'procedures' AND c.match = 'exact')
+    OR EXISTS (
+        SELECT 1 FROM codelist_codes AS c
+        WHERE c.domain = 'procedures' AND c.match = 'prefix' AND starts_with(checked.code, c.code)
+    )

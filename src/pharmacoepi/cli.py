@@ -1,0 +1,217 @@
+"""The `pharmacoepi` command: synth, validate, build-cohort.
+
+Bad input exits with code 2 and a message (what, where, a hint), never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pharmacoepi import __version__
+from pharmacoepi.errors import UserError
+
+app = typer.Typer(
+    name="pharmacoepi",
+    help="Pharmacoepidemiology cohort builder over claims data (SNDS-like layouts, DuckDB).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out_console = Console(highlight=False)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"pharmacoepi {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    pass
+
+
+def _print_attrition(attrition, title: str) -> None:
+    table = Table(title=title, title_justify="left")
+    for column in ("step", "description", "persons", "excluded"):
+        table.add_column(column, justify="left" if column == "description" else "right")
+    for row in attrition.iter_rows(named=True):
+        excluded = "" if row["excluded"] is None else f"{row['excluded']:,}"
+        table.add_row(str(row["step"]), row["description"], f"{row['persons']:,}", excluded)
+    out_console.print(table)
+
+
+@app.command("build-cohort")
+def build_cohort_command(
+    definition: Annotated[
+        str, typer.Argument(help="Cohort definition: a YAML path, or a shipped name (itp_faith).")
+    ],
+    data: Annotated[
+        Path | None,
+        typer.Option(help="Data directory (docs/data-model.md). Default: the synthetic dataset, "
+                     "generated on first use."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder. Default: output/<definition name>.")
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a definition key, e.g. --set incident.washout_days=365 "
+                     "(repeatable; recorded in the manifest)."),
+    ] = None,
+    threads: Annotated[int | None, typer.Option(min=1, help="DuckDB worker threads.")] = None,
+    memory_limit: Annotated[
+        str | None, typer.Option(help="DuckDB memory limit, e.g. 8GB; larger work spills to disk.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option(help="No progress lines.")] = False,
+) -> None:
+    """Build a cohort: cohort.parquet, incident_cases.parquet, attrition.parquet, manifest.json."""
+    from pharmacoepi.cohort.build import build_cohort
+    from pharmacoepi.datasets import default_dataset
+    from pharmacoepi.definition import load_definition, parse_overrides
+    from pharmacoepi.progress import Reporter
+
+    reporter = Reporter.for_stderr(quiet)
+    loaded = load_definition(definition, parse_overrides(set_ or []))
+    data_dir = data if data is not None else default_dataset(reporter)
+    out_dir = out if out is not None else Path("output") / loaded.definition.name
+    reporter.info(f"building {loaded.definition.name} from {data_dir}")
+    result = build_cohort(
+        loaded, data_dir, out_dir, threads=threads, memory_limit=memory_limit,
+        reporter=reporter, argv=sys.argv,
+    )
+    _print_attrition(result.attrition, f"Attrition: {loaded.definition.name}")
+    out_console.print(
+        f"{result.cohort_rows:,} persons in the cohort; {result.rejected_rows:,} input rows set aside"
+        f"{' (rejected_rows.parquet)' if result.rejected_rows else ''}; {result.seconds:.1f}s"
+    )
+    out_console.print(f"outputs: {result.out_dir.resolve()}")
+
+
+@app.command()
+def validate(
+    data: Annotated[Path, typer.Option(help="Data directory to check (docs/data-model.md).")],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Also write problems.parquet and rejected_rows.parquet here."),
+    ] = None,
+    threads: Annotated[int | None, typer.Option(min=1, help="DuckDB worker threads.")] = None,
+    memory_limit: Annotated[str | None, typer.Option(help="DuckDB memory limit, e.g. 8GB.")] = None,
+) -> None:
+    """Check a data directory against the data contract; report every problem with a count."""
+    from pharmacoepi.data.validate import validate_data
+    from pharmacoepi.progress import Reporter
+
+    report = validate_data(data, out, threads=threads, memory_limit=memory_limit,
+                           reporter=Reporter.for_stderr())
+    table = Table(title=f"Tables in {data}", title_justify="left")
+    for column in ("table", "format", "rows", "rows set aside"):
+        table.add_column(column, justify="left" if column in ("table", "format") else "right")
+    for name, source in report.sources.items():
+        table.add_row(name, source.format, f"{source.rows:,}", f"{report.rejected_by_table(name):,}")
+    out_console.print(table)
+    if report.problems:
+        problems = Table(title="Row-level problems (rows set aside, not dropped)", title_justify="left")
+        for column in ("table", "problem", "column", "rows", "example"):
+            problems.add_column(column, justify="right" if column == "rows" else "left")
+        for p in report.problems:
+            problems.add_row(p["table"], p["reason"], p["column"], f"{p['rows']:,}",
+                             p["example"] if p["example"] is not None else "(withheld)")
+        out_console.print(problems)
+    else:
+        out_console.print("no row-level problems")
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Option(help="Folder to write the dataset into.")],
+    preset: Annotated[
+        str | None, typer.Option(help="Start from a preset (default, national_1m); options override it.")
+    ] = None,
+    persons: Annotated[int | None, typer.Option(min=1, help="Number of persons.")] = None,
+    start: Annotated[str | None, typer.Option(help="First day of the extract, YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option(help="Last day of the extract, YYYY-MM-DD.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed: same seed, same bytes.")] = None,
+    itp_multiplier: Annotated[
+        float | None, typer.Option(help="Multiply ITP incidence (enrich the rare disease for tests).")
+    ] = None,
+    chunk_size: Annotated[
+        int | None, typer.Option(min=1000, help="Persons generated per chunk (bounds memory).")
+    ] = None,
+) -> None:
+    """Generate a synthetic claims extract with known ground truth (DIR/ground_truth/)."""
+    import dataclasses
+
+    from pharmacoepi.datasets import generate_dataset
+    from pharmacoepi.progress import Reporter
+    from pharmacoepi.synth import load_preset
+
+    base = load_preset(preset or "default")
+    changes = {
+        "persons": persons,
+        "start": _parse_date(start, "--start"),
+        "end": _parse_date(end, "--end"),
+        "seed": seed,
+        "itp_multiplier": itp_multiplier,
+        "chunk_size": chunk_size,
+    }
+    try:
+        config = dataclasses.replace(base, **{k: v for k, v in changes.items() if v is not None})
+    except ValueError as exc:
+        raise UserError(str(exc), hint="see `pharmacoepi synth --help`") from None
+    reporter = Reporter.for_stderr()
+    summary = generate_dataset(config, out, reporter)
+    counts = summary.get("row_counts", {})
+    out_console.print(
+        "wrote " + ", ".join(f"{t} {n:,}" for t, n in counts.items()) + f" rows to {out.resolve()}"
+    )
+
+
+def _parse_date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UserError(f"{option} {value!r} is not a date", hint="write dates as YYYY-MM-DD") from None
+
+
+def _terminate(signum, frame) -> None:  # noqa: ARG001
+    # A batch scheduler's SIGTERM unwinds like Ctrl-C, so staging folders are cleaned up.
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    signal.signal(signal.SIGTERM, _terminate)
+    err = Console(stderr=True, highlight=False)
+    try:
+        app(standalone_mode=False)
+    except UserError as exc:
+        err.print(exc.render(), markup=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("interrupted: no output was written; previous outputs are untouched")
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # click usage errors come through here in standalone_mode=False
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(2)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(130)
+        raise

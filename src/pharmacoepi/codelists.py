@@ -1,0 +1,89 @@
+"""Codelists: CSV files of codes (code, label) matched exactly or by prefix.
+
+Codes are normalised like the data (upper-case, dots and spaces removed) so 'd69.3' in a
+codelist matches 'D69.3' in a claim.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pharmacoepi.errors import DefinitionError
+
+MatchKind = Literal["exact", "prefix"]
+Domain = Literal["diagnoses", "dispensings", "procedures"]
+
+_CODE_SHAPE = re.compile(r"^[A-Z0-9]+$")
+_STRIP = re.compile(r"[.\s]")
+
+
+def normalise_code(code: str) -> str:
+    """Upper-case and drop dots and whitespace: ' d69.3 ' -> 'D693'."""
+    return _STRIP.sub("", code).upper()
+
+
+@dataclass(frozen=True)
+class Codelist:
+    name: str
+    domain: Domain
+    match: MatchKind
+    codes: tuple[str, ...]
+    labels: tuple[str, ...]
+    path: Path
+    sha256: str
+
+
+def read_codelist(name: str, path: Path, *, domain: Domain, match: MatchKind) -> Codelist:
+    """Read and check one codelist CSV; every problem names the file and the row."""
+    if not path.is_file():
+        raise DefinitionError(
+            f"codelist {name!r}: file not found",
+            where=str(path),
+            hint="paths in `codelists:` are relative to the definition file",
+        )
+    raw = path.read_bytes()
+    text = raw.decode("utf-8-sig")
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in reader.fieldnames or []]
+    reader.fieldnames = header
+    rows = list(reader)
+    if "code" not in header:
+        raise DefinitionError(
+            f"codelist {name!r} has no 'code' column (columns: {', '.join(header) or 'none'})",
+            where=str(path),
+            hint="a codelist is a CSV with a header line 'code,label'",
+        )
+    codes: dict[str, str] = {}
+    for line_no, row in enumerate(rows, start=2):
+        code = normalise_code(row.get("code") or "")
+        if not code:
+            continue
+        if not _CODE_SHAPE.match(code):
+            raise DefinitionError(
+                f"codelist {name!r}: code {row.get('code')!r} is not a code",
+                where=f"{path}, line {line_no}",
+                hint="codes are letters and digits; dots and spaces are removed on read",
+            )
+        codes.setdefault(code, (row.get("label") or "").strip())
+    if not codes:
+        raise DefinitionError(
+            f"codelist {name!r} is empty",
+            where=str(path),
+            hint="an empty codelist would silently match nothing; add codes or remove the rule",
+        )
+    ordered = sorted(codes)
+    return Codelist(
+        name=name,
+        domain=domain,
+        match=match,
+        codes=tuple(ordered),
+        labels=tuple(codes[c] for c in ordered),
+        path=path,
+        sha256=hashlib.sha256(raw).hexdigest(),
+    )

@@ -1,0 +1,1 @@
+"""Cohort building: the rule stages of a definition, run in order on the screened inputs."""

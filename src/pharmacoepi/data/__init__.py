@@ -1,0 +1,1 @@
+"""The input data contract: locating, reading, typing and screening the claims tables."""

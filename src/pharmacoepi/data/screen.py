@@ -1,0 +1,62 @@
+"""Screening: one pass over each input table that types it, checks every row and keeps
+only what later stages need (rows with a problem, rows whose code is on a codelist).
+
+Shared by `validate` (no codelists: only problems are kept) and `build-cohort`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyarrow as pa
+
+from pharmacoepi.codelists import Codelist
+from pharmacoepi.data.reader import SourceTable, register_all
+from pharmacoepi.definition import ALL_DIAGNOSIS_SETTINGS
+from pharmacoepi.engine import Engine
+
+# Dates outside this range are rejected as implausible (both ends inclusive).
+MIN_DATE = dt.date(1900, 1, 1)
+MAX_DATE = dt.date(2100, 12, 31)
+
+
+def register_codelists(engine: Engine, codelists: Iterable[Codelist]) -> None:
+    """Codes reach SQL as a table, never as text pasted into a query."""
+    rows = [(c.name, c.domain, c.match, code) for c in codelists for code in c.codes]
+    table = pa.table(
+        {
+            "codelist": pa.array([r[0] for r in rows], pa.string()),
+            "domain": pa.array([r[1] for r in rows], pa.string()),
+            "match": pa.array([r[2] for r in rows], pa.string()),
+            "code": pa.array([r[3] for r in rows], pa.string()),
+        }
+    )
+    engine.con.register("codelist_codes", table)
+
+
+def _id_type(sources: dict[str, SourceTable], column: str, default: str) -> str:
+    types = {s.id_types[column] for s in sources.values() if column in s.id_types}
+    return "VARCHAR" if "VARCHAR" in types else default
+
+
+def screen_data(engine: Engine, data_dir: Path, codelists: Iterable[Codelist]) -> dict[str, SourceTable]:
+    """Register the inputs and run every screening stage; returns what was read."""
+    sources = register_all(engine.con, data_dir)
+    register_codelists(engine, codelists)
+    # person_id takes the persons table's type; other tables are cast to it (failures rejected).
+    person_id_type = sources["persons"].id_types["person_id"]
+    stay_id_type = _id_type(sources, "stay_id", "BIGINT")
+    dates = {"min_date": MIN_DATE, "max_date": MAX_DATE}
+    pid = {"person_id_type": person_id_type}
+    both = {**pid, "stay_id_type": stay_id_type}
+    engine.run("screen/persons", dates, pid)
+    engine.run("screen/valid_persons")
+    engine.run("screen/observation_periods", dates, pid)
+    engine.run("screen/diagnoses", {**dates, "settings": list(ALL_DIAGNOSIS_SETTINGS)}, both)
+    engine.run("screen/dispensings", dates, pid)
+    engine.run("screen/procedures", dates, both)
+    engine.run("screen/hospital_stays", dates, both)
+    engine.run("screen/rejected_rows")
+    return sources

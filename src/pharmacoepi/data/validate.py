@@ -1,0 +1,63 @@
+"""`pharmacoepi validate`: check a data directory against the contract.
+
+Structural problems raise DataError (exit 2). Row-level problems are counted per table,
+problem and column with one example value; with --out, the rows themselves are written
+to rejected_rows.parquet.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pharmacoepi.data.reader import SourceTable
+from pharmacoepi.data.screen import screen_data
+from pharmacoepi.engine import Engine
+from pharmacoepi.output import atomic_output_dir, write_json
+from pharmacoepi.progress import Reporter
+
+
+@dataclass
+class ValidationReport:
+    sources: dict[str, SourceTable]
+    problems: list[dict] = field(default_factory=list)
+
+    def rejected_by_table(self, table: str) -> int:
+        return sum(p["rows"] for p in self.problems if p["table"] == table)
+
+
+def validate_data(
+    data_dir: Path,
+    out: Path | None = None,
+    *,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+    reporter: Reporter | None = None,
+) -> ValidationReport:
+    reporter = reporter or Reporter.for_stderr()
+    with tempfile.TemporaryDirectory(prefix="pharmacoepi-spill-") as spill:
+        engine = Engine(threads, memory_limit, Path(spill), on_stage=reporter.stage)
+        # No codelists: the screening stages keep only the rows with a problem.
+        sources = screen_data(engine, data_dir, [])
+        engine.run("screen/problem_summary")
+        problems = [
+            {"table": t, "reason": r, "column": c, "rows": n, "example": e}
+            for t, r, c, n, e in engine.con.table("problem_summary").fetchall()
+        ]
+        report = ValidationReport(sources, problems)
+        if out is not None:
+            with atomic_output_dir(out) as staging:
+                engine.con.table("problem_summary").write_parquet(str(staging / "problems.parquet"))
+                engine.con.table("rejected_rows").write_parquet(str(staging / "rejected_rows.parquet"))
+                write_json(
+                    staging / "manifest.json",
+                    {
+                        "command": "validate",
+                        "data": str(data_dir),
+                        "inputs": {n: {"format": s.format, "rows": s.rows} for n, s in sources.items()},
+                        "problems": [{k: v for k, v in p.items() if k != "example"} for p in problems],
+                    },
+                )
+        engine.con.close()
+    return report

@@ -1,0 +1,252 @@
+"""Cohort definitions: YAML + codelists, validated into frozen pydantic models.
+
+Every rule parameter lives in the YAML; `--set key=value` overrides any of them. Errors
+name the file, the field and give a hint (DefinitionError, exit code 2).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, ValidationError, model_validator
+
+from pharmacoepi.codelists import Codelist, Domain, MatchKind, read_codelist
+from pharmacoepi.errors import DefinitionError
+from pharmacoepi.resources import resource_dir
+
+DiagnosisSetting = Literal[
+    "hospital_primary", "hospital_related", "hospital_associated", "long_term_disease", "outpatient"
+]
+ALL_DIAGNOSIS_SETTINGS: tuple[str, ...] = DiagnosisSetting.__args__  # type: ignore[attr-defined]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Period(_Model):
+    start: dt.date = Field(description="first day, inclusive")
+    end: dt.date = Field(description="last day, inclusive")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class CodelistRef(_Model):
+    file: str = Field(description="CSV with columns code,label; relative to the YAML file")
+    match: MatchKind = Field(description="exact: whole code; prefix: code starts with an entry")
+    domain: Domain = Field(description="which table's codes it matches")
+
+
+class CaseFinding(_Model):
+    codelist: str
+    settings: tuple[DiagnosisSetting, ...] = Field(min_length=1)
+
+
+class Incident(_Model):
+    washout_days: NonNegativeInt = Field(description="no qualifying code in [code_date - N, code_date - 1]")
+    prior_observation_days: NonNegativeInt = Field(
+        description="an observation period covers [code_date - N, code_date]"
+    )
+
+
+class DiagnosisDate(_Model):
+    codelist: str
+    lookback_days: NonNegativeInt = Field(description="dispensings in [code_date - N, code_date]")
+
+
+class Primary(_Model):
+    codelist: str
+    settings: tuple[DiagnosisSetting, ...] = Field(default=ALL_DIAGNOSIS_SETTINGS, min_length=1)
+    days_before: NonNegativeInt
+    days_after: NonNegativeInt
+
+
+class Adult(_Model):
+    min_age: NonNegativeInt = Field(description="completed years at index_date, inclusive")
+
+
+class FollowUp(_Model):
+    administrative_end: dt.date = Field(description="last day of follow-up, inclusive")
+
+
+class Privacy(_Model):
+    min_cell_count: int = Field(default=11, ge=1, description="counts 1..N-1 are masked")
+
+
+class Definition(_Model):
+    """The validated cohort definition; rule order is fixed (see docs/cohort-definitions.md)."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    title: str = ""
+    description: str = ""
+    study_period: Period
+    codelists: dict[str, CodelistRef] = Field(min_length=1)
+    case_finding: CaseFinding
+    incident: Incident
+    diagnosis_date: DiagnosisDate
+    primary: Primary
+    adult: Adult
+    follow_up: FollowUp
+    privacy: Privacy = Privacy()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Definition:
+        uses = {
+            "case_finding": (self.case_finding.codelist, "diagnoses"),
+            "diagnosis_date": (self.diagnosis_date.codelist, "dispensings"),
+            "primary": (self.primary.codelist, "diagnoses"),
+        }
+        for rule, (name, domain) in uses.items():
+            if name not in self.codelists:
+                known = ", ".join(sorted(self.codelists))
+                raise ValueError(f"{rule}.codelist {name!r} is not declared in codelists ({known})")
+            if self.codelists[name].domain != domain:
+                raise ValueError(
+                    f"{rule}.codelist {name!r} has domain {self.codelists[name].domain!r}; "
+                    f"{rule} needs a {domain} codelist"
+                )
+        if self.follow_up.administrative_end < self.study_period.end:
+            raise ValueError(
+                f"follow_up.administrative_end {self.follow_up.administrative_end} is before "
+                f"study_period.end {self.study_period.end}"
+            )
+        return self
+
+
+class LoadedDefinition(BaseModel):
+    """A definition with its codelists read, and the provenance the manifest records."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    definition: Definition
+    codelists: dict[str, Codelist]
+    path: Path
+    file_sha256: str
+    overrides: dict[str, Any]
+
+    def resolved_sha256(self) -> str:
+        """Hash of the definition after overrides: two runs with equal hashes ran the same rules."""
+        payload = self.definition.model_dump(mode="json")
+        payload["codelist_sha256"] = {n: c.sha256 for n, c in sorted(self.codelists.items())}
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def resolve_definition_path(spec: str) -> Path:
+    """A path to a YAML file, or the name of a definition shipped with pharmacoepi."""
+    path = Path(spec)
+    if path.is_file():
+        return path
+    for candidate in (resource_dir("cohorts") / spec, resource_dir("cohorts") / f"{spec}.yaml"):
+        if candidate.is_file():
+            return candidate
+    shipped = sorted(p.stem for p in resource_dir("cohorts").glob("*.yaml"))
+    raise DefinitionError(
+        f"cohort definition {spec!r} not found",
+        hint=f"give a path to a YAML file, or one of the shipped names: {', '.join(shipped)}",
+    )
+
+
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    """`key.sub=value` strings -> {dotted key: YAML-parsed value}."""
+    overrides: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise DefinitionError(
+                f"--set {item!r} is not key=value",
+                hint="for example --set incident.washout_days=365",
+            )
+        try:
+            overrides[key.strip()] = yaml.safe_load(value) if value.strip() else None
+        except yaml.YAMLError as exc:
+            raise DefinitionError(f"--set {item!r}: value is not valid YAML ({exc})") from None
+    return overrides
+
+
+def _apply_override(raw: dict[str, Any], dotted: str, value: Any, path: Path) -> None:
+    node: Any = raw
+    parts = dotted.split(".")
+    for depth, part in enumerate(parts[:-1]):
+        if not isinstance(node, dict) or part not in node:
+            prefix = ".".join(parts[: depth + 1])
+            raise DefinitionError(
+                f"--set {dotted}: {prefix!r} is not in the definition",
+                where=str(path),
+                hint="override keys are dotted paths of keys present in the YAML",
+            )
+        node = node[part]
+    if not isinstance(node, dict) or parts[-1] not in node:
+        keys = ", ".join(sorted(node)) if isinstance(node, dict) else "none"
+        raise DefinitionError(
+            f"--set {dotted}: no such key",
+            where=str(path),
+            hint=f"keys at that level: {keys}",
+        )
+    node[parts[-1]] = value
+
+
+def _describe(error: dict[str, Any]) -> tuple[str, str]:
+    field = ".".join(str(p) for p in error["loc"]) or "(top level)"
+    if error["type"] == "extra_forbidden":
+        return field, f"unknown key {field!r}"
+    if error["type"] == "missing":
+        return field, f"missing key {field!r}"
+    return field, f"{field}: {error['msg']}"
+
+
+def load_definition(spec: str | Path, overrides: dict[str, Any] | None = None) -> LoadedDefinition:
+    """Read a definition YAML, apply overrides, validate it, and read its codelists."""
+    path = resolve_definition_path(str(spec))
+    overrides = dict(overrides or {})
+    raw_bytes = path.read_bytes()
+    try:
+        raw = yaml.safe_load(raw_bytes)
+    except yaml.YAMLError as exc:
+        raise DefinitionError(f"not valid YAML: {exc}", where=str(path)) from None
+    if not isinstance(raw, dict):
+        raise DefinitionError("a definition is a YAML mapping of keys", where=str(path))
+    for key, value in overrides.items():
+        _apply_override(raw, key, value, path)
+    try:
+        definition = Definition.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field, message = _describe(first)
+        more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
+        allowed = ", ".join(_allowed_keys(first["loc"][:-1]))
+        hint = (
+            f"allowed keys here: {allowed}"
+            if first["type"] == "extra_forbidden"
+            else "see docs/cohort-definitions.md for every key and its meaning"
+        )
+        raise DefinitionError(message + more, where=f"{path}: {field}", hint=hint) from None
+    codelists = {
+        name: read_codelist(name, path.parent / ref.file, domain=ref.domain, match=ref.match)
+        for name, ref in definition.codelists.items()
+    }
+    return LoadedDefinition(
+        definition=definition,
+        codelists=codelists,
+        path=path,
+        file_sha256=hashlib.sha256(raw_bytes).hexdigest(),
+        overrides=overrides,
+    )
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    model: Any = Definition
+    for part in loc:
+        field = model.model_fields.get(part) if hasattr(model, "model_fields") else None
+        if field is None or not isinstance(field.annotation, type):
+            return sorted(getattr(model, "model_fields", {}))
+        model = field.annotation
+    return sorted(getattr(model, "model_fields", {}))

@@ -1,0 +1,35 @@
+"""One exception tree for problems the user can fix.
+
+The CLI prints these as a message plus a hint, without a traceback, and exits with code 2.
+Anything else is a bug in pharmacoepi and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """Bad input: a definition, a codelist, a data extract or a command-line option."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, where: str | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.where = where
+        self.hint = hint
+
+    def render(self) -> str:
+        lines = [f"error: {self.message}"]
+        if self.where:
+            lines.append(f"  where: {self.where}")
+        if self.hint:
+            lines.append(f"  hint: {self.hint}")
+        return "\n".join(lines)
+
+
+class DefinitionError(UserError):
+    """The cohort definition (YAML) or one of its codelists is invalid."""
+
+
+class DataError(UserError):
+    """The data extract breaks the data contract in a way that stops the run."""

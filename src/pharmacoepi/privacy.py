@@ -1,0 +1,40 @@
+"""Small-cell suppression for aggregate outputs (SNDS/CASD: no published cell under 11).
+
+A count from 1 to min_cell_count - 1 is masked (null). Secondary suppression makes sure a
+masked count cannot be recovered by subtraction from the counts left visible.
+"""
+
+from __future__ import annotations
+
+
+def suppress_attrition(persons: list[int], min_cell_count: int) -> list[tuple[int | None, int | None]]:
+    """Mask an attrition chain: persons[i] remain after step i, excluded[i] = persons[i-1] - persons[i].
+
+    Returns (persons, excluded) per step with masked cells as None. If a step's excluded
+    count is small, its persons count is masked too, and so is the next step's excluded
+    count, so that neither can be solved from its neighbours.
+    """
+
+    def small(n: int) -> bool:
+        return 0 < n < min_cell_count
+
+    excluded = [0] + [persons[i - 1] - persons[i] for i in range(1, len(persons))]
+    hide_p = [small(p) for p in persons]
+    hide_e = [i > 0 and small(e) for i, e in enumerate(excluded)]
+    changed = True
+    while changed:  # propagate until no masked cell is the difference of two visible ones
+        changed = False
+        for i in range(1, len(persons)):
+            # persons[i-1] = persons[i] + excluded[i]: one hidden term needs a second one.
+            hidden = [hide_p[i - 1], hide_p[i], hide_e[i]]
+            if sum(hidden) == 1:
+                if hide_p[i - 1]:
+                    hide_e[i] = True  # keep the earlier total hidden, hide the difference
+                else:
+                    hide_p[i] = hide_p[i] or hide_e[i]
+                    hide_e[i] = True
+                changed = True
+    return [
+        (None if hide_p[i] else persons[i], None if (i == 0 or hide_e[i]) else excluded[i])
+        for i in range(len(persons))
+    ]

@@ -1,0 +1,81 @@
+"""SQL stages: one template per file under sql/, run by the engine with bound parameters.
+
+A template opens with a header naming what it builds and what it takes:
+
+    -- stage: cohort/first_qualifying_code
+    -- creates: qualifying_code_in_period
+    -- inputs: diagnoses_extract, codelist_codes
+    -- param study_start: DATE, first day of the study period (inclusive)
+    -- identifier person_id_type: BIGINT | VARCHAR
+
+`param` values are bound ($name), never pasted into the text. `identifier` slots
+({{name}}) take only one of the values listed in the header, so no user value can reach
+the SQL text through them either.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from pharmacoepi.resources import resource_dir
+
+_PARAM = re.compile(r"^--\s*param\s+(\w+)\s*:")
+_IDENT = re.compile(r"^--\s*identifier\s+(\w+)\s*:\s*(.+)$")
+_CREATES = re.compile(r"^--\s*creates\s*:\s*(\w+)")
+_SLOT = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    path: Path
+    creates: str
+    params: frozenset[str]
+    identifiers: dict[str, frozenset[str]]
+    template: str
+
+    def render(self, identifiers: dict[str, str] | None = None) -> str:
+        identifiers = identifiers or {}
+        if set(identifiers) != set(self.identifiers):
+            raise ValueError(
+                f"stage {self.name}: identifiers {sorted(identifiers)} given, "
+                f"header declares {sorted(self.identifiers)}"
+            )
+        for key, value in identifiers.items():
+            if value not in self.identifiers[key]:
+                raise ValueError(f"stage {self.name}: {key}={value!r} is not an allowed value")
+        return _SLOT.sub(lambda m: identifiers[m.group(1)], self.template)
+
+    def check_params(self, params: dict[str, object]) -> None:
+        if set(params) != self.params:
+            missing = sorted(self.params - set(params))
+            extra = sorted(set(params) - self.params)
+            raise ValueError(f"stage {self.name}: missing params {missing}, undeclared {extra}")
+
+
+@cache
+def load_stage(name: str) -> Stage:
+    """Load sql/<name>.sql; a missing or header-less template fails loudly."""
+    path = resource_dir("sql") / f"{name}.sql"
+    if not path.is_file():
+        raise FileNotFoundError(f"SQL stage {name!r} not found at {path}")
+    text = path.read_text()
+    params, idents, creates = set(), {}, None
+    for line in text.splitlines():
+        if not line.startswith("--"):
+            break
+        if m := _PARAM.match(line):
+            params.add(m.group(1))
+        elif m := _IDENT.match(line):
+            idents[m.group(1)] = frozenset(v.strip() for v in m.group(2).split("|"))
+        elif m := _CREATES.match(line):
+            creates = m.group(1)
+    if creates is None:
+        raise ValueError(f"SQL stage {name!r} has no '-- creates:' header line")
+    used = set(re.findall(r"\$(\w+)", text))
+    if used != params:
+        raise ValueError(f"SQL stage {name!r}: header params {sorted(params)} != used {sorted(used)}")
+    return Stage(name, path, creates, frozenset(params), idents, text)
