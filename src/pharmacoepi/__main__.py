@@ -1,0 +1,3 @@
+from pharmacoepi.cli import main
+
+main()
