@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pharmacoepi import __version__
-from pharmacoepi.errors import UserError
+from pharmacoepi.errors import Interrupted, UserError
 
 app = typer.Typer(
     name="pharmacoepi",
@@ -188,30 +188,20 @@ def _parse_date(value: str | None, option: str) -> dt.date | None:
         raise UserError(f"{option} {value!r} is not a date", hint="write dates as YYYY-MM-DD") from None
 
 
-def _terminate(signum, frame) -> None:  # noqa: ARG001
-    # A batch scheduler's SIGTERM unwinds like Ctrl-C, so staging folders are cleaned up.
-    raise KeyboardInterrupt
+def _interrupt(signum, frame) -> None:  # noqa: ARG001
+    # Ctrl-C and a batch scheduler's SIGTERM both unwind through the staging cleanup.
+    raise Interrupted
 
 
 def main() -> None:
-    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     err = Console(stderr=True, highlight=False)
     try:
-        app(standalone_mode=False)
+        app()  # standalone: Typer reports usage errors itself (exit 2)
     except UserError as exc:
         err.print(exc.render(), markup=False)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        err.print("interrupted: no output was written; previous outputs are untouched")
-        sys.exit(130)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except Exception as exc:  # click usage errors come through here in standalone_mode=False
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(2)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(130)
-        raise
+    except Interrupted:
+        err.print("interrupted: nothing was written; previous outputs are untouched")
+        sys.exit(Interrupted.exit_code)

@@ -39,12 +39,13 @@ class Codelist:
     sha256: str
 
 
-def read_codelist(name: str, path: Path, *, domain: Domain, match: MatchKind) -> Codelist:
+def read_codelist(name: str, path: Path, *, domain: Domain, match: MatchKind,
+                  declared_in: str = "") -> Codelist:
     """Read and check one codelist CSV; every problem names the file and the row."""
     if not path.is_file():
         raise DefinitionError(
             f"codelist {name!r}: file not found",
-            where=str(path),
+            where=f"{declared_in} -> {path}" if declared_in else str(path),
             hint="paths in `codelists:` are relative to the definition file",
         )
     raw = path.read_bytes()

@@ -140,6 +140,16 @@ class LoadedDefinition(BaseModel):
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text: pydantic then parses them and names the field."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def resolve_definition_path(spec: str) -> Path:
     """A path to a YAML file, or the name of a definition shipped with pharmacoepi."""
     path = Path(spec)
@@ -166,7 +176,7 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
                 hint="for example --set incident.washout_days=365",
             )
         try:
-            overrides[key.strip()] = yaml.safe_load(value) if value.strip() else None
+            overrides[key.strip()] = yaml.load(value, Loader=_Loader) if value.strip() else None
         except yaml.YAMLError as exc:
             raise DefinitionError(f"--set {item!r}: value is not valid YAML ({exc})") from None
     return overrides
@@ -209,7 +219,7 @@ def load_definition(spec: str | Path, overrides: dict[str, Any] | None = None) -
     overrides = dict(overrides or {})
     raw_bytes = path.read_bytes()
     try:
-        raw = yaml.safe_load(raw_bytes)
+        raw = yaml.load(raw_bytes, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise DefinitionError(f"not valid YAML: {exc}", where=str(path)) from None
     if not isinstance(raw, dict):
@@ -230,7 +240,8 @@ def load_definition(spec: str | Path, overrides: dict[str, Any] | None = None) -
         )
         raise DefinitionError(message + more, where=f"{path}: {field}", hint=hint) from None
     codelists = {
-        name: read_codelist(name, path.parent / ref.file, domain=ref.domain, match=ref.match)
+        name: read_codelist(name, path.parent / ref.file, domain=ref.domain, match=ref.match,
+                            declared_in=f"{path}: codelists.{name}.file")
         for name, ref in definition.codelists.items()
     }
     return LoadedDefinition(

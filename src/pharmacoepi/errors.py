@@ -33,3 +33,13 @@ class DefinitionError(UserError):
 
 class DataError(UserError):
     """The data extract breaks the data contract in a way that stops the run."""
+
+
+class Interrupted(BaseException):  # noqa: N818 - a signal, not an error
+    """SIGINT/SIGTERM: unwinds like Ctrl-C so staging folders are removed on the way out.
+
+    A BaseException so no `except Exception` swallows it. Raised by the CLI's signal
+    handlers at the next Python bytecode (for DuckDB: when the running stage returns).
+    """
+
+    exit_code = 130
