@@ -1,0 +1,101 @@
+"""A failed or interrupted run never leaves half-written outputs nor destroys a good one."""
+
+import json
+
+import polars as pl
+import pytest
+
+from pharmacoepi import cli
+from pharmacoepi.cohort.build import build_cohort
+from pharmacoepi.definition import load_definition
+from pharmacoepi.engine import Engine
+from pharmacoepi.errors import Interrupted, UserError
+from pharmacoepi.progress import Reporter
+from tests.claims import Claims, d
+from tests.cli import assert_user_error, run_cli
+
+QUIET = Reporter.for_stderr(quiet=True)
+
+
+@pytest.fixture
+def good_run(tmp_path):
+    data = Claims().person(1).diagnosis(1, "2010-03-01").write(tmp_path / "data")
+    out = tmp_path / "out"
+    build_cohort(load_definition("itp_faith"), data, out, reporter=QUIET)
+    return data, out, (out / "manifest.json").read_text()
+
+
+def _leftovers(parent):
+    return [p.name for p in parent.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("failure", [Interrupted, RuntimeError])
+def test_interrupted_or_failed_run_keeps_previous_output(tmp_path, good_run, monkeypatch, failure):
+    data, out, manifest = good_run
+    real_run = Engine.run
+
+    def failing_run(self, name, *args, **kwargs):
+        if name == "cohort/index_date":
+            raise failure()
+        return real_run(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(Engine, "run", failing_run)
+    with pytest.raises(failure):
+        build_cohort(load_definition("itp_faith"), data, out, reporter=QUIET)
+    assert (out / "manifest.json").read_text() == manifest
+    assert pl.read_parquet(out / "cohort.parquet")["index_date"].to_list() == [d("2010-03-01")]
+    assert _leftovers(tmp_path) == []
+
+
+def test_failed_cli_run_keeps_previous_output(tmp_path, good_run):
+    data, out, manifest = good_run
+    (data / "persons.parquet").unlink()
+    assert_user_error(run_cli("build-cohort", "itp_faith", "--data", data, "--out", out),
+                      "missing table 'persons'")
+    assert (out / "manifest.json").read_text() == manifest
+    assert _leftovers(tmp_path) == []
+
+
+def test_rerun_replaces_previous_output(tmp_path, good_run):
+    data, out, manifest = good_run
+    Claims().person(1).diagnosis(1, "2010-03-01").person(2).diagnosis(2, "2010-04-01").write(data)
+    build_cohort(load_definition("itp_faith"), data, out, reporter=QUIET)
+    assert pl.read_parquet(out / "cohort.parquet").height == 2
+    assert json.loads((out / "manifest.json").read_text()) != json.loads(manifest)
+    assert _leftovers(tmp_path) == []
+
+
+def test_refuses_to_replace_a_folder_it_did_not_write(tmp_path, good_run):
+    data, _, _ = good_run
+    precious = tmp_path / "thesis"
+    precious.mkdir()
+    (precious / "chapter1.docx").write_text("years of work")
+    with pytest.raises(UserError, match="not a pharmacoepi output"):
+        build_cohort(load_definition("itp_faith"), data, precious, reporter=QUIET)
+    assert (precious / "chapter1.docx").read_text() == "years of work"
+
+
+def test_signals_raise_interrupted():
+    with pytest.raises(Interrupted):
+        cli._interrupt(15, None)
+
+
+def test_outputs_and_manifest(tmp_path, good_run):
+    _, out, manifest_text = good_run
+    assert sorted(p.name for p in out.iterdir()) == [
+        "attrition.parquet", "cohort.parquet", "incident_cases.parquet", "manifest.json"]
+    manifest = json.loads(manifest_text)
+    assert manifest["outputs"]["cohort.parquet"] == {"rows": 1, "level": "individual"}
+    assert manifest["outputs"]["attrition.parquet"]["min_cell_count"] == 11
+    assert manifest["inputs"]["persons"]["rows"] == 1
+    assert manifest["inputs"]["procedures"]["format"] == "parquet"
+    assert set(manifest["codelists"]) == {"itp", "itp_first_line_drugs", "secondary_itp"}
+    assert [s["stage"] for s in manifest["stages"]][:2] == ["screen/persons", "screen/valid_persons"]
+    cohort = pl.read_parquet(out / "cohort.parquet")
+    assert cohort.columns == [
+        "person_id", "sex", "birth_date", "age_at_index", "code_date", "index_date",
+        "index_source", "observation_start", "observation_end", "death_date", "follow_up_end",
+        "end_reason", "follow_up_days"]
+    # one person: every attrition count of 1 is masked (1..10 hidden)
+    attrition = pl.read_parquet(out / "attrition.parquet")
+    assert attrition["persons"].to_list() == [None] * 5
