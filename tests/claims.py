@@ -13,17 +13,36 @@ from pharmacoepi.definition import load_definition
 from pharmacoepi.progress import Reporter
 
 SCHEMAS = {
-    "persons": {"person_id": pl.Int64, "sex": pl.String, "birth_date": pl.Date,
-                "death_date": pl.Date},
+    "persons": {
+        "person_id": pl.Int64,
+        "sex": pl.String,
+        "birth_date": pl.Date,
+        "death_date": pl.Date,
+    },
     "observation_periods": {"person_id": pl.Int64, "start_date": pl.Date, "end_date": pl.Date},
-    "diagnoses": {"person_id": pl.Int64, "date": pl.Date, "code": pl.String,
-                  "setting": pl.String, "stay_id": pl.Int64},
-    "dispensings": {"person_id": pl.Int64, "date": pl.Date, "atc": pl.String,
-                    "product_code": pl.String, "setting": pl.String, "quantity": pl.Float64,
-                    "days_supply": pl.Int32},
+    "diagnoses": {
+        "person_id": pl.Int64,
+        "date": pl.Date,
+        "code": pl.String,
+        "setting": pl.String,
+        "stay_id": pl.Int64,
+    },
+    "dispensings": {
+        "person_id": pl.Int64,
+        "date": pl.Date,
+        "atc": pl.String,
+        "product_code": pl.String,
+        "setting": pl.String,
+        "quantity": pl.Float64,
+        "days_supply": pl.Int32,
+    },
     "procedures": {"person_id": pl.Int64, "date": pl.Date, "code": pl.String, "stay_id": pl.Int64},
-    "hospital_stays": {"stay_id": pl.Int64, "person_id": pl.Int64, "admission_date": pl.Date,
-                       "discharge_date": pl.Date},
+    "hospital_stays": {
+        "stay_id": pl.Int64,
+        "person_id": pl.Int64,
+        "admission_date": pl.Date,
+        "discharge_date": pl.Date,
+    },
 }
 
 
@@ -37,12 +56,22 @@ class Claims:
 
     rows: dict[str, list[dict]] = field(default_factory=lambda: {t: [] for t in SCHEMAS})
 
-    def person(self, pid: int, *, sex: str = "F", birth: str = "1960-01-01",
-               death: str | None = None, covered: tuple[str, str] | None = ("2000-01-01", "2014-12-31"),
-               ) -> Claims:
+    def person(
+        self,
+        pid: int,
+        *,
+        sex: str = "F",
+        birth: str = "1960-01-01",
+        death: str | None = None,
+        covered: tuple[str, str] | None = ("2000-01-01", "2014-12-31"),
+    ) -> Claims:
         self.rows["persons"].append(
-            {"person_id": pid, "sex": sex, "birth_date": d(birth),
-             "death_date": d(death) if death else None}
+            {
+                "person_id": pid,
+                "sex": sex,
+                "birth_date": d(birth),
+                "death_date": d(death) if death else None,
+            }
         )
         if covered:
             self.period(pid, *covered)
@@ -54,25 +83,41 @@ class Claims:
         )
         return self
 
-    def diagnosis(self, pid: int, date: str, code: str = "D693",
-                  setting: str = "hospital_primary") -> Claims:
+    def diagnosis(
+        self, pid: int, date: str, code: str = "D693", setting: str = "hospital_primary"
+    ) -> Claims:
         self.rows["diagnoses"].append(
             {"person_id": pid, "date": d(date), "code": code, "setting": setting, "stay_id": None}
         )
         return self
 
-    def dispensing(self, pid: int, date: str, atc: str = "H02AB07",
-                   setting: str = "community", quantity: float = 1.0) -> Claims:
+    def dispensing(
+        self,
+        pid: int,
+        date: str,
+        atc: str = "H02AB07",
+        setting: str = "community",
+        quantity: float = 1.0,
+    ) -> Claims:
         self.rows["dispensings"].append(
-            {"person_id": pid, "date": d(date), "atc": atc, "product_code": "3400930000000",
-             "setting": setting, "quantity": quantity, "days_supply": None}
+            {
+                "person_id": pid,
+                "date": d(date),
+                "atc": atc,
+                "product_code": "3400930000000",
+                "setting": setting,
+                "quantity": quantity,
+                "days_supply": None,
+            }
         )
         return self
 
     def write(self, directory: Path) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
         for table, schema in SCHEMAS.items():
-            pl.DataFrame(self.rows[table], schema=schema).write_parquet(directory / f"{table}.parquet")
+            pl.DataFrame(self.rows[table], schema=schema).write_parquet(
+                directory / f"{table}.parquet"
+            )
         return directory
 
 

@@ -31,20 +31,40 @@ def _edit(path, old, new):
 @pytest.mark.parametrize(
     ("old", "new", "fragments"),
     [
-        ("  washout_days: 730", "  washout_days: 730\n  wash_out: 1", ["unknown key 'incident.wash_out'",
-                                                                      "allowed keys here"]),
+        (
+            "  washout_days: 730",
+            "  washout_days: 730\n  wash_out: 1",
+            ["unknown key 'incident.wash_out'", "allowed keys here"],
+        ),
         ("start: 2009-07-01", "start: 2009-13-01", ["study_period.start"]),
         ("  lookback_days: 183", "  lookback_days: -5", ["diagnosis_date.lookback_days"]),
-        ("file: codelists/itp_diagnosis.csv", "file: codelists/nope.csv",
-         ["codelist 'itp': file not found", "nope.csv"]),
+        (
+            "file: codelists/itp_diagnosis.csv",
+            "file: codelists/nope.csv",
+            ["codelist 'itp': file not found", "nope.csv"],
+        ),
         ("  codelist: itp\n", "  codelist: itp_typo\n", ["'itp_typo' is not declared"]),
-        ("settings: [hospital_primary, hospital_related, hospital_associated, long_term_disease]",
-         "settings: [hospital]", ["case_finding.settings.0"]),
-        ("administrative_end: 2014-12-31", "administrative_end: 2010-12-31",
-         ["administrative_end 2010-12-31 is before study_period.end"]),
+        (
+            "settings: [hospital_primary, hospital_related, hospital_associated, "
+            "long_term_disease]",
+            "settings: [hospital]",
+            ["case_finding.settings.0"],
+        ),
+        (
+            "administrative_end: 2014-12-31",
+            "administrative_end: 2010-12-31",
+            ["administrative_end 2010-12-31 is before study_period.end"],
+        ),
     ],
-    ids=["unknown-key", "bad-date", "negative-days", "missing-codelist", "undeclared-codelist",
-         "bad-setting", "admin-end-before-period"],
+    ids=[
+        "unknown-key",
+        "bad-date",
+        "negative-days",
+        "missing-codelist",
+        "undeclared-codelist",
+        "bad-setting",
+        "admin-end-before-period",
+    ],
 )
 def test_bad_definition(tmp_path, definition_dir, data, old, new, fragments):
     yaml_path = definition_dir / "itp_faith.yaml"
@@ -57,15 +77,17 @@ def test_bad_definition(tmp_path, definition_dir, data, old, new, fragments):
 
 def test_empty_codelist(tmp_path, definition_dir, data):
     (definition_dir / "codelists" / "itp_diagnosis.csv").write_text("code,label\n")
-    result = run_cli("build-cohort", definition_dir / "itp_faith.yaml", "--data", data,
-                     "--out", tmp_path / "out")
+    result = run_cli(
+        "build-cohort", definition_dir / "itp_faith.yaml", "--data", data, "--out", tmp_path / "out"
+    )
     assert_user_error(result, "codelist 'itp' is empty", "itp_diagnosis.csv")
 
 
 def test_codelist_without_code_column(tmp_path, definition_dir, data):
     (definition_dir / "codelists" / "itp_diagnosis.csv").write_text("icd,label\nD693,x\n")
-    result = run_cli("build-cohort", definition_dir / "itp_faith.yaml", "--data", data,
-                     "--out", tmp_path / "out")
+    result = run_cli(
+        "build-cohort", definition_dir / "itp_faith.yaml", "--data", data, "--out", tmp_path / "out"
+    )
     assert_user_error(result, "has no 'code' column", "columns: icd, label")
 
 
@@ -83,8 +105,9 @@ def test_unknown_definition_name(tmp_path, data):
     ],
 )
 def test_bad_override(tmp_path, data, override, fragments):
-    result = run_cli("build-cohort", "itp_faith", "--data", data, "--out", tmp_path / "out",
-                     "--set", override)
+    result = run_cli(
+        "build-cohort", "itp_faith", "--data", data, "--out", tmp_path / "out", "--set", override
+    )
     assert_user_error(result, *fragments)
 
 
@@ -92,15 +115,25 @@ def test_override_is_applied_and_recorded(tmp_path):
     c = Claims().person(1).diagnosis(1, "2010-03-01").diagnosis(1, "2009-03-01")
     data = c.write(tmp_path / "data")
     out = tmp_path / "out"
-    result = run_cli("build-cohort", "itp_faith", "--data", data, "--out", out,
-                     "--set", "incident.washout_days=364")
+    result = run_cli(
+        "build-cohort",
+        "itp_faith",
+        "--data",
+        data,
+        "--out",
+        out,
+        "--set",
+        "incident.washout_days=364",
+    )
     assert result.returncode == 0, result.stderr
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["definition"]["overrides"] == {"incident.washout_days": 364}
     assert manifest["definition"]["resolved"]["incident"]["washout_days"] == 364
-    default = json.loads(run_cli("build-cohort", "itp_faith", "--data", data, "--out",
-                                 tmp_path / "out2").returncode == 0 and
-                         (tmp_path / "out2" / "manifest.json").read_text())
+    default = json.loads(
+        run_cli("build-cohort", "itp_faith", "--data", data, "--out", tmp_path / "out2").returncode
+        == 0
+        and (tmp_path / "out2" / "manifest.json").read_text()
+    )
     assert default["definition"]["file_sha256"] == manifest["definition"]["file_sha256"]
     assert default["definition"]["resolved_sha256"] != manifest["definition"]["resolved_sha256"]
     assert manifest["stages"] and all(s["seconds"] >= 0 for s in manifest["stages"])

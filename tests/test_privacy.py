@@ -8,7 +8,12 @@ from pharmacoepi.privacy import suppress_attrition
 
 def test_small_counts_and_their_differences_are_masked():
     assert suppress_attrition([1000, 500, 495, 400, 400], 11) == [
-        (1000, None), (500, 500), (None, None), (400, None), (400, 0)]
+        (1000, None),
+        (500, 500),
+        (None, None),
+        (400, None),
+        (400, 0),
+    ]
     assert suppress_attrition([5, 3], 11) == [(None, None), (None, None)]
     assert suppress_attrition([100, 80, 60], 11) == [(100, None), (80, 20), (60, 20)]
 

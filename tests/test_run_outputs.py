@@ -50,8 +50,10 @@ def test_interrupted_or_failed_run_keeps_previous_output(tmp_path, good_run, mon
 def test_failed_cli_run_keeps_previous_output(tmp_path, good_run):
     data, out, manifest = good_run
     (data / "persons.parquet").unlink()
-    assert_user_error(run_cli("build-cohort", "itp_faith", "--data", data, "--out", out),
-                      "missing table 'persons'")
+    assert_user_error(
+        run_cli("build-cohort", "itp_faith", "--data", data, "--out", out),
+        "missing table 'persons'",
+    )
     assert (out / "manifest.json").read_text() == manifest
     assert _leftovers(tmp_path) == []
 
@@ -83,19 +85,37 @@ def test_signals_raise_interrupted():
 def test_outputs_and_manifest(tmp_path, good_run):
     _, out, manifest_text = good_run
     assert sorted(p.name for p in out.iterdir()) == [
-        "attrition.parquet", "cohort.parquet", "incident_cases.parquet", "manifest.json"]
+        "attrition.parquet",
+        "cohort.parquet",
+        "incident_cases.parquet",
+        "manifest.json",
+    ]
     manifest = json.loads(manifest_text)
     assert manifest["outputs"]["cohort.parquet"] == {"rows": 1, "level": "individual"}
     assert manifest["outputs"]["attrition.parquet"]["min_cell_count"] == 11
     assert manifest["inputs"]["persons"]["rows"] == 1
     assert manifest["inputs"]["procedures"]["format"] == "parquet"
     assert set(manifest["codelists"]) == {"itp", "itp_first_line_drugs", "secondary_itp"}
-    assert [s["stage"] for s in manifest["stages"]][:2] == ["screen/persons", "screen/valid_persons"]
+    assert [s["stage"] for s in manifest["stages"]][:2] == [
+        "screen/persons",
+        "screen/valid_persons",
+    ]
     cohort = pl.read_parquet(out / "cohort.parquet")
     assert cohort.columns == [
-        "person_id", "sex", "birth_date", "age_at_index", "code_date", "index_date",
-        "index_source", "observation_start", "observation_end", "death_date", "follow_up_end",
-        "end_reason", "follow_up_days"]
+        "person_id",
+        "sex",
+        "birth_date",
+        "age_at_index",
+        "code_date",
+        "index_date",
+        "index_source",
+        "observation_start",
+        "observation_end",
+        "death_date",
+        "follow_up_end",
+        "end_reason",
+        "follow_up_days",
+    ]
     # one person: every attrition count of 1 is masked (1..10 hidden)
     attrition = pl.read_parquet(out / "attrition.parquet")
     assert attrition["persons"].to_list() == [None] * 5

@@ -3,7 +3,7 @@
 -- purpose: one scan of the diagnoses table: type, normalise codes ('d69.3' -> 'D693'),
 --          check each row, and keep only rows with a problem (to set aside) or whose code
 --          is on a diagnoses codelist (the extract the cohort stages read).
--- inputs: raw_diagnoses, persons_valid, codelist_codes
+-- inputs: raw_diagnoses, persons_valid, code_vocabulary
 -- param min_date: DATE, earliest plausible date (inclusive)
 -- param max_date: DATE, latest plausible date (inclusive)
 -- param settings: VARCHAR[], the allowed diagnosis settings
@@ -14,7 +14,6 @@ WITH typed AS (
     SELECT
         TRY_CAST(r.person_id AS {{person_id_type}}) AS person_id,
         TRY_CAST(r.date AS DATE) AS date,
-        nullif(upper(regexp_replace(CAST(r.code AS VARCHAR), '[.\s]', '', 'g')), '') AS code,
         lower(trim(CAST(r.setting AS VARCHAR))) AS setting,
         TRY_CAST(r.stay_id AS {{stay_id_type}}) AS stay_id,
         CASE
@@ -37,7 +36,7 @@ checked AS (
             WHEN t.unparseable_column IS NOT NULL THEN 'unparseable value:' || t.unparseable_column
             WHEN t.person_id IS NULL THEN 'null key:person_id'
             WHEN t.date IS NULL THEN 'null value:date'
-            WHEN t.code IS NULL THEN 'null value:code'
+            WHEN t.raw_code IS NULL OR trim(t.raw_code) = '' THEN 'null value:code'
             WHEN t.setting IS NULL OR NOT list_contains($settings, t.setting) THEN 'invalid value:setting'
             WHEN t.date < $min_date OR t.date > $max_date THEN 'date out of range:date'
             WHEN p.person_id IS NULL THEN 'unknown person:person_id'
@@ -49,7 +48,7 @@ checked AS (
 SELECT
     person_id,
     date,
-    code,
+    upper(regexp_replace(raw_code, '[.\s]', '', 'g')) AS code,
     setting,
     stay_id,
     split_part(problem, ':', 1) AS reject_reason,
@@ -60,8 +59,4 @@ SELECT
     )) END AS source_record
 FROM checked
 WHERE problem IS NOT NULL
-    OR code IN (SELECT c.code FROM codelist_codes AS c WHERE c.domain = 'diagnoses' AND c.match = 'exact')
-    OR EXISTS (
-        SELECT 1 FROM codelist_codes AS c
-        WHERE c.domain = 'diagnoses' AND c.match = 'prefix' AND starts_with(checked.code, c.code)
-    )
+    OR raw_code IN (SELECT v.raw_code FROM code_vocabulary AS v WHERE v.domain = 'diagnoses')

@@ -3,7 +3,7 @@
 -- purpose: one scan of the dispensings table: type, normalise ATC codes, check each row,
 --          and keep only rows with a problem (to set aside) or whose ATC code is on a
 --          dispensings codelist (the extract the cohort stages read).
--- inputs: raw_dispensings, persons_valid, codelist_codes
+-- inputs: raw_dispensings, persons_valid, code_vocabulary
 -- param min_date: DATE, earliest plausible date (inclusive)
 -- param max_date: DATE, latest plausible date (inclusive)
 -- identifier person_id_type: BIGINT | VARCHAR
@@ -12,7 +12,6 @@ WITH typed AS (
     SELECT
         TRY_CAST(r.person_id AS {{person_id_type}}) AS person_id,
         TRY_CAST(r.date AS DATE) AS date,
-        nullif(upper(regexp_replace(CAST(r.atc AS VARCHAR), '[.\s]', '', 'g')), '') AS atc,
         CAST(r.product_code AS VARCHAR) AS product_code,
         lower(trim(CAST(r.setting AS VARCHAR))) AS setting,
         TRY_CAST(r.quantity AS DOUBLE) AS quantity,
@@ -41,7 +40,7 @@ checked AS (
             WHEN t.unparseable_column IS NOT NULL THEN 'unparseable value:' || t.unparseable_column
             WHEN t.person_id IS NULL THEN 'null key:person_id'
             WHEN t.date IS NULL THEN 'null value:date'
-            WHEN t.atc IS NULL THEN 'null value:atc'
+            WHEN t.raw_atc IS NULL OR trim(t.raw_atc) = '' THEN 'null value:atc'
             WHEN t.setting IS NULL OR t.setting NOT IN ('community', 'hospital')
                 THEN 'invalid value:setting'
             -- negative quantities are reversals in real claims; they are not dispensings
@@ -57,7 +56,7 @@ checked AS (
 SELECT
     person_id,
     date,
-    atc,
+    upper(regexp_replace(raw_atc, '[.\s]', '', 'g')) AS atc,
     product_code,
     setting,
     quantity,
@@ -71,8 +70,4 @@ SELECT
     )) END AS source_record
 FROM checked
 WHERE problem IS NOT NULL
-    OR atc IN (SELECT c.code FROM codelist_codes AS c WHERE c.domain = 'dispensings' AND c.match = 'exact')
-    OR EXISTS (
-        SELECT 1 FROM codelist_codes AS c
-        WHERE c.domain = 'dispensings' AND c.match = 'prefix' AND starts_with(checked.atc, c.code)
-    )
+    OR raw_atc IN (SELECT v.raw_code FROM code_vocabulary AS v WHERE v.domain = 'dispensings')

@@ -2,7 +2,7 @@
 -- creates: screened_procedures
 -- purpose: one scan of the procedures table: type, normalise CCAM codes, check each row,
 --          keep rows with a problem or whose code is on a procedures codelist.
--- inputs: raw_procedures, persons_valid, codelist_codes
+-- inputs: raw_procedures, persons_valid, code_vocabulary
 -- param min_date: DATE, earliest plausible date (inclusive)
 -- param max_date: DATE, latest plausible date (inclusive)
 -- identifier person_id_type: BIGINT | VARCHAR
@@ -12,7 +12,6 @@ WITH typed AS (
     SELECT
         TRY_CAST(r.person_id AS {{person_id_type}}) AS person_id,
         TRY_CAST(r.date AS DATE) AS date,
-        nullif(upper(regexp_replace(CAST(r.code AS VARCHAR), '[.\s]', '', 'g')), '') AS code,
         TRY_CAST(r.stay_id AS {{stay_id_type}}) AS stay_id,
         CASE
             WHEN r.person_id IS NOT NULL AND TRY_CAST(r.person_id AS {{person_id_type}}) IS NULL
@@ -33,7 +32,7 @@ checked AS (
             WHEN t.unparseable_column IS NOT NULL THEN 'unparseable value:' || t.unparseable_column
             WHEN t.person_id IS NULL THEN 'null key:person_id'
             WHEN t.date IS NULL THEN 'null value:date'
-            WHEN t.code IS NULL THEN 'null value:code'
+            WHEN t.raw_code IS NULL OR trim(t.raw_code) = '' THEN 'null value:code'
             WHEN t.date < $min_date OR t.date > $max_date THEN 'date out of range:date'
             WHEN p.person_id IS NULL THEN 'unknown person:person_id'
             WHEN t.date > p.death_date THEN 'event after death:date'
@@ -44,7 +43,7 @@ checked AS (
 SELECT
     person_id,
     date,
-    code,
+    upper(regexp_replace(raw_code, '[.\s]', '', 'g')) AS code,
     stay_id,
     split_part(problem, ':', 1) AS reject_reason,
     split_part(problem, ':', 2) AS reject_column,
@@ -53,8 +52,4 @@ SELECT
     )) END AS source_record
 FROM checked
 WHERE problem IS NOT NULL
-    OR code IN (SELECT c.code FROM codelist_codes AS c WHERE c.domain = 'procedures' AND c.match = 'exact')
-    OR EXISTS (
-        SELECT 1 FROM codelist_codes AS c
-        WHERE c.domain = 'procedures' AND c.match = 'prefix' AND starts_with(checked.code, c.code)
-    )
+    OR raw_code IN (SELECT v.raw_code FROM code_vocabulary AS v WHERE v.domain = 'procedures')

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from pharmacoepi import __version__
 from pharmacoepi.errors import Interrupted, UserError
@@ -49,7 +50,8 @@ def _print_attrition(attrition, title: str) -> None:
         table.add_column(column, justify="left" if column == "description" else "right")
     for row in attrition.iter_rows(named=True):
         excluded = "" if row["excluded"] is None else f"{row['excluded']:,}"
-        table.add_row(str(row["step"]), row["description"], f"{row['persons']:,}", excluded)
+        # Text(): descriptions hold windows like [index_date - 183, ...], not rich markup
+        table.add_row(str(row["step"]), Text(row["description"]), f"{row['persons']:,}", excluded)
     out_console.print(table)
 
 
@@ -60,16 +62,21 @@ def build_cohort_command(
     ],
     data: Annotated[
         Path | None,
-        typer.Option(help="Data directory (docs/data-model.md). Default: the synthetic dataset, "
-                     "generated on first use."),
+        typer.Option(
+            help="Data directory (docs/data-model.md). Default: the synthetic dataset, "
+            "generated on first use."
+        ),
     ] = None,
     out: Annotated[
         Path | None, typer.Option(help="Output folder. Default: output/<definition name>.")
     ] = None,
     set_: Annotated[
         list[str] | None,
-        typer.Option("--set", help="Override a definition key, e.g. --set incident.washout_days=365 "
-                     "(repeatable; recorded in the manifest)."),
+        typer.Option(
+            "--set",
+            help="Override a definition key, e.g. --set incident.washout_days=365 "
+            "(repeatable; recorded in the manifest).",
+        ),
     ] = None,
     threads: Annotated[int | None, typer.Option(min=1, help="DuckDB worker threads.")] = None,
     memory_limit: Annotated[
@@ -89,13 +96,19 @@ def build_cohort_command(
     out_dir = out if out is not None else Path("output") / loaded.definition.name
     reporter.info(f"building {loaded.definition.name} from {data_dir}")
     result = build_cohort(
-        loaded, data_dir, out_dir, threads=threads, memory_limit=memory_limit,
-        reporter=reporter, argv=sys.argv,
+        loaded,
+        data_dir,
+        out_dir,
+        threads=threads,
+        memory_limit=memory_limit,
+        reporter=reporter,
+        argv=sys.argv,
     )
     _print_attrition(result.attrition, f"Attrition: {loaded.definition.name}")
+    where = " (rejected_rows.parquet)" if result.rejected_rows else ""
     out_console.print(
-        f"{result.cohort_rows:,} persons in the cohort; {result.rejected_rows:,} input rows set aside"
-        f"{' (rejected_rows.parquet)' if result.rejected_rows else ''}; {result.seconds:.1f}s"
+        f"{result.cohort_rows:,} persons in the cohort; "
+        f"{result.rejected_rows:,} input rows set aside{where}; {result.seconds:.1f}s"
     )
     out_console.print(f"outputs: {result.out_dir.resolve()}")
 
@@ -114,21 +127,26 @@ def validate(
     from pharmacoepi.data.validate import validate_data
     from pharmacoepi.progress import Reporter
 
-    report = validate_data(data, out, threads=threads, memory_limit=memory_limit,
-                           reporter=Reporter.for_stderr())
+    report = validate_data(
+        data, out, threads=threads, memory_limit=memory_limit, reporter=Reporter.for_stderr()
+    )
     table = Table(title=f"Tables in {data}", title_justify="left")
     for column in ("table", "format", "rows", "rows set aside"):
         table.add_column(column, justify="left" if column in ("table", "format") else "right")
     for name, source in report.sources.items():
-        table.add_row(name, source.format, f"{source.rows:,}", f"{report.rejected_by_table(name):,}")
+        table.add_row(
+            name, source.format, f"{source.rows:,}", f"{report.rejected_by_table(name):,}"
+        )
     out_console.print(table)
     if report.problems:
-        problems = Table(title="Row-level problems (rows set aside, not dropped)", title_justify="left")
+        problems = Table(
+            title="Row-level problems (rows set aside, not dropped)", title_justify="left"
+        )
         for column in ("table", "problem", "column", "rows", "example"):
             problems.add_column(column, justify="right" if column == "rows" else "left")
         for p in report.problems:
-            problems.add_row(p["table"], p["reason"], p["column"], f"{p['rows']:,}",
-                             p["example"] if p["example"] is not None else "(withheld)")
+            example = p["example"] if p["example"] is not None else "(withheld)"
+            problems.add_row(p["table"], p["reason"], p["column"], f"{p['rows']:,}", Text(example))
         out_console.print(problems)
     else:
         out_console.print("no row-level problems")
@@ -138,14 +156,16 @@ def validate(
 def synth(
     out: Annotated[Path, typer.Option(help="Folder to write the dataset into.")],
     preset: Annotated[
-        str | None, typer.Option(help="Start from a preset (default, national_1m); options override it.")
+        str | None,
+        typer.Option(help="Start from a preset (default, national_1m); options override it."),
     ] = None,
     persons: Annotated[int | None, typer.Option(min=1, help="Number of persons.")] = None,
     start: Annotated[str | None, typer.Option(help="First day of the extract, YYYY-MM-DD.")] = None,
     end: Annotated[str | None, typer.Option(help="Last day of the extract, YYYY-MM-DD.")] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed: same seed, same bytes.")] = None,
     itp_multiplier: Annotated[
-        float | None, typer.Option(help="Multiply ITP incidence (enrich the rare disease for tests).")
+        float | None,
+        typer.Option(help="Multiply ITP incidence (enrich the rare disease for tests)."),
     ] = None,
     chunk_size: Annotated[
         int | None, typer.Option(min=1000, help="Persons generated per chunk (bounds memory).")
@@ -185,7 +205,9 @@ def _parse_date(value: str | None, option: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise UserError(f"{option} {value!r} is not a date", hint="write dates as YYYY-MM-DD") from None
+        raise UserError(
+            f"{option} {value!r} is not a date", hint="write dates as YYYY-MM-DD"
+        ) from None
 
 
 def _interrupt(signum, frame) -> None:  # noqa: ARG001

@@ -39,8 +39,9 @@ class Codelist:
     sha256: str
 
 
-def read_codelist(name: str, path: Path, *, domain: Domain, match: MatchKind,
-                  declared_in: str = "") -> Codelist:
+def read_codelist(
+    name: str, path: Path, *, domain: Domain, match: MatchKind, declared_in: str = ""
+) -> Codelist:
     """Read and check one codelist CSV; every problem names the file and the row."""
     if not path.is_file():
         raise DefinitionError(

@@ -52,7 +52,9 @@ class CaseFinding(_Model):
 
 
 class Incident(_Model):
-    washout_days: NonNegativeInt = Field(description="no qualifying code in [code_date - N, code_date - 1]")
+    washout_days: NonNegativeInt = Field(
+        description="no qualifying code in [code_date - N, code_date - 1]"
+    )
     prior_observation_days: NonNegativeInt = Field(
         description="an observation period covers [code_date - N, code_date]"
     )
@@ -240,8 +242,13 @@ def load_definition(spec: str | Path, overrides: dict[str, Any] | None = None) -
         )
         raise DefinitionError(message + more, where=f"{path}: {field}", hint=hint) from None
     codelists = {
-        name: read_codelist(name, path.parent / ref.file, domain=ref.domain, match=ref.match,
-                            declared_in=f"{path}: codelists.{name}.file")
+        name: read_codelist(
+            name,
+            path.parent / ref.file,
+            domain=ref.domain,
+            match=ref.match,
+            declared_in=f"{path}: codelists.{name}.file",
+        )
         for name, ref in definition.codelists.items()
     }
     return LoadedDefinition(

@@ -45,8 +45,12 @@ class Engine:
                 hint="--threads takes a positive integer, --memory-limit a size such as 8GB",
             ) from None
 
-    def run(self, name: str, params: dict[str, object] | None = None,
-            identifiers: dict[str, str] | None = None) -> StageRecord:
+    def run(
+        self,
+        name: str,
+        params: dict[str, object] | None = None,
+        identifiers: dict[str, str] | None = None,
+    ) -> StageRecord:
         """Run sql/<name>.sql, which creates one temp table; return its row count and time."""
         stage = load_stage(name)
         params = params or {}

@@ -7,8 +7,12 @@ masked count cannot be recovered by subtraction from the counts left visible.
 from __future__ import annotations
 
 
-def suppress_attrition(persons: list[int], min_cell_count: int) -> list[tuple[int | None, int | None]]:
-    """Mask an attrition chain: persons[i] remain after step i, excluded[i] = persons[i-1] - persons[i].
+def suppress_attrition(
+    persons: list[int], min_cell_count: int
+) -> list[tuple[int | None, int | None]]:
+    """Mask an attrition chain.
+
+    persons[i] remain after step i; excluded[i] = persons[i-1] - persons[i].
 
     Returns (persons, excluded) per step with masked cells as None. If a step's excluded
     count is small, its persons count is masked too, and so is the next step's excluded

@@ -77,5 +77,7 @@ def load_stage(name: str) -> Stage:
         raise ValueError(f"SQL stage {name!r} has no '-- creates:' header line")
     used = set(re.findall(r"\$(\w+)", text))
     if used != params:
-        raise ValueError(f"SQL stage {name!r}: header params {sorted(params)} != used {sorted(used)}")
+        raise ValueError(
+            f"SQL stage {name!r}: header params {sorted(params)} != used {sorted(used)}"
+        )
     return Stage(name, path, creates, frozenset(params), idents, text)

@@ -31,8 +31,13 @@ def test_codes_are_normalised_on_read(tmp_path):
         c.person(pid).diagnosis(pid, CODE, code=code)
     c.person(5).diagnosis(5, CODE).dispensing(5, "2010-01-10", atc="h02ab.07")
     built = build(c, tmp_path)
-    assert built.index_dates() == {1: d(CODE), 2: d(CODE), 3: d(CODE), 4: d(CODE),
-                                   5: d("2010-01-10")}
+    assert built.index_dates() == {
+        1: d(CODE),
+        2: d(CODE),
+        3: d(CODE),
+        4: d(CODE),
+        5: d("2010-01-10"),
+    }
 
 
 def test_study_period_days_are_inclusive(tmp_path):
@@ -53,10 +58,13 @@ def test_code_date_is_the_first_code_in_period(tmp_path):
     c.person(1).diagnosis(1, "2010-05-01").diagnosis(1, "2010-03-01").diagnosis(1, "2011-01-01")
     # same-day codes in two settings are one code date: one row, no duplicate
     c.person(2).diagnosis(2, CODE, setting="hospital_primary").diagnosis(
-        2, CODE, setting="long_term_disease")
+        2, CODE, setting="long_term_disease"
+    )
     built = build(c, tmp_path)
     assert built.cohort.select("person_id", "code_date").rows() == [
-        (1, d("2010-03-01")), (2, d(CODE))]
+        (1, d("2010-03-01")),
+        (2, d(CODE)),
+    ]
 
 
 def test_washout_730_days_is_inclusive(tmp_path):
@@ -77,13 +85,16 @@ def test_prior_observation_730_days(tmp_path):
     c.person(2, covered=("2008-03-02", "2014-12-31")).diagnosis(2, CODE)  # 729: out
     # two periods that touch (end + 1 day = start) are one spell
     c.person(3, covered=None).period(3, "2005-01-01", "2009-12-31").period(
-        3, "2010-01-01", "2014-12-31").diagnosis(3, CODE)
+        3, "2010-01-01", "2014-12-31"
+    ).diagnosis(3, CODE)
     # a one-day gap breaks the spell inside the 730 days
     c.person(4, covered=None).period(4, "2005-01-01", "2009-12-30").period(
-        4, "2010-01-01", "2014-12-31").diagnosis(4, CODE)
+        4, "2010-01-01", "2014-12-31"
+    ).diagnosis(4, CODE)
     # overlapping periods merge as well
     c.person(5, covered=None).period(5, "2005-01-01", "2010-01-31").period(
-        5, "2009-06-01", "2014-12-31").diagnosis(5, CODE)
+        5, "2009-06-01", "2014-12-31"
+    ).diagnosis(5, CODE)
     # coverage must reach the code date itself; ending that day is enough
     c.person(6, covered=("2005-01-01", CODE)).diagnosis(6, CODE)
     c.person(7, covered=("2005-01-01", "2010-02-28")).diagnosis(7, CODE)
@@ -96,6 +107,12 @@ def test_overrides_change_the_rules(tmp_path):
     c = Claims()
     c.person(1).diagnosis(1, CODE).diagnosis(1, "2009-03-01")  # 365 days before
     c.person(2).diagnosis(2, CODE, setting="outpatient")
-    built = build(c, tmp_path, **{"incident.washout_days": 364,
-                                  "case_finding.settings": ["outpatient", "hospital_primary"]})
+    built = build(
+        c,
+        tmp_path,
+        **{
+            "incident.washout_days": 364,
+            "case_finding.settings": ["outpatient", "hospital_primary"],
+        },
+    )
     assert built.persons() == {1, 2}

@@ -25,11 +25,19 @@ def test_earliest_of_the_listed_drugs(tmp_path):
     c.person(2).diagnosis(2, CODE).dispensing(2, "2010-02-01", atc="J06BA02", setting="hospital")
     c.person(3).diagnosis(3, CODE).dispensing(3, "2010-02-01", atc="H02AB02")  # dexamethasone
     c.person(4).diagnosis(4, CODE).dispensing(4, "2010-02-01", atc="J06BA01")  # not IVIg
-    c.person(5).diagnosis(5, CODE).dispensing(5, "2010-02-01", atc="B02BX05")  # TPO-RA: not first line
+    c.person(5).diagnosis(5, CODE).dispensing(
+        5, "2010-02-01", atc="B02BX05"
+    )  # TPO-RA: not first line
     c.person(6).diagnosis(6, CODE).dispensing(6, "2010-02-01", atc="H02AA02")  # mineralocorticoid
     built = build(c, tmp_path)
-    assert built.index_dates() == {1: d("2009-12-01"), 2: d("2010-02-01"), 3: d("2010-02-01"),
-                                   4: d(CODE), 5: d(CODE), 6: d(CODE)}
+    assert built.index_dates() == {
+        1: d("2009-12-01"),
+        2: d("2010-02-01"),
+        3: d("2010-02-01"),
+        4: d(CODE),
+        5: d(CODE),
+        6: d(CODE),
+    }
 
 
 def test_rejected_dispensings_do_not_set_the_index(tmp_path):

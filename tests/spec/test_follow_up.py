@@ -19,8 +19,10 @@ def test_follow_up_end_and_reason(tmp_path):
     c.person(7, covered=("2005-01-01", "2011-12-31")).period(7, "2012-02-01", "2014-12-31")
     c.diagnosis(7, CODE)
     built = build(c, tmp_path)
-    got = {r[0]: (r[1], r[2]) for r in built.cohort.select(
-        "person_id", "follow_up_end", "end_reason").rows()}
+    got = {
+        r[0]: (r[1], r[2])
+        for r in built.cohort.select("person_id", "follow_up_end", "end_reason").rows()
+    }
     assert got == {
         1: (d("2012-05-05"), "death"),
         2: (d("2013-01-31"), "end_of_observation"),

@@ -25,8 +25,7 @@ def test_secondary_window_is_around_the_index_date(tmp_path):
     assert d(INDEX).toordinal() - d("2009-07-02").toordinal() == 183
     assert built.persons() == {2, 4, 5, 7}
     secondary = dict(built.incident.select("person_id", "secondary").rows())
-    assert secondary == {1: True, 2: False, 3: True, 4: False, 5: False, 6: True, 7: False,
-                         8: True}
+    assert secondary == {1: True, 2: False, 3: True, 4: False, 5: False, 6: True, 7: False, 8: True}
 
 
 def test_adult_is_18_completed_years_at_index(tmp_path):

@@ -43,7 +43,12 @@ def _attrition(engine: Engine, loaded: LoadedDefinition) -> pl.DataFrame:
             "persons": persons,
             "excluded": [None] + [persons[i - 1] - persons[i] for i in range(1, len(persons))],
         },
-        schema={"step": pl.Int32, "description": pl.String, "persons": pl.Int64, "excluded": pl.Int64},
+        schema={
+            "step": pl.Int32,
+            "description": pl.String,
+            "persons": pl.Int64,
+            "excluded": pl.Int64,
+        },
     )
 
 
@@ -70,9 +75,10 @@ def build_cohort(
     min_cell_count = loaded.definition.privacy.min_cell_count
     started = time.perf_counter()
     started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    with tempfile.TemporaryDirectory(prefix="pharmacoepi-spill-") as spill, atomic_output_dir(
-        out_dir
-    ) as staging:
+    with (
+        tempfile.TemporaryDirectory(prefix="pharmacoepi-spill-") as spill,
+        atomic_output_dir(out_dir) as staging,
+    ):
         engine = Engine(threads, memory_limit, Path(spill), on_stage=reporter.stage)
         sources = screen_data(engine, data_dir, loaded.codelists.values())
         run_rules(engine, loaded.definition)
@@ -99,9 +105,7 @@ def build_cohort(
         }
         rejected_summary = []
         if rejected:
-            engine.con.table("rejected_rows").write_parquet(
-                str(staging / "rejected_rows.parquet")
-            )
+            engine.con.table("rejected_rows").write_parquet(str(staging / "rejected_rows.parquet"))
             outputs["rejected_rows.parquet"] = {"rows": rejected, "level": "individual"}
             engine.run("screen/problem_summary")
             rejected_summary = [
@@ -149,8 +153,12 @@ def build_cohort(
                     for name, s in sources.items()
                 },
                 "stages": [
-                    {"stage": r.stage, "creates": r.creates, "rows": r.rows,
-                     "seconds": round(r.seconds, 3)}
+                    {
+                        "stage": r.stage,
+                        "creates": r.creates,
+                        "rows": r.rows,
+                        "seconds": round(r.seconds, 3),
+                    }
                     for r in engine.records
                 ],
                 "rejected_rows": rejected_summary,

@@ -13,18 +13,66 @@ Kind = Literal["person_id", "id", "date", "text", "code", "number", "integer"]
 
 # Physical DuckDB types accepted for each kind (text is always accepted and parsed).
 ACCEPTED_TYPES: dict[str, tuple[str, ...]] = {
-    "person_id": ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT",
-                  "UINTEGER", "UBIGINT", "HUGEINT", "VARCHAR"),
-    "id": ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER",
-           "UBIGINT", "HUGEINT", "VARCHAR"),
-    "date": ("DATE", "TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S",
-             "TIMESTAMP WITH TIME ZONE", "VARCHAR"),
+    "person_id": (
+        "TINYINT",
+        "SMALLINT",
+        "INTEGER",
+        "BIGINT",
+        "UTINYINT",
+        "USMALLINT",
+        "UINTEGER",
+        "UBIGINT",
+        "HUGEINT",
+        "VARCHAR",
+    ),
+    "id": (
+        "TINYINT",
+        "SMALLINT",
+        "INTEGER",
+        "BIGINT",
+        "UTINYINT",
+        "USMALLINT",
+        "UINTEGER",
+        "UBIGINT",
+        "HUGEINT",
+        "VARCHAR",
+    ),
+    "date": (
+        "DATE",
+        "TIMESTAMP",
+        "TIMESTAMP_NS",
+        "TIMESTAMP_MS",
+        "TIMESTAMP_S",
+        "TIMESTAMP WITH TIME ZONE",
+        "VARCHAR",
+    ),
     "text": ("VARCHAR",),
     "code": ("VARCHAR",),
-    "number": ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "FLOAT", "DOUBLE", "DECIMAL",
-               "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "VARCHAR"),
-    "integer": ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT",
-                "UINTEGER", "UBIGINT", "VARCHAR"),
+    "number": (
+        "TINYINT",
+        "SMALLINT",
+        "INTEGER",
+        "BIGINT",
+        "FLOAT",
+        "DOUBLE",
+        "DECIMAL",
+        "UTINYINT",
+        "USMALLINT",
+        "UINTEGER",
+        "UBIGINT",
+        "VARCHAR",
+    ),
+    "integer": (
+        "TINYINT",
+        "SMALLINT",
+        "INTEGER",
+        "BIGINT",
+        "UTINYINT",
+        "USMALLINT",
+        "UINTEGER",
+        "UBIGINT",
+        "VARCHAR",
+    ),
 }
 
 
@@ -46,49 +94,75 @@ class Table:
 
 
 TABLES: tuple[Table, ...] = (
-    Table("persons", (
-        Column("person_id", "person_id"),
-        Column("sex", "text"),
-        Column("birth_date", "date"),
-        Column("death_date", "date", required=False),
-    )),
-    Table("observation_periods", (
-        Column("person_id", "person_id"),
-        Column("start_date", "date"),
-        Column("end_date", "date"),
-    )),
-    Table("diagnoses", (
-        Column("person_id", "person_id"),
-        Column("date", "date"),
-        Column("code", "code"),
-        Column("setting", "text"),
-        Column("stay_id", "id", required=False),
-    )),
-    Table("dispensings", (
-        Column("person_id", "person_id"),
-        Column("date", "date"),
-        Column("atc", "code"),
-        Column("product_code", "text", required=False),
-        Column("setting", "text"),
-        Column("quantity", "number"),
-        Column("days_supply", "integer", required=False),
-    )),
-    Table("procedures", (
-        Column("person_id", "person_id"),
-        Column("date", "date"),
-        Column("code", "code"),
-        Column("stay_id", "id", required=False),
-    ), required=False),
-    Table("hospital_stays", (
-        Column("stay_id", "id"),
-        Column("person_id", "person_id"),
-        Column("admission_date", "date"),
-        Column("discharge_date", "date"),
-    ), required=False),
+    Table(
+        "persons",
+        (
+            Column("person_id", "person_id"),
+            Column("sex", "text"),
+            Column("birth_date", "date"),
+            Column("death_date", "date", required=False),
+        ),
+    ),
+    Table(
+        "observation_periods",
+        (
+            Column("person_id", "person_id"),
+            Column("start_date", "date"),
+            Column("end_date", "date"),
+        ),
+    ),
+    Table(
+        "diagnoses",
+        (
+            Column("person_id", "person_id"),
+            Column("date", "date"),
+            Column("code", "code"),
+            Column("setting", "text"),
+            Column("stay_id", "id", required=False),
+        ),
+    ),
+    Table(
+        "dispensings",
+        (
+            Column("person_id", "person_id"),
+            Column("date", "date"),
+            Column("atc", "code"),
+            Column("product_code", "text", required=False),
+            Column("setting", "text"),
+            Column("quantity", "number"),
+            Column("days_supply", "integer", required=False),
+        ),
+    ),
+    Table(
+        "procedures",
+        (
+            Column("person_id", "person_id"),
+            Column("date", "date"),
+            Column("code", "code"),
+            Column("stay_id", "id", required=False),
+        ),
+        required=False,
+    ),
+    Table(
+        "hospital_stays",
+        (
+            Column("stay_id", "id"),
+            Column("person_id", "person_id"),
+            Column("admission_date", "date"),
+            Column("discharge_date", "date"),
+        ),
+        required=False,
+    ),
 )
 
 TABLES_BY_NAME = {t.name: t for t in TABLES}
 
 # DuckDB type each kind is cast to once read (person_id's type follows the persons table).
-TARGET_TYPES = {"id": "BIGINT", "date": "DATE", "text": "VARCHAR", "code": "VARCHAR",
-                "number": "DOUBLE", "integer": "INTEGER"}
+TARGET_TYPES = {
+    "id": "BIGINT",
+    "date": "DATE",
+    "text": "VARCHAR",
+    "code": "VARCHAR",
+    "number": "DOUBLE",
+    "integer": "INTEGER",
+}

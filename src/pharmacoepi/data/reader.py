@@ -57,7 +57,8 @@ def _read(con: duckdb.DuckDBPyConnection, table: Table, fmt: str, path: Path):
             raise DataError(
                 f"table {table.name!r}: folder has no parquet files",
                 where=str(path),
-                hint="a table folder holds NAME/*.parquet or hive partitions NAME/key=value/*.parquet",
+                hint="a table folder holds NAME/*.parquet or hive partitions "
+                "NAME/key=value/*.parquet",
             )
         hive = any("=" in p.parent.name for p in files)
         return con.read_parquet([str(f) for f in files], hive_partitioning=hive), files

@@ -41,7 +41,9 @@ def _id_type(sources: dict[str, SourceTable], column: str, default: str) -> str:
     return "VARCHAR" if "VARCHAR" in types else default
 
 
-def screen_data(engine: Engine, data_dir: Path, codelists: Iterable[Codelist]) -> dict[str, SourceTable]:
+def screen_data(
+    engine: Engine, data_dir: Path, codelists: Iterable[Codelist]
+) -> dict[str, SourceTable]:
     """Register the inputs and run every screening stage; returns what was read."""
     sources = register_all(engine.con, data_dir)
     register_codelists(engine, codelists)
@@ -54,6 +56,7 @@ def screen_data(engine: Engine, data_dir: Path, codelists: Iterable[Codelist]) -
     engine.run("screen/persons", dates, pid)
     engine.run("screen/valid_persons")
     engine.run("screen/observation_periods", dates, pid)
+    engine.run("screen/code_vocabulary")
     engine.run("screen/diagnoses", {**dates, "settings": list(ALL_DIAGNOSIS_SETTINGS)}, both)
     engine.run("screen/dispensings", dates, pid)
     engine.run("screen/procedures", dates, both)

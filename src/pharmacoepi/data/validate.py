@@ -49,14 +49,20 @@ def validate_data(
         if out is not None:
             with atomic_output_dir(out) as staging:
                 engine.con.table("problem_summary").write_parquet(str(staging / "problems.parquet"))
-                engine.con.table("rejected_rows").write_parquet(str(staging / "rejected_rows.parquet"))
+                engine.con.table("rejected_rows").write_parquet(
+                    str(staging / "rejected_rows.parquet")
+                )
                 write_json(
                     staging / "manifest.json",
                     {
                         "command": "validate",
                         "data": str(data_dir),
-                        "inputs": {n: {"format": s.format, "rows": s.rows} for n, s in sources.items()},
-                        "problems": [{k: v for k, v in p.items() if k != "example"} for p in problems],
+                        "inputs": {
+                            n: {"format": s.format, "rows": s.rows} for n, s in sources.items()
+                        },
+                        "problems": [
+                            {k: v for k, v in p.items() if k != "example"} for p in problems
+                        ],
                     },
                 )
         engine.con.close()

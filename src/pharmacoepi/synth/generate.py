@@ -1,0 +1,416 @@
+"""Chunked driver: for each block of ``chunk_size`` persons, sample the population,
+coverage, ITP onsets and claims, enforce the ground-truth consistency rules, and append
+the rows to the parquet tables; then write the ground truth."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from . import events as ev
+from .background import generate_background
+from .config import SynthConfig
+from .coverage import build_coverage
+from .ground_truth import CaseTable, write_ground_truth
+from .hazard import ItpHazard
+from .itp import generate_case_claims
+from .model import DISP_SETTINGS, DX_SETTINGS, SEXES, Model, load_model
+from .population import DAYS_PER_YEAR, NO_DATE, sample_population
+from .writer import TableWriters, categories, dates, ints
+
+GENERATOR_VERSION = "1.0.0"
+EPOCH = date(1970, 1, 1)
+FAITH_WINDOW = (date(2009, 7, 1), date(2011, 6, 30))
+QUALIFYING = np.array([s != "outpatient" for s in DX_SETTINGS])
+
+
+def day(d: date) -> int:
+    return (d - EPOCH).days
+
+
+class _Totals:
+    """Per-run sums for summary.json (accumulated in chunk order: deterministic)."""
+
+    def __init__(self, n_bands: int):
+        self.py = 0.0
+        self.py_window = 0.0
+        self.onsets = 0
+        self.onsets_window = 0
+        self.prevalent = 0
+        self.expected = np.zeros((n_bands, 2))
+        self.py_at_risk = np.zeros((n_bands, 2))
+        self.observed = np.zeros((n_bands, 2), dtype=np.int64)
+
+
+def generate(
+    cfg: SynthConfig, out_dir: Path, progress: Callable[[int, int], None] | None = None
+) -> dict[str, Any]:
+    if not isinstance(cfg, SynthConfig):
+        raise TypeError("cfg must be a SynthConfig")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model = load_model(cfg.model)
+    hazard = ItpHazard(model, cfg.itp_multiplier)
+    start, end = day(cfg.start), day(cfg.end)
+    window = None
+    if cfg.start <= FAITH_WINDOW[0] and FAITH_WINDOW[1] <= cfg.end:
+        window = (day(FAITH_WINDOW[0]), day(FAITH_WINDOW[1]))
+    dicts = _dictionaries(model)
+    writers = TableWriters(out_dir)
+    totals = _Totals(len(model.band_lower))
+    cases = CaseTable()
+    next_stay_id = 1
+    try:
+        for index, first in enumerate(range(0, cfg.persons, cfg.chunk_size)):
+            n = min(cfg.chunk_size, cfg.persons - first)
+            rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, index]))
+            next_stay_id = _chunk(
+                rng,
+                model,
+                hazard,
+                cfg,
+                first + 1,
+                n,
+                start,
+                end,
+                window,
+                dicts,
+                writers,
+                totals,
+                cases,
+                next_stay_id,
+            )
+            if progress is not None:
+                progress(first + n, cfg.persons)
+    finally:
+        writers.close()
+    return _finish(cfg, model, hazard, out_dir, writers.rows, totals, cases, window)
+
+
+def _dictionaries(model: Model) -> dict[str, Any]:
+    # each diagnosis code in three spellings: normalised, dotted, dotted lower-case
+    # (dictionary values must be unique: a 3-character code has no dotted form, so its
+    # dotted spelling maps to the normalised entry; duplicates make parquet output vary)
+    spelled: dict[str, int] = {}
+    spelling = np.zeros((len(model.dx.codes), 3), dtype=np.int32)
+    for i, c in enumerate(model.dx.codes):
+        dotted = c[:3] + "." + c[3:] if len(c) > 3 else c
+        for v, text in enumerate((c, dotted, dotted.lower())):
+            spelling[i, v] = spelled.setdefault(text, len(spelled))
+    return {
+        "dx": pa.array(list(spelled)),
+        "dx_spelling": spelling,
+        "atc": pa.array(model.atc.codes),
+        "product": pa.array(model.products.codes),
+        "ccam": pa.array(model.ccam.codes),
+        "dx_setting": pa.array(DX_SETTINGS),
+        "disp_setting": pa.array(DISP_SETTINGS),
+        "sex": pa.array(SEXES),
+    }
+
+
+def _chunk(
+    rng,
+    model,
+    hazard,
+    cfg,
+    first_id,
+    n,
+    start,
+    end,
+    window,
+    dicts,
+    writers,
+    totals,
+    cases,
+    next_stay_id,
+) -> int:
+    pop = sample_population(rng, model, first_id, n, start, end)
+    local = np.arange(n, dtype=np.int64)
+
+    # prevalent ITP: onset in the years before the period (same hazard), alive at start
+    back = round(model.itp["prevalent_years_before_start"] * DAYS_PER_YEAR)
+    before = pop.birth < start
+    who = local[before]
+    prev_onset = hazard.first_onset(
+        rng,
+        who,
+        np.maximum(pop.birth[who], start - back).astype(float),
+        np.full(len(who), float(start)),
+        pop.birth,
+        pop.sex,
+        n,
+    )
+    prevalent = np.isfinite(prev_onset)
+    prevalent_onset = np.where(prevalent, np.floor(np.where(prevalent, prev_onset, 0)), -1)
+    prevalent_onset = prevalent_onset.astype(np.int64)
+
+    cov = build_coverage(rng, model, pop, start, end, protected=prevalent)
+
+    # incident onsets: persons without prevalent ITP, while covered and alive
+    seg = np.flatnonzero(~prevalent[cov.person])
+    sp = cov.person[seg]
+    lo, hi = cov.start[seg].astype(float), (cov.end[seg] + 1).astype(float)
+    onset_c = hazard.first_onset(rng, sp, lo, hi, pop.birth, pop.sex, n)
+    incident = np.isfinite(onset_c)
+    incident_onset = np.where(incident, np.floor(np.where(incident, onset_c, 0)), -1).astype(
+        np.int64
+    )
+    # time at risk ends at onset: expected cases = sum of hazard x covered alive time
+    stop = np.minimum(hi, onset_c[sp])
+    a0 = (lo - pop.birth[sp]) / DAYS_PER_YEAR
+    a1 = np.maximum((stop - pop.birth[sp]) / DAYS_PER_YEAR, a0)
+    exp_b, py_b = hazard.expected_by_band(a0, a1, pop.sex[sp].astype(np.int64))
+    totals.expected += exp_b
+    totals.py_at_risk += py_b
+    inc = local[incident]
+    band = (
+        np.searchsorted(
+            model.band_lower, (incident_onset[inc] - pop.birth[inc]) / DAYS_PER_YEAR, side="right"
+        )
+        - 1
+    )
+    np.add.at(totals.observed, (band, pop.sex[inc].astype(np.int64)), 1)
+    totals.onsets += len(inc)
+    totals.prevalent += int(prevalent.sum())
+    if window is not None:
+        t = incident_onset[inc]
+        totals.onsets_window += int(((t >= window[0]) & (t <= window[1])).sum())
+
+    # slightly raised mortality of elderly cases, applied before any claim is drawn
+    xs = model.itp["elderly_excess_death"]
+    age_t = (incident_onset[inc] - pop.birth[inc]) / DAYS_PER_YEAR
+    lo_d, hi_d = xs["within_days"]
+    new_death = incident_onset[inc] + rng.integers(lo_d, hi_d + 1, size=len(inc))
+    dies = (
+        (age_t >= xs["min_age"])
+        & (rng.random(len(inc)) < xs["prob"])
+        & (new_death < pop.death[inc])
+        & (new_death <= end)
+    )
+    if dies.any():
+        pop.death[inc[dies]] = new_death[dies]
+        cov.truncate_at(np.minimum(pop.death, end))
+
+    totals.py += float(cov.person_days().sum()) / DAYS_PER_YEAR
+    if window is not None:
+        totals.py_window += float(cov.person_days(*window).sum()) / DAYS_PER_YEAR
+
+    bg = generate_background(rng, model, pop, cov)
+    _apply_case_washouts(rng, model, bg, incident_onset)
+    itp_claims, case_list, rituximab, splenectomy = generate_case_claims(
+        rng, model, pop, cov, incident_onset, prevalent_onset, start, end
+    )
+    itp_claims, rituximab, splenectomy = _keep_covered(cov, itp_claims, rituximab, splenectomy)
+
+    # merge, renumber stays into global sequential stay_ids (chunks run in order)
+    n_bg = len(bg["hospital_stays"]["stay"])
+    for name in ("diagnoses", "procedures", "hospital_stays"):
+        s = itp_claims[name]["stay"]
+        itp_claims[name]["stay"] = np.where(s >= 0, s + n_bg, -1)
+    tables = {name: ev.concat([bg[name], itp_claims[name]], _COLS[name]) for name in bg}
+    stays = tables["hospital_stays"]
+    new_id = np.full(int(stays["stay"].max(initial=0)) + 1, -1, dtype=np.int64)
+    new_id[stays["stay"]] = next_stay_id + np.arange(len(stays["stay"]))
+    for name in ("diagnoses", "procedures", "hospital_stays"):
+        s = tables[name]["stay"]
+        tables[name]["stay"] = np.where(s >= 0, new_id[s], -1)
+    next_stay_id += len(stays["stay"])
+
+    dx = tables["diagnoses"]
+    recorded_itp = (dx["code"] == model.itp_code) & QUALIFYING[dx["setting"]]
+    first_code = np.full(n, np.iinfo(np.int64).max)
+    np.minimum.at(first_code, dx["person"][recorded_itp], dx["date"][recorded_itp])
+    cases.add(case_list, pop, first_code, rituximab, splenectomy)
+
+    _write(rng, model, writers, dicts, pop, cov, tables)
+    return next_stay_id
+
+
+_COLS = {
+    "dispensings": ev.DISPENSING_COLS,
+    "diagnoses": ev.DIAGNOSIS_COLS,
+    "procedures": ev.PROCEDURE_COLS,
+    "hospital_stays": ev.STAY_COLS,
+}
+
+
+def _apply_case_washouts(rng, model: Model, bg: dict[str, ev.Events], onset: np.ndarray) -> None:
+    """Consistency with the ground truth, cases only (non-cases are never altered):
+    (a) no background ITP drug in [T - 250, T - 1], so the diagnosis date is T;
+    (b) secondary-family codes within 250 days of T become unrelated codes (primary
+    cases only; secondary cases get theirs added by the ITP module, and the rule is
+    applied before that, so their recorded cause is kept)."""
+    d = bg["dispensings"]
+    t = onset[d["person"]]
+    lag = t - d["date"]
+    drop = (
+        (t >= 0)
+        & model.atc_is_itp_drug[d["atc"]]
+        & (lag >= 1)
+        & (lag <= model.itp["case_drug_washout_days"])
+    )
+    if drop.any():
+        bg["dispensings"] = ev.where(d, ~drop)
+    x = bg["diagnoses"]
+    t = onset[x["person"]]
+    hit = (
+        (t >= 0)
+        & model.dx_is_secondary[x["code"]]
+        & (np.abs(x["date"] - t) <= model.itp["case_secondary_washout_days"])
+    )
+    # replacement codes: resample from the setting's pool until none is secondary-family
+    idx = np.flatnonzero(hit)
+    while len(idx):
+        x["code"][idx] = model.secondary_codes.sample(rng, len(idx))
+        idx = idx[model.dx_is_secondary[x["code"][idx]]]
+
+
+def _keep_covered(cov, claims, rituximab, splenectomy):
+    """Drop case claims outside coverage (gaps, after leaving, after death, after end);
+    stays whose admission is uncovered go with their diagnoses and acts."""
+    stays = claims["hospital_stays"]
+    seg = cov.locate(stays["person"], stays["admission"])
+    kept = seg >= 0
+    stays["discharge"] = np.where(kept, np.minimum(stays["discharge"], cov.end[seg]), 0)
+    alive_stay = np.zeros(len(kept) + 1, dtype=bool)
+    alive_stay[stays["stay"][kept]] = True
+    out = {"hospital_stays": ev.where(stays, kept)}
+    for name in ("diagnoses", "procedures"):
+        b = claims[name]
+        ok = np.where(b["stay"] >= 0, alive_stay[b["stay"]], cov.covered(b["person"], b["date"]))
+        out[name] = ev.where(b, ok)
+    d = claims["dispensings"]
+    out["dispensings"] = ev.where(d, cov.covered(d["person"], d["date"]))
+    rituximab = ev.where(rituximab, cov.covered(rituximab["person"], rituximab["date"]))
+    splenectomy = ev.where(splenectomy, cov.covered(splenectomy["person"], splenectomy["date"]))
+    return out, rituximab, splenectomy
+
+
+def _write(rng, model, writers, dicts, pop, cov, tables) -> None:
+    pid = pop.person_id
+    alive = pop.death == NO_DATE
+    writers.write(
+        "persons",
+        {
+            "person_id": ints(pid),
+            "sex": categories(pop.sex, dicts["sex"]),
+            "birth_date": dates(pop.birth),
+            "death_date": dates(np.where(alive, 0, pop.death), alive),
+        },
+    )
+    writers.write(
+        "observation_periods",
+        {
+            "person_id": ints(pid[cov.person]),
+            "start_date": dates(cov.start),
+            "end_date": dates(cov.end),
+        },
+    )
+
+    dx = tables["diagnoses"]
+    m = len(dx["person"])
+    # ~5% of codes written dotted ('D69.3') or dotted lower-case ('d69.3'), every family
+    odd = rng.random(m) < model.unnormalised_fraction
+    variant = np.where(odd, 1 + (rng.random(m) < 0.5), 0)
+    no_stay = dx["stay"] < 0
+    writers.write(
+        "diagnoses",
+        {
+            "person_id": ints(pid[dx["person"]]),
+            "date": dates(dx["date"]),
+            "code": categories(dicts["dx_spelling"][dx["code"], variant], dicts["dx"]),
+            "setting": categories(dx["setting"], dicts["dx_setting"]),
+            "stay_id": ints(np.where(no_stay, 0, dx["stay"]), no_stay),
+        },
+    )
+
+    d = tables["dispensings"]
+    m = len(d["person"])
+    writers.write(
+        "dispensings",
+        {
+            "person_id": ints(pid[d["person"]]),
+            "date": dates(d["date"]),
+            "atc": categories(d["atc"], dicts["atc"]),
+            "product_code": categories(d["product"], dicts["product"]),
+            "setting": categories(d["setting"], dicts["disp_setting"]),
+            "quantity": pa.array(d["quantity"], type=pa.float64()),
+            "days_supply": pa.nulls(m, pa.int32()),
+        },
+    )
+
+    p = tables["procedures"]
+    no_stay = p["stay"] < 0
+    writers.write(
+        "procedures",
+        {
+            "person_id": ints(pid[p["person"]]),
+            "date": dates(p["date"]),
+            "code": categories(p["code"], dicts["ccam"]),
+            "stay_id": ints(np.where(no_stay, 0, p["stay"]), no_stay),
+        },
+    )
+
+    s = tables["hospital_stays"]
+    writers.write(
+        "hospital_stays",
+        {
+            "stay_id": ints(s["stay"]),
+            "person_id": ints(pid[s["person"]]),
+            "admission_date": dates(s["admission"]),
+            "discharge_date": dates(s["discharge"]),
+        },
+    )
+
+
+def _finish(cfg, model, hazard, out_dir, rows, totals, cases, window) -> dict[str, Any]:
+    gt = out_dir / "ground_truth"
+    gt.mkdir(exist_ok=True)
+    n_cases = write_ground_truth(gt, cases, model, hazard)
+    expected = float(totals.expected.sum())
+    py_risk = float(totals.py_at_risk.sum())
+    by_band = []
+    for b, lower in enumerate(model.band_lower):
+        for s, sex in enumerate(SEXES):
+            by_band.append(
+                {
+                    "age_lower": int(lower),
+                    "sex": sex,
+                    "person_years_at_risk": round(float(totals.py_at_risk[b, s]), 4),
+                    "expected_onsets": round(float(totals.expected[b, s]), 6),
+                    "observed_onsets": int(totals.observed[b, s]),
+                }
+            )
+    summary = {
+        "generator": "pharmacoepi.synth",
+        "generator_version": GENERATOR_VERSION,
+        "model": cfg.model,
+        "model_version": model.version,
+        "config": cfg.to_dict(),
+        "row_counts": dict(sorted(rows.items())),
+        "person_years": round(totals.py, 4),
+        "person_years_faith_window": None if window is None else round(totals.py_window, 4),
+        "faith_window": [FAITH_WINDOW[0].isoformat(), FAITH_WINDOW[1].isoformat()],
+        "incident_onsets": totals.onsets,
+        "incident_onsets_faith_window": None if window is None else totals.onsets_window,
+        "prevalent_cases": totals.prevalent,
+        "itp_cases": n_cases,
+        "expected_incident_onsets": round(expected, 6),
+        "person_years_at_risk": round(py_risk, 4),
+        "crude_injected_rate_per_100k": round(expected / py_risk * 1e5, 6) if py_risk else None,
+        "injected_rate_ref_population_per_100k": round(
+            float(model.itp["target_crude_per_100k"]) * float(cfg.itp_multiplier), 6
+        ),
+        "incidence_by_band": by_band,
+    }
+    with (gt / "summary.json").open("w", encoding="utf-8") as fh:
+        json.dump(summary, fh, sort_keys=True, indent=2)
+        fh.write("\n")
+    return summary

@@ -1,0 +1,258 @@
+"""The synthetic French claims model: parameters read from ``france_model.yaml`` turned
+into numpy lookup tables and code vocabularies the samplers index into."""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .config import read_preset_yaml
+
+SEXES = ("M", "F")  # sex index 0 = M, 1 = F everywhere in the generator
+DX_SETTINGS = (
+    "hospital_primary",
+    "hospital_related",
+    "hospital_associated",
+    "long_term_disease",
+    "outpatient",
+)
+HOSP_PRIMARY, HOSP_RELATED, HOSP_ASSOCIATED, LONG_TERM_DISEASE, OUTPATIENT = range(5)
+DISP_SETTINGS = ("community", "hospital")
+COMMUNITY, HOSPITAL = 0, 1
+ITP_CODE = "D693"
+
+
+class Vocabulary:
+    """An append-only list of codes with a code -> index map (indices are stable)."""
+
+    def __init__(self) -> None:
+        self.codes: list[str] = []
+        self.index: dict[str, int] = {}
+
+    def add(self, code: str) -> int:
+        code = str(code)
+        if code not in self.index:
+            self.index[code] = len(self.codes)
+            self.codes.append(code)
+        return self.index[code]
+
+    def __getitem__(self, code: str) -> int:
+        return self.index[code]
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
+@dataclass
+class Pool:
+    """A weighted pool of vocabulary indices, sampled by inverse CDF (vectorised)."""
+
+    items: np.ndarray
+    cum: np.ndarray
+
+    @classmethod
+    def build(cls, vocab: Vocabulary, rows: list[Any]) -> Pool:
+        items = np.array([vocab.add(r[0]) for r in rows], dtype=np.int32)
+        w = np.array([float(r[1]) for r in rows], dtype=np.float64)
+        if (w < 0).any() or w.sum() <= 0:
+            raise ValueError(f"pool weights must be positive: {rows!r}")
+        cum = np.cumsum(w / w.sum())
+        cum[-1] = 1.0
+        return cls(items, cum)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        pos = np.searchsorted(self.cum, rng.random(n), side="right")
+        return self.items[np.minimum(pos, len(self.items) - 1)]
+
+    def one(self, rng: np.random.Generator) -> int:
+        return int(self.sample(rng, 1)[0])
+
+
+@dataclass
+class StepByAge:
+    """A value that is constant within age bands: [[age_lower, value], ...]."""
+
+    lowers: np.ndarray
+    values: np.ndarray
+
+    @classmethod
+    def build(cls, rows: list[Any]) -> StepByAge:
+        lowers = np.array([float(r[0]) for r in rows])
+        if lowers[0] != 0 or (np.diff(lowers) <= 0).any():
+            raise ValueError(f"age steps must start at 0 and increase: {rows!r}")
+        return cls(lowers, np.array([float(r[1]) for r in rows]))
+
+    def __call__(self, age: np.ndarray) -> np.ndarray:
+        return self.values[np.searchsorted(self.lowers, age, side="right") - 1]
+
+
+def _product_code(prefix: str, key: str) -> str:
+    """A fixed 13-digit CIP13/UCD13-like code: prefix, digits from a hash, EAN-13 check."""
+    body = prefix + f"{zlib.crc32(key.encode()) % 10 ** (12 - len(prefix)):0{12 - len(prefix)}d}"
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body))
+    return body + str((10 - total % 10) % 10)
+
+
+@dataclass
+class Products:
+    """Product codes per (ATC, setting): CIP13 (34009...) community, UCD13 (34008...)."""
+
+    codes: list[str] = field(default_factory=list)
+    offset: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
+
+    def register(self, atc_idx: int, atc: str, setting: int, n: int) -> None:
+        if (atc_idx, setting) in self.offset:
+            return
+        prefix = "34009" if setting == COMMUNITY else "34008"
+        first = len(self.codes)
+        for k in range(max(1, int(n))):
+            code = _product_code(prefix, f"{setting}:{atc}:{k}")
+            if code in self.codes:  # parquet dictionaries need unique values
+                raise ValueError(f"product code collision for {atc}: {code}")
+            self.codes.append(code)
+        self.offset[(atc_idx, setting)] = (first, len(self.codes) - first)
+
+    def lookup_tables(self, n_atc: int) -> tuple[np.ndarray, np.ndarray]:
+        first = np.full((n_atc, 2), -1, dtype=np.int64)
+        count = np.zeros((n_atc, 2), dtype=np.int64)
+        for (a, s), (f, c) in self.offset.items():
+            first[a, s], count[a, s] = f, c
+        return first, count
+
+
+class Model:
+    """All parameters of the generator, pre-digested for vectorised sampling."""
+
+    def __init__(self, raw: dict[str, Any]):
+        self.raw = raw
+        self.version = int(raw.get("model_version", 1))
+        pop, bg, itp = raw["population"], raw["background"], raw["itp"]
+
+        # --- population pyramid (bands x sex), weights normalised over all cells
+        pyr = np.array(pop["pyramid_thousands"], dtype=np.float64)
+        self.band_lower = pyr[:, 0]
+        self.oldest_age = float(pop["oldest_age"])
+        self.band_upper = np.append(self.band_lower[1:], self.oldest_age)
+        self.pyramid = pyr[:, 1:3] / pyr[:, 1:3].sum()
+        self.births_per_py = float(pop["births_per_person_year"])
+        self.male_at_birth = float(pop["male_fraction_at_birth"])
+
+        mort = raw["mortality"]
+        self.gompertz_a = np.array([mort[s]["a"] for s in SEXES], dtype=np.float64)
+        self.gompertz_b = np.array([mort[s]["b"] for s in SEXES], dtype=np.float64)
+        self.coverage = raw["coverage"]
+
+        # --- vocabularies
+        self.dx = Vocabulary()
+        self.atc = Vocabulary()
+        self.ccam = Vocabulary()
+        self.products = Products()
+
+        self.dispensing_rate = StepByAge.build(bg["dispensings_per_py_by_age"])
+        self.frailty_shape = float(bg["frailty_shape"])
+        self.boxes = Pool(*_value_pool(bg["boxes"]))
+        self.community_atc = self._drug_pool(bg["community_atc"], COMMUNITY)
+        self.hospital_atc = self._drug_pool(bg["hospital_atc"], HOSPITAL)
+        self.hospital_disp_per_py = float(bg["hospital_dispensings_per_py"])
+        self.hospital_quantity = Pool(*_value_pool(bg["hospital_quantity"]))
+
+        self.stay_rate = StepByAge.build(bg["stays_per_py_by_age"])
+        self.mean_los = float(bg["mean_length_of_stay"])
+        self.related_prob = float(bg["related_diagnosis_prob"])
+        self.associated_count = Pool(*_value_pool(bg["associated_count"]))
+        self.primary_codes = Pool.build(self.dx, bg["primary_codes"])
+        self.secondary_codes = Pool.build(self.dx, bg["secondary_codes"])
+        self.procedure_prob = float(bg["procedure_prob_per_stay"])
+        self.procedure_codes = Pool.build(self.ccam, bg["procedure_codes"])
+        self.ald_prob = StepByAge.build(bg["ald_prob_by_age"])
+        self.ald_second_prob = float(bg["ald_second_prob"])
+        self.ald_codes = Pool.build(self.dx, bg["ald_codes"])
+        self.outpatient_per_py = float(bg["outpatient_per_py"])
+        self.outpatient_codes = Pool.build(self.dx, bg["outpatient_codes"])
+        self.unnormalised_fraction = float(bg["unnormalised_code_fraction"])
+
+        # --- ITP
+        self.itp = itp
+        self.itp_code = self.dx.add(ITP_CODE)
+        shape = np.array(itp["rate_shape_per_100k"], dtype=np.float64)
+        if not np.array_equal(shape[:, 0], self.band_lower):
+            raise ValueError("ITP rate bands must match the population pyramid bands")
+        crude_shape = float((shape[:, 1:3] * self.pyramid).sum())
+        # rate per 100,000 PY by band x sex, before the run's multiplier
+        self.itp_rate_per_100k = shape[:, 1:3] * float(itp["target_crude_per_100k"]) / crude_shape
+        self.child_age = float(itp["child_age"])
+        self.cs_atc = Pool.build(self.atc, itp["corticosteroid_atc"])
+        self.tpo_ra = Pool.build(self.atc, itp["tpo_ra"])
+        self.first_code_setting = Pool(
+            *_value_pool([[DX_SETTINGS.index(s), w] for s, w in itp["first_code_setting"]])
+        )
+        self.other_primary = Pool.build(self.dx, itp["other_primary_codes"])
+        self.bleeding_primary = Pool.build(self.dx, itp["bleeding_primary_codes"])
+        self.splenectomy_codes = Pool.build(self.ccam, itp["splenectomy_codes"])
+        self.ivig_quantity = Pool(*_value_pool(itp["ivig_quantity"]))
+        self.secondary_causes: dict[str, list[tuple[str, float, list[int]]]] = {}
+        for group in ("adult", "child"):
+            self.secondary_causes[group] = [
+                (str(name), float(p), [self.dx.add(c) for c in codes])
+                for name, p, codes in itp["secondary_causes"][group]
+            ]
+        # ITP drugs given to cases: register the products they are dispensed as
+        for atc, setting in [
+            ("H02AB07", COMMUNITY),
+            ("H02AB02", COMMUNITY),
+            ("J06BA02", HOSPITAL),
+            ("B02BX05", COMMUNITY),
+            ("B02BX04", COMMUNITY),
+            ("B02BX04", HOSPITAL),
+            ("L01FA01", HOSPITAL),
+            ("L01XC02", HOSPITAL),
+        ]:
+            self.products.register(self.atc.add(atc), atc, setting, 1)
+        self.ivig = self.atc["J06BA02"]
+        self.rituximab, self.rituximab_old = self.atc["L01FA01"], self.atc["L01XC02"]
+
+        # flags over the vocabularies used by the consistency rules
+        prefixes = tuple(itp["itp_drug_atc_prefixes"])
+        self.atc_is_itp_drug = np.array([c.startswith(prefixes) for c in self.atc.codes])
+        sec = tuple(itp["secondary_family_prefixes"])
+        self.dx_is_secondary = np.array([c.startswith(sec) for c in self.dx.codes])
+        self.product_first, self.product_count = self.products.lookup_tables(len(self.atc))
+
+    def _drug_pool(self, rows: list[Any], setting: int) -> Pool:
+        pool = Pool.build(self.atc, [[r[0], r[1]] for r in rows])
+        for r in rows:
+            self.products.register(self.atc[str(r[0])], str(r[0]), setting, int(r[2]))
+        return pool
+
+    def product_for(
+        self, rng: np.random.Generator, atc_idx: np.ndarray, setting: int
+    ) -> np.ndarray:
+        first = self.product_first[atc_idx, setting]
+        if (first < 0).any():
+            raise ValueError("an ATC code has no product registered for this setting")
+        count = self.product_count[atc_idx, setting]
+        return first + (rng.random(len(atc_idx)) * count).astype(np.int64)
+
+    def itp_band(self, age_years: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.band_lower, age_years, side="right") - 1
+
+
+def _value_pool(rows: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """A pool whose items are the values themselves (box counts, quantities...)."""
+    items = np.array([r[0] for r in rows])
+    w = np.array([float(r[1]) for r in rows])
+    cum = np.cumsum(w / w.sum())
+    cum[-1] = 1.0
+    return items, cum
+
+
+_CACHE: dict[str, Model] = {}
+
+
+def load_model(name: str) -> Model:
+    if name not in _CACHE:
+        _CACHE[name] = Model(read_preset_yaml(name))
+    return _CACHE[name]

@@ -1,0 +1,20 @@
+"""Session fixtures: the default synthetic dataset, generated once per test run."""
+
+from __future__ import annotations
+
+import pytest
+
+from pharmacoepi.datasets import default_dataset
+from pharmacoepi.progress import Reporter
+
+
+@pytest.fixture(scope="session")
+def default_data(tmp_path_factory):
+    """The `default` preset (200,000 persons, 2005-2014, ITP x20), generated as build-cohort
+    does when no --data is given: through PHARMACOEPI_DATA_HOME, on first use."""
+    home = tmp_path_factory.mktemp("data_home")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PHARMACOEPI_DATA_HOME", str(home))
+        path = default_dataset(Reporter.for_stderr(quiet=True))
+    assert path == home / "default"
+    return path

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+QUALIFYING = "('hospital_primary', 'hospital_related', 'hospital_associated', 'long_term_disease')"
+NORM = "replace(replace(upper(code), '.', ''), ' ', '')"
+SECONDARY_FAMILY = (
+    "C81",
+    "C82",
+    "C83",
+    "C84",
+    "C85",
+    "C88",
+    "C91",
+    "D46",
+    "M32",
+    "D686",
+    "M350",
+    "B20",
+    "B21",
+    "B22",
+    "B23",
+    "B24",
+    "Z21",
+    "B171",
+    "B182",
+    "B16",
+    "B180",
+    "B181",
+    "D83",
+    "K703",
+    "K74",
+)
+ITP_DRUGS = (
+    "H02AB",
+    "J06BA02",
+    "J06BB01",
+    "B02BX04",
+    "B02BX05",
+    "B02BX08",
+    "B02BX09",
+    "L01FA01",
+    "L01XC02",
+    "J04BA02",
+    "G03XA01",
+    "L04AX01",
+    "L04AA06",
+    "L04AD01",
+    "L01CA02",
+)
+
+
+def starts_with_any(column: str, prefixes: tuple[str, ...]) -> str:
+    return "(" + " or ".join(f"starts_with({column}, '{p}')" for p in prefixes) + ")"
+
+
+def connect(root: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    for name in (
+        "persons",
+        "observation_periods",
+        "diagnoses",
+        "dispensings",
+        "procedures",
+        "hospital_stays",
+    ):
+        con.execute(f"create view {name} as select * from read_parquet('{root / name}.parquet')")
+    con.execute(
+        f"create view cases as select * from "
+        f"read_parquet('{root / 'ground_truth' / 'itp_cases.parquet'}')"
+    )
+    con.execute(f"create view dx as select *, {NORM} as ncode from diagnoses")
+    return con
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str):
+    return con.execute(sql).fetchone()[0]
