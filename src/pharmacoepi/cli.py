@@ -157,7 +157,11 @@ def synth(
     out: Annotated[Path, typer.Option(help="Folder to write the dataset into.")],
     preset: Annotated[
         str | None,
-        typer.Option(help="Start from a preset (default, national_1m); options override it."),
+        typer.Option(
+            help="Start from a preset: national_1m (used when none is given: 1,000,000 "
+            "persons, real ITP rate) or default (200,000 persons, ITP x20, the demo data). "
+            "Options override it."
+        ),
     ] = None,
     persons: Annotated[int | None, typer.Option(min=1, help="Number of persons.")] = None,
     start: Annotated[str | None, typer.Option(help="First day of the extract, YYYY-MM-DD.")] = None,
@@ -178,7 +182,7 @@ def synth(
     from pharmacoepi.progress import Reporter
     from pharmacoepi.synth import load_preset
 
-    base = load_preset(preset or "default")
+    base = load_preset(preset or "national_1m")
     changes = {
         "persons": persons,
         "start": _parse_date(start, "--start"),
