@@ -7,35 +7,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from pharmacoepi.codelists import normalise_code
+from pharmacoepi.definition import load_definition
 
 QUALIFYING = {"hospital_primary", "hospital_related", "hospital_associated", "long_term_disease"}
-SECONDARY_PREFIXES = (
-    "C81",
-    "C82",
-    "C83",
-    "C84",
-    "C85",
-    "C88",
-    "C91",
-    "D46",
-    "M32",
-    "D686",
-    "M350",
-    "B20",
-    "B21",
-    "B22",
-    "B23",
-    "B24",
-    "Z21",
-    "B171",
-    "B182",
-    "B16",
-    "B180",
-    "B181",
-    "D83",
-    "K703",
-    "K74",
-)
+SECONDARY_PREFIXES = load_definition("itp_faith").codelists["secondary_itp"].codes
 START, END, ADMIN_END = dt.date(2009, 7, 1), dt.date(2011, 6, 30), dt.date(2014, 12, 31)
 DAY = dt.timedelta(days=1)
 

@@ -4,35 +4,12 @@ from pathlib import Path
 
 import duckdb
 
+from pharmacoepi.definition import load_definition
+
 QUALIFYING = "('hospital_primary', 'hospital_related', 'hospital_associated', 'long_term_disease')"
 NORM = "replace(replace(upper(code), '.', ''), ' ', '')"
-SECONDARY_FAMILY = (
-    "C81",
-    "C82",
-    "C83",
-    "C84",
-    "C85",
-    "C88",
-    "C91",
-    "D46",
-    "M32",
-    "D686",
-    "M350",
-    "B20",
-    "B21",
-    "B22",
-    "B23",
-    "B24",
-    "Z21",
-    "B171",
-    "B182",
-    "B16",
-    "B180",
-    "B181",
-    "D83",
-    "K703",
-    "K74",
-)
+# the secondary-ITP causes of the shipped definition: what the generator must keep consistent
+SECONDARY_FAMILY = load_definition("itp_faith").codelists["secondary_itp"].codes
 ITP_DRUGS = (
     "H02AB",
     "J06BA02",

@@ -11,69 +11,36 @@ from typing import Literal
 
 Kind = Literal["person_id", "id", "date", "text", "code", "number", "integer"]
 
-# Physical DuckDB types accepted for each kind (text is always accepted and parsed).
+_INTEGERS = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+)
+_TIMESTAMPS = (
+    "TIMESTAMP",
+    "TIMESTAMP_NS",
+    "TIMESTAMP_MS",
+    "TIMESTAMP_S",
+    "TIMESTAMP WITH TIME ZONE",
+)
+
+# Physical DuckDB types accepted for each kind (text is parsed; failures are rejected rows).
 ACCEPTED_TYPES: dict[str, tuple[str, ...]] = {
-    "person_id": (
-        "TINYINT",
-        "SMALLINT",
-        "INTEGER",
-        "BIGINT",
-        "UTINYINT",
-        "USMALLINT",
-        "UINTEGER",
-        "UBIGINT",
-        "HUGEINT",
-        "VARCHAR",
-    ),
-    "id": (
-        "TINYINT",
-        "SMALLINT",
-        "INTEGER",
-        "BIGINT",
-        "UTINYINT",
-        "USMALLINT",
-        "UINTEGER",
-        "UBIGINT",
-        "HUGEINT",
-        "VARCHAR",
-    ),
-    "date": (
-        "DATE",
-        "TIMESTAMP",
-        "TIMESTAMP_NS",
-        "TIMESTAMP_MS",
-        "TIMESTAMP_S",
-        "TIMESTAMP WITH TIME ZONE",
-        "VARCHAR",
-    ),
+    "person_id": (*_INTEGERS, "VARCHAR"),
+    "id": (*_INTEGERS, "VARCHAR"),
+    "date": ("DATE", *_TIMESTAMPS, "VARCHAR"),
     "text": ("VARCHAR",),
     "code": ("VARCHAR",),
-    "number": (
-        "TINYINT",
-        "SMALLINT",
-        "INTEGER",
-        "BIGINT",
-        "FLOAT",
-        "DOUBLE",
-        "DECIMAL",
-        "UTINYINT",
-        "USMALLINT",
-        "UINTEGER",
-        "UBIGINT",
-        "VARCHAR",
-    ),
-    "integer": (
-        "TINYINT",
-        "SMALLINT",
-        "INTEGER",
-        "BIGINT",
-        "UTINYINT",
-        "USMALLINT",
-        "UINTEGER",
-        "UBIGINT",
-        "VARCHAR",
-    ),
+    "number": (*_INTEGERS, "FLOAT", "DOUBLE", "DECIMAL", "VARCHAR"),
+    "integer": (*_INTEGERS, "VARCHAR"),
 }
+INTEGER_TYPES = frozenset(_INTEGERS)
 
 
 @dataclass(frozen=True)
@@ -156,13 +123,3 @@ TABLES: tuple[Table, ...] = (
 )
 
 TABLES_BY_NAME = {t.name: t for t in TABLES}
-
-# DuckDB type each kind is cast to once read (person_id's type follows the persons table).
-TARGET_TYPES = {
-    "id": "BIGINT",
-    "date": "DATE",
-    "text": "VARCHAR",
-    "code": "VARCHAR",
-    "number": "DOUBLE",
-    "integer": "INTEGER",
-}

@@ -14,10 +14,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pharmacoepi.data.contract import ACCEPTED_TYPES, TABLES, Table
+from pharmacoepi.data.contract import ACCEPTED_TYPES, INTEGER_TYPES, TABLES, Table
 from pharmacoepi.errors import DataError
-
-_INTEGER_TYPES = set(ACCEPTED_TYPES["integer"]) - {"VARCHAR"} | {"HUGEINT"}
 
 
 @dataclass(frozen=True)
@@ -128,7 +126,7 @@ def register_table(con: duckdb.DuckDBPyConnection, data_dir: Path, table: Table)
                 hint=f"accepted types: {', '.join(ACCEPTED_TYPES[column.kind])}",
             )
         if column.kind in ("person_id", "id"):
-            id_types[column.name] = "BIGINT" if physical in _INTEGER_TYPES else "VARCHAR"
+            id_types[column.name] = "BIGINT" if physical in INTEGER_TYPES else "VARCHAR"
         projection.append(duckdb.ColumnExpression(actual).alias(column.name))
     rel.project(*projection).create_view(f"raw_{table.name}")
     return SourceTable(table.name, fmt, files, _row_count(rel, fmt, files), id_types)
