@@ -115,15 +115,19 @@ def test_row_level_problems_are_set_aside_and_counted(tmp_path):
     )
     assert json.loads(bad_date["source_record"][0])["date"] == "01/02/2010"
     cohort = pl.read_parquet(out / "cohort.parquet")
-    assert cohort.select("person_id", "index_date").rows() == [(1, d(CODE))]
+    # one table (the CSV) holds ids as text, so every table's ids are compared as text
+    assert cohort.select("person_id", "index_date").rows() == [("1", d(CODE))]
     manifest = json.loads((out / "manifest.json").read_text())
     assert sum(r["rows"] for r in manifest["rejected_rows"]) == 13
     assert manifest["outputs"]["rejected_rows.parquet"]["level"] == "individual"
 
     report = run_cli("validate", "--data", data)
     assert report.returncode == 0, report.stderr
-    assert "event after death" in report.stdout and "1850-01-01" in report.stdout
-    assert "(withheld)" in report.stdout  # unknown person: the id is not printed
+    assert "event after death" in report.stdout and "invalid value" in report.stdout
+    assert "X" in report.stdout  # the invalid sex value: a category, safe to show
+    # ids and dates belong to one person: never printed
+    assert "1850-01-01" not in report.stdout and "2010-01-01" not in report.stdout
+    assert "(withheld)" in report.stdout
     assert "99" not in report.stdout.replace("1999", "")
 
 
@@ -135,6 +139,88 @@ def test_validate_writes_problems_when_asked(tmp_path):
     assert run_cli("validate", "--data", data, "--out", out).returncode == 0
     problems = pl.read_parquet(out / "problems.parquet")
     assert problems.select("table_name", "reject_reason", "rows", "example").rows() == [
-        ("diagnoses", "date out of range", 1, "2200-01-01")
+        ("diagnoses", "date out of range", 1, None)
     ]
     assert pl.read_parquet(out / "rejected_rows.parquet").height == 1
+
+
+def test_text_ids_are_never_reread_as_numbers(tmp_path):
+    """'1e0' or '1.5' in a CSV is not person 1 or 2: it is an unknown person, set aside."""
+    c = Claims().person(1).diagnosis(1, CODE).person(2).diagnosis(2, CODE)
+    data = c.write(tmp_path / "data")
+    (data / "diagnoses.parquet").unlink()
+    pl.DataFrame(
+        {
+            "person_id": ["1", "2", "1e0", "1.5"],
+            "date": [CODE, CODE, "2008-06-01", "2008-06-01"],
+            "code": ["D693"] * 4,
+            "setting": ["hospital_primary"] * 4,
+        }
+    ).write_csv(data / "diagnoses.csv")
+    out = tmp_path / "out"
+    assert run_cli("build-cohort", "itp_faith", "--data", data, "--out", out).returncode == 0
+    assert set(pl.read_parquet(out / "cohort.parquet")["person_id"]) == {"1", "2"}
+    rejected = pl.read_parquet(out / "rejected_rows.parquet")
+    assert rejected.select("reject_reason").to_series().to_list() == ["unknown person"] * 2
+
+
+def test_no_break_spaces_and_mixed_folder_schemas(tmp_path):
+    c = Claims().person(1).person(2)
+    data = c.write(tmp_path / "data")
+    (data / "diagnoses.parquet").unlink()
+    folder = data / "diagnoses"
+    (folder / "year=2010").mkdir(parents=True)
+    (folder / "year=2011").mkdir(parents=True)
+    # an Excel-style no-break space after the code; the second file lacks the optional stay_id
+    pl.DataFrame(
+        {
+            "person_id": [1],
+            "date": [d(CODE)],
+            "code": ["D69.3\u00a0"],
+            "setting": ["hospital_primary"],
+            "stay_id": [7],
+        }
+    ).write_parquet(folder / "year=2010" / "part.parquet")
+    pl.DataFrame(
+        {
+            "person_id": [2],
+            "date": [d("2011-03-01")],
+            "code": ["D693"],
+            "setting": ["long_term_disease"],
+        }
+    ).write_parquet(folder / "year=2011" / "part.parquet")
+    out = tmp_path / "out"
+    result = run_cli("build-cohort", "itp_faith", "--data", data, "--out", out)
+    assert result.returncode == 0, result.stderr
+    cohort = pl.read_parquet(out / "cohort.parquet")
+    assert cohort.select("person_id", "code_date").rows() == [(1, d(CODE)), (2, d("2011-03-01"))]
+    assert json.loads((out / "manifest.json").read_text())["inputs"]["diagnoses"] == {
+        "format": "parquet-folder",
+        "rows": 2,
+        "files": [
+            str(folder / "year=2010" / "part.parquet"),
+            str(folder / "year=2011" / "part.parquet"),
+        ],
+    }
+
+
+def test_csv_broken_past_the_sniffed_sample(tmp_path):
+    data = _good(tmp_path)
+    (data / "dispensings.parquet").unlink()
+    good = "1,2010-01-05,N02BE01,3400930000000,community,1,\n" * 30_000
+    (data / "dispensings.csv").write_text(
+        "person_id,date,atc,product_code,setting,quantity,days_supply\n"
+        + good
+        + "1,2010-01-05,N02BE01\n"
+    )
+    result = run_cli("build-cohort", "itp_faith", "--data", data, "--out", tmp_path / "out")
+    assert_user_error(result, "table 'dispensings' cannot be read", "same number of fields")
+
+
+def test_headerless_csv_does_not_print_its_data(tmp_path):
+    data = _good(tmp_path)
+    (data / "diagnoses.parquet").unlink()
+    (data / "diagnoses.csv").write_text("123456,2010-01-05,D693,hospital_primary\n" * 3)
+    result = run_cli("build-cohort", "itp_faith", "--data", data, "--out", tmp_path / "out")
+    assert_user_error(result, "has no column", "is the header line missing?")
+    assert "123456" not in result.stderr

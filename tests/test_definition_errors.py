@@ -55,6 +55,17 @@ def _edit(path, old, new):
             "administrative_end: 2010-12-31",
             ["administrative_end 2010-12-31 is before study_period.end"],
         ),
+        (
+            "  lookback_days: 183",
+            "  lookback_days: 800",
+            ["exceeds incident.prior_observation_days"],
+        ),
+        ("  washout_days: 730", "  washout_days: 99999999999", ["incident.washout_days"]),
+        (
+            "  min_age: 18",
+            "  min_age: 18\n  min_age: 16",
+            ["key 'min_age' is given twice", "line "],
+        ),
     ],
     ids=[
         "unknown-key",
@@ -64,6 +75,9 @@ def _edit(path, old, new):
         "undeclared-codelist",
         "bad-setting",
         "admin-end-before-period",
+        "lookback-beyond-observation",
+        "huge-number",
+        "duplicate-key",
     ],
 )
 def test_bad_definition(tmp_path, definition_dir, data, old, new, fragments):
@@ -138,3 +152,18 @@ def test_override_is_applied_and_recorded(tmp_path):
     assert default["definition"]["resolved_sha256"] != manifest["definition"]["resolved_sha256"]
     assert manifest["stages"] and all(s["seconds"] >= 0 for s in manifest["stages"])
     assert manifest["inputs"]["diagnoses"]["rows"] == 2
+
+
+def test_codelist_not_utf8(tmp_path, definition_dir, data):
+    (definition_dir / "codelists" / "itp_diagnosis.csv").write_bytes(b"code,label\nD693,r\xe9f\n")
+    result = run_cli(
+        "build-cohort", definition_dir / "itp_faith.yaml", "--data", data, "--out", tmp_path / "out"
+    )
+    assert_user_error(result, "codelist 'itp' is not UTF-8", "save the CSV as UTF-8")
+
+
+def test_definition_that_is_not_a_mapping(tmp_path, data):
+    path = tmp_path / "list.yaml"
+    path.write_text("- a\n- b\n")
+    result = run_cli("build-cohort", path, "--data", data, "--out", tmp_path / "out")
+    assert_user_error(result, "a definition is a YAML mapping of keys", str(path))

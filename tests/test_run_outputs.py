@@ -85,6 +85,7 @@ def test_signals_raise_interrupted():
 def test_outputs_and_manifest(tmp_path, good_run):
     _, out, manifest_text = good_run
     assert sorted(p.name for p in out.iterdir()) == [
+        ".pharmacoepi-output",
         "attrition.parquet",
         "cohort.parquet",
         "incident_cases.parquet",
@@ -119,3 +120,101 @@ def test_outputs_and_manifest(tmp_path, good_run):
     # one person: every attrition count of 1 is masked (1..10 hidden)
     attrition = pl.read_parquet(out / "attrition.parquet")
     assert attrition["persons"].to_list() == [None] * 5
+
+
+def test_outputs_never_overlap_the_inputs(tmp_path, good_run):
+    data, out, _ = good_run
+    for target in (data, data / "sub", tmp_path):
+        result = run_cli("build-cohort", "itp_faith", "--data", data, "--out", target)
+        assert_user_error(result, "overlaps the input data folder")
+    assert sorted(p.name for p in data.iterdir())[0] == "diagnoses.parquet"
+
+
+def test_commands_do_not_replace_each_others_outputs(tmp_path, good_run):
+    data, out, manifest = good_run
+    result = run_cli("validate", "--data", data, "--out", out)
+    assert_user_error(result, "is the output of `build-cohort`")
+    assert (out / "manifest.json").read_text() == manifest
+
+
+def test_output_under_a_file(tmp_path, good_run):
+    data, _, _ = good_run
+    (tmp_path / "afile").write_text("x")
+    result = run_cli("build-cohort", "itp_faith", "--data", data, "--out", tmp_path / "afile" / "o")
+    assert_user_error(result, "cannot create the output folder")
+
+
+def test_failed_swap_puts_the_previous_output_back(tmp_path, good_run, monkeypatch):
+    data, out, manifest = good_run
+    real_rename = type(out).rename
+
+    def rename(self, target):
+        if ".partial-" in self.name:
+            raise OSError("disk full")
+        return real_rename(self, target)
+
+    monkeypatch.setattr(type(out), "rename", rename)
+    with pytest.raises(OSError, match="disk full"):
+        build_cohort(load_definition("itp_faith"), data, out, reporter=QUIET)
+    assert (out / "manifest.json").read_text() == manifest
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_failed_stage_stops_the_progress_display(tmp_path):
+    events = []
+    with Engine(on_stage=lambda event, name: events.append((event, name))) as engine:
+        engine.con.execute("CREATE TABLE raw_persons AS SELECT 'x' AS person_id")
+        with pytest.raises(Exception):  # noqa: B017 - any failure must end the display
+            engine.run(
+                "screen/persons", {"min_date": None, "max_date": None}, {"person_id_type": "BIGINT"}
+            )
+    assert events == [("start", "screen/persons"), ("abort", "screen/persons")]
+
+
+def test_a_signal_interrupts_a_running_query_at_once():
+    """DuckDB runs in a worker thread so a signal is handled mid-query, not after it."""
+    import os
+    import signal
+    import threading
+    import time
+
+    def handler(signum, frame):
+        raise Interrupted
+
+    previous = signal.signal(signal.SIGUSR1, handler)
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGUSR1))
+    try:
+        with Engine(threads=1) as engine:
+            engine.con.execute(
+                "CREATE VIEW raw_persons AS SELECT i AS person_id, 'F' AS sex, "
+                "DATE '1960-01-01' AS birth_date, NULL AS death_date FROM range(300000000) t(i)"
+            )
+            started = time.perf_counter()
+            timer.start()
+            with pytest.raises(Interrupted):
+                engine.run(
+                    "screen/persons",
+                    {"min_date": d("1900-01-01"), "max_date": d("2100-12-31")},
+                    {"person_id_type": "BIGINT"},
+                )
+            assert time.perf_counter() - started < 10
+            assert engine.con.execute("SELECT 42").fetchall() == [(42,)]  # still usable
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGUSR1, previous)
+
+
+def test_memory_limit_too_small_is_a_user_error(tmp_path, good_run):
+    data, _, _ = good_run
+    result = run_cli(
+        "build-cohort",
+        "itp_faith",
+        "--data",
+        data,
+        "--out",
+        tmp_path / "o",
+        "--memory-limit",
+        "1KB",
+    )
+    assert_user_error(result, "--memory-limit")
+    assert not (tmp_path / "o").exists()

@@ -15,7 +15,7 @@ WITH raw_codes AS (
     SELECT DISTINCT 'procedures', CAST(code AS VARCHAR) FROM raw_procedures
 ),
 normalised AS (
-    SELECT domain, raw_code, upper(regexp_replace(raw_code, '[.\s]', '', 'g')) AS code
+    SELECT domain, raw_code, upper(regexp_replace(raw_code, '[.\s\x{00A0}]', '', 'g')) AS code
     FROM raw_codes
     WHERE raw_code IS NOT NULL
 )

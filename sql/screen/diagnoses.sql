@@ -48,7 +48,7 @@ checked AS (
 SELECT
     person_id,
     date,
-    upper(regexp_replace(raw_code, '[.\s]', '', 'g')) AS code,
+    upper(regexp_replace(raw_code, '[.\s\x{00A0}]', '', 'g')) AS code,
     setting,
     stay_id,
     split_part(problem, ':', 1) AS reject_reason,

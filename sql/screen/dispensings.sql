@@ -56,7 +56,7 @@ checked AS (
 SELECT
     person_id,
     date,
-    upper(regexp_replace(raw_atc, '[.\s]', '', 'g')) AS atc,
+    upper(regexp_replace(raw_atc, '[.\s\x{00A0}]', '', 'g')) AS atc,
     product_code,
     setting,
     quantity,

@@ -1,7 +1,8 @@
 -- stage: screen/problem_summary
 -- creates: problem_summary
 -- purpose: one line per (table, problem, column): how many rows were set aside, and one
---          example of the offending value. Person ids are never shown as examples.
+--          example of the offending value, for code and category columns only: ids and
+--          dates belong to one person and are never shown.
 -- inputs: rejected_rows
 CREATE OR REPLACE TEMP TABLE problem_summary AS
 SELECT
@@ -10,7 +11,7 @@ SELECT
     reject_column,
     count(*) AS rows,
     min(
-        CASE WHEN reject_column <> 'person_id'
+        CASE WHEN reject_column IN ('code', 'atc', 'setting', 'sex', 'quantity', 'days_supply')
             THEN json_extract_string(source_record, '$.' || reject_column)
         END
     ) AS example

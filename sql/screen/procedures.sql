@@ -43,7 +43,7 @@ checked AS (
 SELECT
     person_id,
     date,
-    upper(regexp_replace(raw_code, '[.\s]', '', 'g')) AS code,
+    upper(regexp_replace(raw_code, '[.\s\x{00A0}]', '', 'g')) AS code,
     stay_id,
     split_part(problem, ':', 1) AS reject_reason,
     split_part(problem, ':', 2) AS reject_column,

@@ -44,14 +44,20 @@ def _root(
     pass
 
 
-def _print_attrition(attrition, title: str) -> None:
+def _count(value: int | None, masked: str) -> str:
+    return masked if value is None else f"{value:,}"
+
+
+def _print_attrition(attrition, title: str, masked: str) -> None:
     table = Table(title=title, title_justify="left")
     for column in ("step", "description", "persons", "excluded"):
         table.add_column(column, justify="left" if column == "description" else "right")
     for row in attrition.iter_rows(named=True):
-        excluded = "" if row["excluded"] is None else f"{row['excluded']:,}"
+        excluded = "" if row["step"] == 0 else _count(row["excluded"], masked)
         # Text(): descriptions hold windows like [index_date - 183, ...], not rich markup
-        table.add_row(str(row["step"]), Text(row["description"]), f"{row['persons']:,}", excluded)
+        table.add_row(
+            str(row["step"]), Text(row["description"]), _count(row["persons"], masked), excluded
+        )
     out_console.print(table)
 
 
@@ -83,6 +89,13 @@ def build_cohort_command(
         str | None, typer.Option(help="DuckDB memory limit, e.g. 8GB; larger work spills to disk.")
     ] = None,
     quiet: Annotated[bool, typer.Option(help="No progress lines.")] = False,
+    show_small_counts: Annotated[
+        bool,
+        typer.Option(
+            help="Print unmasked attrition counts (files stay masked). For the analyst's "
+            "own terminal inside the secure environment, not for logs."
+        ),
+    ] = False,
 ) -> None:
     """Build a cohort: cohort.parquet, incident_cases.parquet, attrition.parquet, manifest.json."""
     from pharmacoepi.cohort.build import build_cohort
@@ -104,10 +117,15 @@ def build_cohort_command(
         reporter=reporter,
         argv=sys.argv,
     )
-    _print_attrition(result.attrition, f"Attrition: {loaded.definition.name}")
+    # Batch logs travel: by default the terminal shows the same masked counts as the file.
+    attrition = result.attrition if show_small_counts else result.attrition_suppressed
+    masked = f"<{result.min_cell_count}"
+    _print_attrition(attrition, f"Attrition: {loaded.definition.name}", masked)
+    small = 0 < result.cohort_rows < result.min_cell_count and not show_small_counts
+    size = masked if small else f"{result.cohort_rows:,}"
     where = " (rejected_rows.parquet)" if result.rejected_rows else ""
     out_console.print(
-        f"{result.cohort_rows:,} persons in the cohort; "
+        f"{size} persons in the cohort; "
         f"{result.rejected_rows:,} input rows set aside{where}; {result.seconds:.1f}s"
     )
     out_console.print(f"outputs: {result.out_dir.resolve()}")
@@ -226,7 +244,7 @@ def main() -> None:
     try:
         app()  # standalone: Typer reports usage errors itself (exit 2)
     except UserError as exc:
-        err.print(exc.render(), markup=False)
+        err.print(exc.render(), markup=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except Interrupted:
         err.print("interrupted: nothing was written; previous outputs are untouched")

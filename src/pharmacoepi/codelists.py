@@ -20,11 +20,13 @@ MatchKind = Literal["exact", "prefix"]
 Domain = Literal["diagnoses", "dispensings", "procedures"]
 
 _CODE_SHAPE = re.compile(r"^[A-Z0-9]+$")
-_STRIP = re.compile(r"[.\s]")
+# Dots, ASCII whitespace and no-break spaces (Excel exports): the same class as the SQL
+# stages' '[.\s\x{00A0}]' (RE2's \s is ASCII-only, so Python's is pinned to ASCII too).
+_STRIP = re.compile(r"[.\s\u00a0]", re.ASCII)
 
 
 def normalise_code(code: str) -> str:
-    """Upper-case and drop dots and whitespace: ' d69.3 ' -> 'D693'."""
+    """Upper-case and drop dots, whitespace and no-break spaces: ' d69.3 ' -> 'D693'."""
     return _STRIP.sub("", code).upper()
 
 
@@ -50,7 +52,14 @@ def read_codelist(
             hint="paths in `codelists:` are relative to the definition file",
         )
     raw = path.read_bytes()
-    text = raw.decode("utf-8-sig")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DefinitionError(
+            f"codelist {name!r} is not UTF-8 text (byte {exc.start})",
+            where=str(path),
+            hint="save the CSV as UTF-8",
+        ) from None
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in reader.fieldnames or []]
     reader.fieldnames = header

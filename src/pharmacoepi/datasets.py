@@ -15,7 +15,7 @@ def generate_dataset(config, out: Path, reporter: Reporter) -> dict:
     """Generate a synthetic dataset into `out`, atomically (no half-written dataset)."""
     from pharmacoepi.synth import generate
 
-    with atomic_output_dir(out, marker=GROUND_TRUTH_MARKER) as staging:
+    with atomic_output_dir(out, "synth") as staging:
         summary = generate(
             config, staging, progress=lambda d, t: reporter.chunks(d, t, "synthetic persons")
         )

@@ -10,14 +10,17 @@ import datetime as dt
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pharmacoepi.codelists import Codelist, Domain, MatchKind, read_codelist
 from pharmacoepi.errors import DefinitionError
 from pharmacoepi.resources import resource_dir
+
+# A window length in days: 0 .. 100 years (larger values are typos, and would overflow).
+Days = Annotated[int, Field(ge=0, le=36_525)]
 
 DiagnosisSetting = Literal[
     "hospital_primary", "hospital_related", "hospital_associated", "long_term_disease", "outpatient"
@@ -52,28 +55,26 @@ class CaseFinding(_Model):
 
 
 class Incident(_Model):
-    washout_days: NonNegativeInt = Field(
-        description="no qualifying code in [code_date - N, code_date - 1]"
-    )
-    prior_observation_days: NonNegativeInt = Field(
+    washout_days: Days = Field(description="no qualifying code in [code_date - N, code_date - 1]")
+    prior_observation_days: Days = Field(
         description="an observation period covers [code_date - N, code_date]"
     )
 
 
 class DiagnosisDate(_Model):
     codelist: str
-    lookback_days: NonNegativeInt = Field(description="dispensings in [code_date - N, code_date]")
+    lookback_days: Days = Field(description="dispensings in [code_date - N, code_date]")
 
 
 class Primary(_Model):
     codelist: str
     settings: tuple[DiagnosisSetting, ...] = Field(default=ALL_DIAGNOSIS_SETTINGS, min_length=1)
-    days_before: NonNegativeInt
-    days_after: NonNegativeInt
+    days_before: Days
+    days_after: Days
 
 
 class Adult(_Model):
-    min_age: NonNegativeInt = Field(description="completed years at index_date, inclusive")
+    min_age: int = Field(ge=0, le=150, description="completed years at index_date, inclusive")
 
 
 class FollowUp(_Model):
@@ -81,7 +82,9 @@ class FollowUp(_Model):
 
 
 class Privacy(_Model):
-    min_cell_count: int = Field(default=11, ge=1, description="counts 1..N-1 are masked")
+    min_cell_count: int = Field(
+        default=11, ge=1, le=1_000_000, description="counts 1..N-1 are masked"
+    )
 
 
 class Definition(_Model):
@@ -116,6 +119,12 @@ class Definition(_Model):
                     f"{rule}.codelist {name!r} has domain {self.codelists[name].domain!r}; "
                     f"{rule} needs a {domain} codelist"
                 )
+        if self.diagnosis_date.lookback_days > self.incident.prior_observation_days:
+            raise ValueError(
+                f"diagnosis_date.lookback_days ({self.diagnosis_date.lookback_days}) exceeds "
+                f"incident.prior_observation_days ({self.incident.prior_observation_days}): "
+                "the index date could fall before the observed time"
+            )
         if self.follow_up.administrative_end < self.study_period.end:
             raise ValueError(
                 f"follow_up.administrative_end {self.follow_up.administrative_end} is before "
@@ -143,7 +152,21 @@ class LoadedDefinition(BaseModel):
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as text: pydantic then parses them and names the field."""
+    """SafeLoader that leaves dates as text (pydantic parses them and names the field) and
+    refuses a key given twice (YAML would silently keep the last)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise DefinitionError(
+                    f"key {key!r} is given twice",
+                    where=f"line {key_node.start_mark.line + 1}",
+                    hint="each key may appear once per block",
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -179,7 +202,7 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
             )
         try:
             overrides[key.strip()] = yaml.load(value, Loader=_Loader) if value.strip() else None
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, DefinitionError) as exc:
             raise DefinitionError(f"--set {item!r}: value is not valid YAML ({exc})") from None
     return overrides
 
@@ -224,6 +247,9 @@ def load_definition(spec: str | Path, overrides: dict[str, Any] | None = None) -
         raw = yaml.load(raw_bytes, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise DefinitionError(f"not valid YAML: {exc}", where=str(path)) from None
+    except DefinitionError as exc:
+        exc.where = f"{path}, {exc.where}"
+        raise
     if not isinstance(raw, dict):
         raise DefinitionError("a definition is a YAML mapping of keys", where=str(path))
     for key, value in overrides.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,30 @@ class StageRecord:
     creates: str
     rows: int
     seconds: float
+
+
+# DuckDB failures caused by the inputs or the settings, not by pharmacoepi: reported as
+# user errors (exit 2). Anything else (binder, parser, internal errors) is a bug and keeps
+# its traceback.
+_DATA_FAILURES = (
+    duckdb.ConversionException,
+    duckdb.IOException,
+    duckdb.InvalidInputException,
+    duckdb.OutOfMemoryException,
+    duckdb.OutOfRangeException,
+    duckdb.PermissionException,
+)
+
+
+def _as_user_error(stage: str, exc: Exception) -> UserError:
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        hint = "raise --memory-limit, or lower --threads (each thread needs memory)"
+    elif isinstance(exc, (duckdb.IOException, duckdb.PermissionException)):
+        hint = "check that every input file is complete and readable"
+    else:
+        hint = "an input value cannot be read as the data contract says (docs/data-model.md)"
+    return UserError(f"stage {stage} failed: {message}", hint=hint)
 
 
 @dataclass
@@ -44,6 +69,19 @@ class Engine:
                 f"cannot start DuckDB with these settings: {str(exc).splitlines()[0]}",
                 hint="--threads takes a positive integer, --memory-limit a size such as 8GB",
             ) from None
+        try:
+            # Timestamps with a time zone keep their UTC calendar day on every machine.
+            # Without the ICU extension DuckDB already casts in UTC and has no such setting.
+            self.con.execute("SET TimeZone = 'UTC'")
+        except duckdb.Error:
+            pass
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        # Close on every exit, interrupts included, so DuckDB stops its threads in order.
+        self.con.close()
 
     def run(
         self,
@@ -59,13 +97,52 @@ class Engine:
         if self.on_stage:
             self.on_stage("start", name)
         started = time.perf_counter()
-        self.con.execute(sql, params)
-        rows = self.con.table(stage.creates).count("*").fetchall()[0][0]
+        finished = False
+        try:
+            self._execute_interruptibly(name, sql, params)
+            rows = self.con.table(stage.creates).count("*").fetchall()[0][0]
+            finished = True
+        except _DATA_FAILURES as exc:
+            raise _as_user_error(name, exc) from None
+        finally:
+            if self.on_stage and not finished:
+                self.on_stage("abort", name)  # stop a live spinner before any message
         record = StageRecord(name, stage.creates, rows, time.perf_counter() - started)
         self.records.append(record)
         if self.on_stage:
             self.on_stage("end", name)
         return record
+
+    def _execute_interruptibly(self, name: str, sql: str, params: dict[str, object]) -> None:
+        """Run the query in a worker thread while the main thread waits in short joins.
+
+        A query running in the main thread holds off Python's signal handlers until it
+        returns (minutes, at national size). Waiting here lets Ctrl-C or SIGTERM raise at
+        once; DuckDB is then told to stop, and the run unwinds through its cleanup.
+        """
+        failure: list[BaseException] = []
+        done = threading.Event()
+
+        def work() -> None:
+            try:
+                self.con.execute(sql, params)
+            except BaseException as exc:  # handed to the main thread below
+                failure.append(exc)
+            finally:
+                done.set()
+
+        # An Event, not Thread.join: a join cut short by an exception can report the
+        # thread finished while it still runs (CPython 3.11), and close() would then race.
+        threading.Thread(target=work, name=f"duckdb:{name}", daemon=True).start()
+        try:
+            while not done.wait(0.2):
+                pass
+        except BaseException:
+            self.con.interrupt()
+            done.wait()
+            raise
+        if failure:
+            raise failure[0]
 
     def count(self, table: str) -> int:
         return self.con.table(table).count("*").fetchall()[0][0]

@@ -32,7 +32,7 @@ class Reporter:
             self.console.print(text if self.live else f"pharmacoepi: {text}", soft_wrap=True)
 
     def stage(self, event: str, name: str) -> None:
-        """Engine callback: ('start' | 'end', stage name)."""
+        """Engine callback: ('start' | 'end' | 'abort', stage name)."""
         if event == "start":
             self._started[name] = time.perf_counter()
             if self.live and not self.quiet:
@@ -43,7 +43,8 @@ class Reporter:
         if self._status is not None:
             self._status.__exit__(None, None, None)
             self._status = None
-        self.info(f"stage {name} done in {seconds:.1f}s")
+        if event == "end":
+            self.info(f"stage {name} done in {seconds:.1f}s")
 
     def chunks(self, done: int, total: int, what: str) -> None:
         """Progress of chunked work such as the synthetic generator."""

@@ -27,7 +27,9 @@ from pharmacoepi.progress import Reporter
 @dataclass(frozen=True)
 class BuildResult:
     out_dir: Path
-    attrition: pl.DataFrame  # unsuppressed, for the terminal of the analyst who ran it
+    attrition: pl.DataFrame  # unsuppressed counts
+    attrition_suppressed: pl.DataFrame  # as written to attrition.parquet
+    min_cell_count: int
     cohort_rows: int
     rejected_rows: int
     seconds: float
@@ -77,9 +79,9 @@ def build_cohort(
     started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     with (
         tempfile.TemporaryDirectory(prefix="pharmacoepi-spill-") as spill,
-        atomic_output_dir(out_dir) as staging,
+        Engine(threads, memory_limit, Path(spill), on_stage=reporter.stage) as engine,
+        atomic_output_dir(out_dir, "build-cohort", inputs=data_dir) as staging,
     ):
-        engine = Engine(threads, memory_limit, Path(spill), on_stage=reporter.stage)
         sources = screen_data(engine, data_dir, loaded.codelists.values())
         run_rules(engine, loaded.definition)
 
@@ -90,7 +92,8 @@ def build_cohort(
         engine.con.table("classified_cases").order("person_id").write_parquet(
             str(staging / "incident_cases.parquet")
         )
-        _suppressed(attrition, min_cell_count).write_parquet(staging / "attrition.parquet")
+        suppressed = _suppressed(attrition, min_cell_count)
+        suppressed.write_parquet(staging / "attrition.parquet")
         outputs = {
             "cohort.parquet": {"rows": cohort_rows, "level": "individual"},
             "incident_cases.parquet": {
@@ -116,6 +119,8 @@ def build_cohort(
             staging / "manifest.json",
             {
                 "pharmacoepi_version": __version__,
+                "disclosure": "restricted: stage row counts here are not suppressed; "
+                "export attrition.parquet, not this file",
                 "command": argv or sys.argv,
                 "started_at": started_at,
                 "seconds": round(time.perf_counter() - started, 3),
@@ -165,10 +170,11 @@ def build_cohort(
                 "outputs": outputs,
             },
         )
-        engine.con.close()
     return BuildResult(
         out_dir=out_dir,
         attrition=attrition,
+        attrition_suppressed=suppressed,
+        min_cell_count=min_cell_count,
         cohort_rows=cohort_rows,
         rejected_rows=rejected,
         seconds=time.perf_counter() - started,

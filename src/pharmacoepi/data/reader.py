@@ -7,6 +7,7 @@ type that cannot hold its kind, ambiguous files) raise DataError and stop the ru
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,8 @@ import pyarrow.parquet as pq
 
 from pharmacoepi.data.contract import ACCEPTED_TYPES, INTEGER_TYPES, TABLES, Table
 from pharmacoepi.errors import DataError
+
+_COLUMN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,9 @@ def _read(con: duckdb.DuckDBPyConnection, table: Table, fmt: str, path: Path):
                 "NAME/key=value/*.parquet",
             )
         hive = any("=" in p.parent.name for p in files)
-        return con.read_parquet([str(f) for f in files], hive_partitioning=hive), files
+        # union_by_name: yearly files that gained or lost an optional column still stack.
+        files_text = [str(f) for f in files]
+        return con.read_parquet(files_text, hive_partitioning=hive, union_by_name=True), files
     # CSV: every column as text; typing and parse failures are handled by the conform stage.
     return con.read_csv(str(path), header=True, all_varchar=True), (path,)
 
@@ -96,11 +101,15 @@ def register_table(con: duckdb.DuckDBPyConnection, data_dir: Path, table: Table)
     try:
         rel, files = _read(con, table, fmt, path)
         types = {col: _base_type(str(t)) for col, t in zip(rel.columns, rel.types, strict=True)}
-    except duckdb.Error as exc:
+        # Counting reads every CSV row (and every parquet footer): a file that is corrupt
+        # or ragged past the sniffed sample fails here, with a message, not mid-run.
+        rows = _row_count(rel, fmt, files)
+    except (duckdb.Error, pa.ArrowException, OSError) as exc:
         raise DataError(
             f"table {table.name!r} cannot be read: {str(exc).splitlines()[0]}",
             where=str(path),
-            hint="check that the file is a complete parquet or CSV file",
+            hint="check that every file is a complete parquet file, or a UTF-8 CSV file with "
+            "a header line and the same number of fields on every line",
         ) from None
     lowered = {c.lower(): c for c in types}
     projection = []
@@ -112,7 +121,7 @@ def register_table(con: duckdb.DuckDBPyConnection, data_dir: Path, table: Table)
                 raise DataError(
                     f"table {table.name!r} has no column {column.name!r}",
                     where=str(path),
-                    hint=f"columns found: {', '.join(types)}; required: "
+                    hint=f"{_describe_columns(types)}; required: "
                     + ", ".join(c.name for c in table.columns if c.required),
                 )
             projection.append(duckdb.ConstantExpression(None).alias(column.name))
@@ -129,7 +138,18 @@ def register_table(con: duckdb.DuckDBPyConnection, data_dir: Path, table: Table)
             id_types[column.name] = "BIGINT" if physical in INTEGER_TYPES else "VARCHAR"
         projection.append(duckdb.ColumnExpression(actual).alias(column.name))
     rel.project(*projection).create_view(f"raw_{table.name}")
-    return SourceTable(table.name, fmt, files, _row_count(rel, fmt, files), id_types)
+    return SourceTable(table.name, fmt, files, rows, id_types)
+
+
+def _describe_columns(types: dict[str, str]) -> str:
+    names = list(types)
+    # A CSV without its header line has data values for column names: never print those.
+    if all(_COLUMN_NAME.match(n) for n in names):
+        return f"columns found: {', '.join(names)}"
+    return (
+        f"{len(names)} columns found, whose names do not look like column names "
+        "(not shown: they may be data) - is the header line missing?"
+    )
 
 
 def register_all(con: duckdb.DuckDBPyConnection, data_dir: Path) -> dict[str, SourceTable]:

@@ -47,8 +47,10 @@ def screen_data(
     """Register the inputs and run every screening stage; returns what was read."""
     sources = register_all(engine.con, data_dir)
     register_codelists(engine, codelists)
-    # person_id takes the persons table's type; other tables are cast to it (failures rejected).
-    person_id_type = sources["persons"].id_types["person_id"]
+    # Ids are compared as integers only when every table stores integers. If any table
+    # holds them as text, all are compared as text: '1e0' or '1.5' is never re-read as a
+    # number (it becomes an unknown person, set aside and counted).
+    person_id_type = _id_type(sources, "person_id", "BIGINT")
     stay_id_type = _id_type(sources, "stay_id", "BIGINT")
     dates = {"min_date": MIN_DATE, "max_date": MAX_DATE}
     pid = {"person_id_type": person_id_type}

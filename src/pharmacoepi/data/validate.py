@@ -14,7 +14,7 @@ from pathlib import Path
 from pharmacoepi.data.reader import SourceTable
 from pharmacoepi.data.screen import screen_data
 from pharmacoepi.engine import Engine
-from pharmacoepi.output import atomic_output_dir, write_json
+from pharmacoepi.output import atomic_output_dir, check_output_target, write_json
 from pharmacoepi.progress import Reporter
 
 
@@ -36,8 +36,12 @@ def validate_data(
     reporter: Reporter | None = None,
 ) -> ValidationReport:
     reporter = reporter or Reporter.for_stderr()
-    with tempfile.TemporaryDirectory(prefix="pharmacoepi-spill-") as spill:
-        engine = Engine(threads, memory_limit, Path(spill), on_stage=reporter.stage)
+    if out is not None:
+        check_output_target(out, "validate", data_dir)  # before the scan, not after it
+    with (
+        tempfile.TemporaryDirectory(prefix="pharmacoepi-spill-") as spill,
+        Engine(threads, memory_limit, Path(spill), on_stage=reporter.stage) as engine,
+    ):
         # No codelists: the screening stages keep only the rows with a problem.
         sources = screen_data(engine, data_dir, [])
         engine.run("screen/problem_summary")
@@ -47,7 +51,7 @@ def validate_data(
         ]
         report = ValidationReport(sources, problems)
         if out is not None:
-            with atomic_output_dir(out) as staging:
+            with atomic_output_dir(out, "validate", inputs=data_dir) as staging:
                 engine.con.table("problem_summary").write_parquet(str(staging / "problems.parquet"))
                 engine.con.table("rejected_rows").write_parquet(
                     str(staging / "rejected_rows.parquet")
@@ -65,5 +69,4 @@ def validate_data(
                         ],
                     },
                 )
-        engine.con.close()
     return report
