@@ -146,6 +146,3 @@ class Engine:
 
     def count(self, table: str) -> int:
         return self.con.table(table).count("*").fetchall()[0][0]
-
-    def version(self) -> str:
-        return duckdb.__version__

@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-import platform
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import duckdb
 import polars as pl
-import pyarrow
 
-from pharmacoepi import __version__
-from pharmacoepi.cohort.rules import attrition_descriptions, run_rules
+from pharmacoepi.cohort.attrition import attrition_table, suppressed
+from pharmacoepi.cohort.manifest import run_manifest
+from pharmacoepi.cohort.rules import run_rules
 from pharmacoepi.data.screen import screen_data
 from pharmacoepi.definition import LoadedDefinition
 from pharmacoepi.engine import Engine
 from pharmacoepi.output import atomic_output_dir, write_json
-from pharmacoepi.privacy import suppress_attrition
 from pharmacoepi.progress import Reporter
 
 
@@ -35,32 +33,35 @@ class BuildResult:
     seconds: float
 
 
-def _attrition(engine: Engine, loaded: LoadedDefinition) -> pl.DataFrame:
-    counts = dict(engine.con.table("attrition_counts").fetchall())
-    persons = [counts[i] for i in range(len(counts))]
-    return pl.DataFrame(
-        {
-            "step": list(range(len(persons))),
-            "description": attrition_descriptions(loaded.definition),
-            "persons": persons,
-            "excluded": [None] + [persons[i - 1] - persons[i] for i in range(1, len(persons))],
-        },
-        schema={
-            "step": pl.Int32,
-            "description": pl.String,
-            "persons": pl.Int64,
-            "excluded": pl.Int64,
-        },
+def _write_outputs(
+    engine: Engine, staging: Path, attrition: pl.DataFrame
+) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    """Write the parquet outputs; return their manifest entries and the rejected-row counts."""
+    engine.con.table("cohort").write_parquet(str(staging / "cohort.parquet"))
+    engine.con.table("classified_cases").order("person_id").write_parquet(
+        str(staging / "incident_cases.parquet")
     )
-
-
-def _suppressed(attrition: pl.DataFrame, min_cell_count: int) -> pl.DataFrame:
-    masked = suppress_attrition(attrition["persons"].to_list(), min_cell_count)
-    return attrition.with_columns(
-        pl.Series("persons", [p for p, _ in masked], dtype=pl.Int64),
-        pl.Series("excluded", [e for _, e in masked], dtype=pl.Int64),
-        pl.lit(min_cell_count, dtype=pl.Int32).alias("min_cell_count"),
-    )
+    attrition.write_parquet(staging / "attrition.parquet")
+    outputs: dict[str, dict[str, Any]] = {
+        "cohort.parquet": {"rows": engine.count("cohort"), "level": "individual"},
+        "incident_cases.parquet": {"rows": engine.count("classified_cases"), "level": "individual"},
+        "attrition.parquet": {
+            "rows": attrition.height,
+            "level": "aggregate",
+            "min_cell_count": int(attrition["min_cell_count"][0]),
+        },
+    }
+    rejected = engine.count("rejected_rows")
+    if not rejected:
+        return outputs, []
+    engine.con.table("rejected_rows").write_parquet(str(staging / "rejected_rows.parquet"))
+    outputs["rejected_rows.parquet"] = {"rows": rejected, "level": "individual"}
+    engine.run("screen/problem_summary")
+    summary = [
+        {"table": t, "reason": r, "column": c, "rows": n}
+        for t, r, c, n, _example in engine.con.table("problem_summary").fetchall()
+    ]
+    return outputs, summary
 
 
 def build_cohort(
@@ -85,97 +86,26 @@ def build_cohort(
         sources = screen_data(engine, data_dir, loaded.codelists.values())
         run_rules(engine, loaded.definition)
 
-        attrition = _attrition(engine, loaded)
-        cohort_rows = engine.count("cohort")
-        rejected = engine.count("rejected_rows")
-        engine.con.table("cohort").write_parquet(str(staging / "cohort.parquet"))
-        engine.con.table("classified_cases").order("person_id").write_parquet(
-            str(staging / "incident_cases.parquet")
-        )
-        suppressed = _suppressed(attrition, min_cell_count)
-        suppressed.write_parquet(staging / "attrition.parquet")
-        outputs = {
-            "cohort.parquet": {"rows": cohort_rows, "level": "individual"},
-            "incident_cases.parquet": {
-                "rows": engine.count("classified_cases"),
-                "level": "individual",
-            },
-            "attrition.parquet": {
-                "rows": attrition.height,
-                "level": "aggregate",
-                "min_cell_count": min_cell_count,
-            },
+        attrition = attrition_table(engine, loaded.definition)
+        masked = suppressed(attrition, min_cell_count)
+        outputs, rejected_summary = _write_outputs(engine, staging, masked)
+        run = {
+            "command": argv or sys.argv,
+            "started_at": started_at,
+            "seconds": round(time.perf_counter() - started, 3),
+            "threads": threads,
+            "memory_limit": memory_limit,
         }
-        rejected_summary = []
-        if rejected:
-            engine.con.table("rejected_rows").write_parquet(str(staging / "rejected_rows.parquet"))
-            outputs["rejected_rows.parquet"] = {"rows": rejected, "level": "individual"}
-            engine.run("screen/problem_summary")
-            rejected_summary = [
-                {"table": t, "reason": r, "column": c, "rows": n}
-                for t, r, c, n, _example in engine.con.table("problem_summary").fetchall()
-            ]
-        write_json(
-            staging / "manifest.json",
-            {
-                "pharmacoepi_version": __version__,
-                "disclosure": "restricted: stage row counts here are not suppressed; "
-                "export attrition.parquet, not this file",
-                "command": argv or sys.argv,
-                "started_at": started_at,
-                "seconds": round(time.perf_counter() - started, 3),
-                "versions": {
-                    "python": platform.python_version(),
-                    "duckdb": duckdb.__version__,
-                    "polars": pl.__version__,
-                    "pyarrow": pyarrow.__version__,
-                },
-                "engine": {"name": "duckdb", "threads": threads, "memory_limit": memory_limit},
-                "definition": {
-                    "name": loaded.definition.name,
-                    "path": str(loaded.path),
-                    "file_sha256": loaded.file_sha256,
-                    "resolved_sha256": loaded.resolved_sha256(),
-                    "overrides": loaded.overrides,
-                    "resolved": loaded.definition.model_dump(mode="json"),
-                },
-                "codelists": {
-                    name: {
-                        "path": str(c.path),
-                        "sha256": c.sha256,
-                        "domain": c.domain,
-                        "match": c.match,
-                        "codes": len(c.codes),
-                    }
-                    for name, c in sorted(loaded.codelists.items())
-                },
-                "inputs": {
-                    name: {
-                        "format": s.format,
-                        "files": [str(f) for f in s.files],
-                        "rows": s.rows,
-                    }
-                    for name, s in sources.items()
-                },
-                "stages": [
-                    {
-                        "stage": r.stage,
-                        "creates": r.creates,
-                        "rows": r.rows,
-                        "seconds": round(r.seconds, 3),
-                    }
-                    for r in engine.records
-                ],
-                "rejected_rows": rejected_summary,
-                "outputs": outputs,
-            },
+        manifest = run_manifest(
+            loaded, sources, engine, outputs=outputs, rejected_summary=rejected_summary, run=run
         )
+        write_json(staging / "manifest.json", manifest)
     return BuildResult(
         out_dir=out_dir,
         attrition=attrition,
-        attrition_suppressed=suppressed,
+        attrition_suppressed=masked,
         min_cell_count=min_cell_count,
-        cohort_rows=cohort_rows,
-        rejected_rows=rejected,
+        cohort_rows=outputs["cohort.parquet"]["rows"],
+        rejected_rows=outputs.get("rejected_rows.parquet", {}).get("rows", 0),
         seconds=time.perf_counter() - started,
     )

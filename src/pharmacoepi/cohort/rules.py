@@ -45,17 +45,3 @@ def run_rules(engine: Engine, d: Definition) -> None:
         {"min_age": d.adult.min_age, "administrative_end": d.follow_up.administrative_end},
     )
     engine.run("cohort/attrition_counts")
-
-
-def attrition_descriptions(d: Definition) -> list[str]:
-    settings = ", ".join(d.case_finding.settings)
-    return [
-        "persons in the extract (valid rows)",
-        f"qualifying {d.case_finding.codelist} code ({settings}) in "
-        f"{d.study_period.start}..{d.study_period.end}",
-        f"incident: no qualifying code in the {d.incident.washout_days} days before code_date, "
-        f"{d.incident.prior_observation_days} days of prior observation",
-        f"primary: no {d.primary.codelist} code in [index_date - {d.primary.days_before}, "
-        f"index_date + {d.primary.days_after}]",
-        f"adult: age >= {d.adult.min_age} at index_date",
-    ]

@@ -56,9 +56,6 @@ class Table:
     columns: tuple[Column, ...]
     required: bool = True  # an optional table may be absent; it then reads as empty
 
-    def column(self, name: str) -> Column:
-        return next(c for c in self.columns if c.name == name)
-
 
 TABLES: tuple[Table, ...] = (
     Table(

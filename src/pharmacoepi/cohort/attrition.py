@@ -1,0 +1,51 @@
+"""The attrition table: persons remaining after each rule, raw and with small cells masked."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from pharmacoepi.definition import Definition
+from pharmacoepi.engine import Engine
+from pharmacoepi.privacy import suppress_attrition
+
+SCHEMA = {"step": pl.Int32, "description": pl.String, "persons": pl.Int64, "excluded": pl.Int64}
+
+
+def descriptions(d: Definition) -> list[str]:
+    settings = ", ".join(d.case_finding.settings)
+    return [
+        "persons in the extract (valid rows)",
+        f"qualifying {d.case_finding.codelist} code ({settings}) in "
+        f"{d.study_period.start}..{d.study_period.end}",
+        f"incident: no qualifying code in the {d.incident.washout_days} days before code_date, "
+        f"{d.incident.prior_observation_days} days of prior observation",
+        f"primary: no {d.primary.codelist} code in [index_date - {d.primary.days_before}, "
+        f"index_date + {d.primary.days_after}]",
+        f"adult: age >= {d.adult.min_age} at index_date",
+    ]
+
+
+def attrition_table(engine: Engine, d: Definition) -> pl.DataFrame:
+    """Counts from the attrition_counts stage, with descriptions and exclusions per step."""
+    counts = dict(engine.con.table("attrition_counts").fetchall())
+    persons = [counts[i] for i in range(len(counts))]
+    excluded = [None] + [persons[i - 1] - persons[i] for i in range(1, len(persons))]
+    return pl.DataFrame(
+        {
+            "step": range(len(persons)),
+            "description": descriptions(d),
+            "persons": persons,
+            "excluded": excluded,
+        },
+        schema=SCHEMA,
+    )
+
+
+def suppressed(attrition: pl.DataFrame, min_cell_count: int) -> pl.DataFrame:
+    """The exportable table: small counts and what would reveal them masked (null)."""
+    masked = suppress_attrition(attrition["persons"].to_list(), min_cell_count)
+    return attrition.with_columns(
+        pl.Series("persons", [p for p, _ in masked], dtype=pl.Int64),
+        pl.Series("excluded", [e for _, e in masked], dtype=pl.Int64),
+        pl.lit(min_cell_count, dtype=pl.Int32).alias("min_cell_count"),
+    )

@@ -1,0 +1,74 @@
+"""manifest.json: what a run read, with which rules and versions, and what it wrote."""
+
+from __future__ import annotations
+
+import platform
+from typing import Any
+
+import duckdb
+import polars as pl
+import pyarrow
+
+from pharmacoepi import __version__
+from pharmacoepi.data.reader import SourceTable
+from pharmacoepi.definition import LoadedDefinition
+from pharmacoepi.engine import Engine
+
+
+def run_manifest(
+    loaded: LoadedDefinition,
+    sources: dict[str, SourceTable],
+    engine: Engine,
+    *,
+    outputs: dict[str, dict[str, Any]],
+    rejected_summary: list[dict[str, Any]],
+    run: dict[str, Any],
+) -> dict[str, Any]:
+    """`run` carries command, started_at, seconds, threads and memory_limit."""
+    return {
+        "pharmacoepi_version": __version__,
+        "disclosure": "restricted: stage row counts here are not suppressed; "
+        "export attrition.parquet, not this file",
+        "command": run["command"],
+        "started_at": run["started_at"],
+        "seconds": run["seconds"],
+        "versions": {
+            "python": platform.python_version(),
+            "duckdb": duckdb.__version__,
+            "polars": pl.__version__,
+            "pyarrow": pyarrow.__version__,
+        },
+        "engine": {
+            "name": "duckdb",
+            "threads": run["threads"],
+            "memory_limit": run["memory_limit"],
+        },
+        "definition": {
+            "name": loaded.definition.name,
+            "path": str(loaded.path),
+            "file_sha256": loaded.file_sha256,
+            "resolved_sha256": loaded.resolved_sha256(),
+            "overrides": loaded.overrides,
+            "resolved": loaded.definition.model_dump(mode="json"),
+        },
+        "codelists": {
+            name: {
+                "path": str(c.path),
+                "sha256": c.sha256,
+                "domain": c.domain,
+                "match": c.match,
+                "codes": len(c.codes),
+            }
+            for name, c in sorted(loaded.codelists.items())
+        },
+        "inputs": {
+            name: {"format": s.format, "files": [str(f) for f in s.files], "rows": s.rows}
+            for name, s in sources.items()
+        },
+        "stages": [
+            {"stage": r.stage, "creates": r.creates, "rows": r.rows, "seconds": round(r.seconds, 3)}
+            for r in engine.records
+        ],
+        "rejected_rows": rejected_summary,
+        "outputs": outputs,
+    }
