@@ -61,8 +61,8 @@ SELECT
     setting,
     quantity,
     days_supply,
-    split_part(problem, ':', 1) AS reject_reason,
-    split_part(problem, ':', 2) AS reject_column,
+    nullif(split_part(problem, ':', 1), '') AS reject_reason,  -- '' for a null problem on some engines
+    nullif(split_part(problem, ':', 2), '') AS reject_column,
     CASE WHEN problem IS NOT NULL THEN to_json(struct_pack(
         person_id := raw_person_id, date := raw_date, atc := raw_atc,
         product_code := raw_product_code, setting := raw_setting,

@@ -42,7 +42,7 @@ SELECT
     sex,
     birth_date,
     death_date,
-    split_part(problem, ':', 1) AS reject_reason,
-    split_part(problem, ':', 2) AS reject_column,
+    nullif(split_part(problem, ':', 1), '') AS reject_reason,  -- '' for a null problem on some engines
+    nullif(split_part(problem, ':', 2), '') AS reject_column,
     CASE WHEN problem IS NOT NULL THEN source_record END AS source_record
 FROM checked

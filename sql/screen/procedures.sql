@@ -45,8 +45,8 @@ SELECT
     date,
     upper(regexp_replace(raw_code, '[.\s\x{00A0}]', '', 'g')) AS code,
     stay_id,
-    split_part(problem, ':', 1) AS reject_reason,
-    split_part(problem, ':', 2) AS reject_column,
+    nullif(split_part(problem, ':', 1), '') AS reject_reason,  -- '' for a null problem on some engines
+    nullif(split_part(problem, ':', 2), '') AS reject_column,
     CASE WHEN problem IS NOT NULL THEN to_json(struct_pack(
         person_id := raw_person_id, date := raw_date, code := raw_code, stay_id := raw_stay_id
     )) END AS source_record
