@@ -32,8 +32,10 @@ def generate_background(
     # of pharmacies are also the ones admitted to hospital
     frailty = rng.gamma(model.frailty_shape, 1.0 / model.frailty_shape, size=n)
 
-    disp = [_community(rng, model, cov, model.dispensing_rate(age_mid) * years * frailty)]
-    disp.append(_hospital_drugs(rng, model, cov, model.hospital_disp_per_py * years))
+    disp = [
+        _dispensings(rng, model, cov, model.dispensing_rate(age_mid) * years * frailty, COMMUNITY)
+    ]
+    disp.append(_dispensings(rng, model, cov, model.hospital_disp_per_py * years, HOSPITAL))
     stays, diags, procs = _stays(rng, model, cov, model.stay_rate(age_mid) * years * frailty)
     diags.append(_ald(rng, model, cov, age_mid))
     diags.append(_outpatient(rng, model, cov, model.outpatient_per_py * years))
@@ -50,33 +52,24 @@ def _who(rng: np.random.Generator, mean: np.ndarray) -> np.ndarray:
     return np.repeat(np.arange(len(mean), dtype=np.int64), counts)
 
 
-def _community(rng, model: Model, cov: Coverage, mean: np.ndarray) -> ev.Events:
-    who = _who(rng, mean)
-    date, _ = cov.sample_dates(rng, who)
-    atc = model.community_atc.sample(rng, len(who))
-    return ev.make(
-        ev.DISPENSING_COLS,
-        person=who,
-        date=date,
-        atc=atc,
-        product=model.product_for(rng, atc, COMMUNITY),
-        setting=COMMUNITY,
-        quantity=model.boxes.sample(rng, len(who)),
+def _dispensings(rng, model: Model, cov: Coverage, mean: np.ndarray, setting: int) -> ev.Events:
+    """Background dispensings of one setting: who, when (inside coverage), what, how much."""
+    atc_pool, quantity = (
+        (model.community_atc, model.boxes)
+        if setting == COMMUNITY
+        else (model.hospital_atc, model.hospital_quantity)
     )
-
-
-def _hospital_drugs(rng, model: Model, cov: Coverage, mean: np.ndarray) -> ev.Events:
     who = _who(rng, mean)
     date, _ = cov.sample_dates(rng, who)
-    atc = model.hospital_atc.sample(rng, len(who))
+    atc = atc_pool.sample(rng, len(who))
     return ev.make(
         ev.DISPENSING_COLS,
         person=who,
         date=date,
         atc=atc,
-        product=model.product_for(rng, atc, HOSPITAL),
-        setting=HOSPITAL,
-        quantity=model.hospital_quantity.sample(rng, len(who)),
+        product=model.product_for(rng, atc, setting),
+        setting=setting,
+        quantity=quantity.sample(rng, len(who)),
     )
 
 
