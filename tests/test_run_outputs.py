@@ -218,3 +218,16 @@ def test_memory_limit_too_small_is_a_user_error(tmp_path, good_run):
     )
     assert_user_error(result, "--memory-limit")
     assert not (tmp_path / "o").exists()
+
+
+def test_terminal_shows_masked_counts_unless_asked(tmp_path, good_run):
+    data, _, _ = good_run
+    masked = run_cli("build-cohort", "itp_faith", "--data", data, "--out", tmp_path / "a")
+    assert masked.returncode == 0, masked.stderr
+    assert "masked persons in the cohort" in masked.stdout
+    # one person: the five persons cells and the summary line are masked (0 excluded is shown)
+    assert masked.stdout.split("outputs:")[0].count("masked") == 6
+    shown = run_cli(
+        "build-cohort", "itp_faith", "--data", data, "--out", tmp_path / "b", "--show-small-counts"
+    )
+    assert "1 persons in the cohort" in shown.stdout

@@ -118,11 +118,11 @@ def build_cohort_command(
         argv=sys.argv,
     )
     # Batch logs travel: by default the terminal shows the same masked counts as the file.
+    # A masked cell may be small or may hide a small neighbour: it shows as "masked".
     attrition = result.attrition if show_small_counts else result.attrition_suppressed
-    masked = f"<{result.min_cell_count}"
+    masked = "masked"
     _print_attrition(attrition, f"Attrition: {loaded.definition.name}", masked)
-    small = 0 < result.cohort_rows < result.min_cell_count and not show_small_counts
-    size = masked if small else f"{result.cohort_rows:,}"
+    size = _count(attrition["persons"][-1], masked)
     where = " (rejected_rows.parquet)" if result.rejected_rows else ""
     out_console.print(
         f"{size} persons in the cohort; "
