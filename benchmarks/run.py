@@ -34,6 +34,24 @@ def measure(args: list[str]) -> tuple[float, float]:
     return seconds, usage.ru_maxrss / 1024
 
 
+def recovery(data: Path, out: Path) -> dict[str, object]:
+    """Sensitivity and PPV of the cohort against the generator's ground truth."""
+    import polars as pl
+
+    sys.path.insert(0, str(ROOT))
+    from tests.ground_truth import expected_cohort
+
+    found = set(pl.read_parquet(out / "cohort.parquet")["person_id"])
+    true = set(expected_cohort(data)["person_id"])
+    hits = len(found & true)
+    return {
+        "cohort": len(found),
+        "expected": len(true),
+        "sensitivity": hits / len(true) if true else None,
+        "ppv": hits / len(found) if found else None,
+    }
+
+
 def main() -> None:
     BENCH.mkdir(exist_ok=True)
     data = BENCH / PRESET
@@ -61,6 +79,7 @@ def main() -> None:
     }
     manifest = json.loads((BENCH / "out" / "manifest.json").read_text())
     results["stages"] = {s["stage"]: s["seconds"] for s in manifest["stages"]}
+    results["ground_truth"] = recovery(data, BENCH / "out")
     (BENCH / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
 

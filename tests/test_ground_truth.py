@@ -1,13 +1,12 @@
 """Ground-truth recovery on the default synthetic dataset (200,000 persons, ITP x20).
 
-The expected cohort is derived here from the generator's ground truth (true onset date,
-first recorded code, secondary flag) and the raw observation periods, independently of
-the SQL stages: sensitivity and PPV must both be 100%, to the day.
+The expected cohort is derived (tests/ground_truth.py) from the generator's ground truth
+(true onset date, first recorded code, secondary flag) and the raw observation periods,
+independently of the SQL stages: sensitivity and PPV must both be 100%, to the day.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 
@@ -17,30 +16,7 @@ import pytest
 from pharmacoepi.cohort.build import build_cohort
 from pharmacoepi.definition import load_definition
 from pharmacoepi.progress import Reporter
-
-START, END = dt.date(2009, 7, 1), dt.date(2011, 6, 30)
-WASHOUT = 730
-
-
-def _spells(data) -> pl.DataFrame:
-    """Observation periods merged when they overlap or touch (a second implementation)."""
-    periods = pl.read_parquet(data / "observation_periods.parquet").sort("person_id", "start_date")
-    return (
-        periods.with_columns(
-            pl.col("end_date").cum_max().shift(1).over("person_id").alias("covered_until")
-        )
-        .with_columns(
-            (
-                pl.col("covered_until").is_null()
-                | (pl.col("start_date") > pl.col("covered_until") + pl.duration(days=1))
-            )
-            .cum_sum()
-            .over("person_id")
-            .alias("spell")
-        )
-        .group_by("person_id", "spell")
-        .agg(pl.col("start_date").min(), pl.col("end_date").max())
-    )
+from tests.ground_truth import END, START, WASHOUT, expected_cohort, expected_incident_cases, spells
 
 
 @pytest.fixture(scope="module")
@@ -54,17 +30,7 @@ def built(default_data, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def expected(default_data) -> pl.DataFrame:
-    truth = pl.read_parquet(default_data / "ground_truth" / "itp_cases.parquet")
-    in_period = truth.filter(~pl.col("prevalent"), pl.col("first_code_date").is_between(START, END))
-    covered = (
-        in_period.join(_spells(default_data), on="person_id")
-        .filter(
-            pl.col("start_date") <= pl.col("first_code_date") - pl.duration(days=WASHOUT),
-            pl.col("end_date") >= pl.col("first_code_date"),
-        )
-        .select("person_id")
-    )
-    return in_period.join(covered, on="person_id")
+    return expected_incident_cases(default_data)
 
 
 def test_incident_cases_match_ground_truth(built, expected):
@@ -78,10 +44,10 @@ def test_incident_cases_match_ground_truth(built, expected):
     assert (joined["secondary"] == joined["secondary_right"]).all()
 
 
-def test_cohort_is_the_primary_adult_incident_cases(built, expected):
+def test_cohort_is_the_primary_adult_incident_cases(built, default_data):
     result, out = built
     cohort = pl.read_parquet(out / "cohort.parquet")
-    truth = expected.filter(~pl.col("secondary"), pl.col("age_at_onset") >= 18)
+    truth = expected_cohort(default_data)
     found, true = set(cohort["person_id"]), set(truth["person_id"])
     sensitivity = len(found & true) / len(true)
     ppv = len(found & true) / len(found)
@@ -105,7 +71,7 @@ def test_crude_incidence_matches_the_injected_rate(default_data, built):
     rates = pl.read_csv(default_data / "ground_truth" / "injected_rates.csv")
     persons = pl.read_parquet(default_data / "persons.parquet")
     at_risk = (
-        _spells(default_data)
+        spells(default_data)
         .join(persons, on="person_id")
         .with_columns(
             pl.max_horizontal(
