@@ -10,25 +10,26 @@ import pytest
 
 from tests.cli import assert_user_error, run_cli
 
+# 4,000 persons with ITP x500: enough cases for a cohort, fast enough for every run
+SYNTH = (
+    "synth",
+    "--persons",
+    "4000",
+    "--start",
+    "2005-01-01",
+    "--end",
+    "2014-12-31",
+    "--seed",
+    "7",
+    "--itp-multiplier",
+    "500",
+)
+
 
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory):
     data = tmp_path_factory.mktemp("e2e") / "data"
-    result = run_cli(
-        "synth",
-        "--persons",
-        "4000",
-        "--start",
-        "2005-01-01",
-        "--end",
-        "2014-12-31",
-        "--seed",
-        "7",
-        "--itp-multiplier",
-        "500",
-        "--out",
-        data,
-    )
+    result = run_cli(*SYNTH, "--out", data)
     assert result.returncode == 0, result.stderr
     assert "persons 4,000" in result.stdout
     return data
@@ -44,24 +45,7 @@ def _digest(folder):
 
 def test_synth_same_seed_same_bytes(synthetic, tmp_path):
     again = tmp_path / "again"
-    assert (
-        run_cli(
-            "synth",
-            "--persons",
-            "4000",
-            "--start",
-            "2005-01-01",
-            "--end",
-            "2014-12-31",
-            "--seed",
-            "7",
-            "--itp-multiplier",
-            "500",
-            "--out",
-            again,
-        ).returncode
-        == 0
-    )
+    assert run_cli(*SYNTH, "--out", again).returncode == 0
     assert _digest(again) == _digest(synthetic)
     assert "ground_truth/itp_cases.parquet" in _digest(again)
 

@@ -3,6 +3,7 @@
 import json
 import shutil
 
+import polars as pl
 import pytest
 
 from pharmacoepi.resources import resource_dir
@@ -143,11 +144,12 @@ def test_override_is_applied_and_recorded(tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["definition"]["overrides"] == {"incident.washout_days": 364}
     assert manifest["definition"]["resolved"]["incident"]["washout_days"] == 364
-    default = json.loads(
-        run_cli("build-cohort", "itp_faith", "--data", data, "--out", tmp_path / "out2").returncode
-        == 0
-        and (tmp_path / "out2" / "manifest.json").read_text()
-    )
+    plain = run_cli("build-cohort", "itp_faith", "--data", data, "--out", tmp_path / "out2")
+    assert plain.returncode == 0, plain.stderr
+    default = json.loads((tmp_path / "out2" / "manifest.json").read_text())
+    # the code 365 days before is outside a 364-day washout, inside the default 730
+    assert pl.read_parquet(out / "cohort.parquet")["person_id"].to_list() == [1]
+    assert pl.read_parquet(tmp_path / "out2" / "cohort.parquet").height == 0
     assert default["definition"]["file_sha256"] == manifest["definition"]["file_sha256"]
     assert default["definition"]["resolved_sha256"] != manifest["definition"]["resolved_sha256"]
     assert manifest["stages"] and all(s["seconds"] >= 0 for s in manifest["stages"])
