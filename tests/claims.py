@@ -98,6 +98,7 @@ class Claims:
         atc: str = "H02AB07",
         setting: str = "community",
         quantity: float = 1.0,
+        days_supply: int | None = None,
     ) -> Claims:
         self.rows["dispensings"].append(
             {
@@ -107,8 +108,14 @@ class Claims:
                 "product_code": "3400930000000",
                 "setting": setting,
                 "quantity": quantity,
-                "days_supply": None,
+                "days_supply": days_supply,
             }
+        )
+        return self
+
+    def procedure(self, pid: int, date: str, code: str = "FFFC001") -> Claims:
+        self.rows["procedures"].append(
+            {"person_id": pid, "date": d(date), "code": code, "stay_id": None}
         )
         return self
 
@@ -133,6 +140,17 @@ class Built:
 
     def persons(self) -> set[int]:
         return set(self.cohort["person_id"])
+
+    def table(self, name: str) -> pl.DataFrame:
+        """An output file by name, e.g. 'exposures'."""
+        return pl.read_parquet(self.out / f"{name}.parquet")
+
+    def rows(self, name: str, *columns: str, person: int | None = None) -> list[tuple]:
+        """Chosen columns of an output, for one person or all, in the file's order."""
+        frame = self.table(name)
+        if person is not None:
+            frame = frame.filter(pl.col("person_id") == person)
+        return frame.select(columns).rows()
 
 
 def build(claims: Claims, tmp_path: Path, definition: str = "itp_faith", **overrides) -> Built:

@@ -88,15 +88,29 @@ def test_outputs_and_manifest(tmp_path, good_run):
         ".pharmacoepi-output",
         "attrition.parquet",
         "cohort.parquet",
+        "courses.parquet",
+        "exposed_at.parquet",
+        "exposures.parquet",
         "incident_cases.parquet",
+        "lines.parquet",
         "manifest.json",
+        "pathways.parquet",
+        "phases.parquet",
+        "retreatment.parquet",
     ]
     manifest = json.loads(manifest_text)
     assert manifest["outputs"]["cohort.parquet"] == {"rows": 1, "level": "individual"}
-    assert manifest["outputs"]["attrition.parquet"]["min_cell_count"] == 11
+    assert manifest["outputs"]["lines.parquet"] == {"rows": 1, "level": "individual"}
+    for aggregate in ("attrition", "exposed_at", "pathways", "phases", "retreatment"):
+        entry = manifest["outputs"][f"{aggregate}.parquet"]
+        assert entry["level"] == "aggregate", aggregate
+        assert entry["min_cell_count"] in (11, None), aggregate  # None: an empty table
     assert manifest["inputs"]["persons"]["rows"] == 1
     assert manifest["inputs"]["procedures"]["format"] == "parquet"
-    assert set(manifest["codelists"]) == {"itp", "itp_first_line_drugs", "secondary_itp"}
+    assert set(manifest["codelists"]) == {
+        "itp", "itp_first_line_drugs", "secondary_itp", "corticosteroids", "ivig", "tpo_ra",
+        "rituximab", "fostamatinib", "dapsone", "danazol", "immunosuppressants", "splenectomy",
+    }  # fmt: skip
     assert [s["stage"] for s in manifest["stages"]][:2] == [
         "screen/persons",
         "screen/valid_persons",
@@ -116,6 +130,7 @@ def test_outputs_and_manifest(tmp_path, good_run):
         "follow_up_end",
         "end_reason",
         "follow_up_days",
+        "phase",
     ]
     # one person: every attrition count of 1 is masked (1..10 hidden)
     attrition = pl.read_parquet(out / "attrition.parquet")

@@ -10,16 +10,27 @@ WITH periods AS (
     FROM screened_observation_periods
     WHERE reject_reason IS NULL
 ),
+sequenced AS (
+    -- one numbering shared by both window passes below, so tied (duplicate) periods are
+    -- ordered the same way in each
+    SELECT
+        person_id,
+        start_date,
+        end_date,
+        row_number() OVER (PARTITION BY person_id ORDER BY start_date, end_date) AS seq
+    FROM periods
+),
 ordered AS (
     SELECT
         person_id,
         start_date,
         end_date,
+        seq,
         max(end_date) OVER (
-            PARTITION BY person_id ORDER BY start_date, end_date
+            PARTITION BY person_id ORDER BY seq
             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
         ) AS covered_until
-    FROM periods
+    FROM sequenced
 ),
 numbered AS (
     SELECT
@@ -27,7 +38,7 @@ numbered AS (
         start_date,
         end_date,
         sum(CASE WHEN covered_until IS NULL OR start_date > covered_until + 1 THEN 1 ELSE 0 END)
-            OVER (PARTITION BY person_id ORDER BY start_date, end_date ROWS UNBOUNDED PRECEDING)
+            OVER (PARTITION BY person_id ORDER BY seq ROWS UNBOUNDED PRECEDING)
             AS spell_number
     FROM ordered
 )

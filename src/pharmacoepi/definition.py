@@ -10,17 +10,16 @@ import datetime as dt
 import hashlib
 import json
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pharmacoepi.codelists import Codelist, Domain, MatchKind, read_codelist
 from pharmacoepi.errors import DefinitionError
+from pharmacoepi.fields import Days, StrictModel
 from pharmacoepi.resources import resource_dir
-
-# A window length in days: 0 .. 100 years (larger values are typos, and would overflow).
-Days = Annotated[int, Field(ge=0, le=36_525)]
+from pharmacoepi.treatments.definition import Lines, Phase, Summaries, Switches, Treatments
 
 DiagnosisSetting = Literal[
     "hospital_primary", "hospital_related", "hospital_associated", "long_term_disease", "outpatient"
@@ -28,8 +27,7 @@ DiagnosisSetting = Literal[
 ALL_DIAGNOSIS_SETTINGS: tuple[str, ...] = DiagnosisSetting.__args__  # type: ignore[attr-defined]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+_Model = StrictModel
 
 
 class Period(_Model):
@@ -49,9 +47,19 @@ class CodelistRef(_Model):
     domain: Domain = Field(description="which table's codes it matches")
 
 
+class DispensingCaseFinding(_Model):
+    """A case is also found by repeated dispensings: the date of the min_count-th
+    dispensing day of these codelists within within_days (inclusive) is a qualifying date."""
+
+    codelists: tuple[str, ...] = Field(min_length=1)
+    min_count: int = Field(default=2, ge=1, le=1000)
+    within_days: Days = Field(default=365, description="first to last of the min_count days")
+
+
 class CaseFinding(_Model):
     codelist: str
     settings: tuple[DiagnosisSetting, ...] = Field(min_length=1)
+    dispensings: DispensingCaseFinding | None = None
 
 
 class Incident(_Model):
@@ -97,29 +105,33 @@ class Definition(_Model):
     codelists: dict[str, CodelistRef] = Field(min_length=1)
     case_finding: CaseFinding
     incident: Incident
-    diagnosis_date: DiagnosisDate
-    primary: Primary
+    diagnosis_date: DiagnosisDate | None = None  # absent: index_date = code_date
+    primary: Primary | None = None  # absent: no case is secondary
     adult: Adult
     follow_up: FollowUp
     privacy: Privacy = Privacy()
+    treatments: Treatments | None = None
+    lines: Lines = Lines()
+    phase: Phase | None = None
+    switches: Switches | None = None
+    summaries: Summaries = Summaries()
 
     @model_validator(mode="after")
     def _consistent(self) -> Definition:
-        uses = {
-            "case_finding": (self.case_finding.codelist, "diagnoses"),
-            "diagnosis_date": (self.diagnosis_date.codelist, "dispensings"),
-            "primary": (self.primary.codelist, "diagnoses"),
-        }
-        for rule, (name, domain) in uses.items():
+        for rule, name, domains in self._codelist_uses():
             if name not in self.codelists:
                 known = ", ".join(sorted(self.codelists))
-                raise ValueError(f"{rule}.codelist {name!r} is not declared in codelists ({known})")
-            if self.codelists[name].domain != domain:
+                raise ValueError(f"{rule} {name!r} is not declared in codelists ({known})")
+            if self.codelists[name].domain not in domains:
                 raise ValueError(
-                    f"{rule}.codelist {name!r} has domain {self.codelists[name].domain!r}; "
-                    f"{rule} needs a {domain} codelist"
+                    f"{rule} {name!r} has domain {self.codelists[name].domain!r}; "
+                    f"it needs a {' or '.join(domains)} codelist"
                 )
-        if self.diagnosis_date.lookback_days > self.incident.prior_observation_days:
+        self._check_treatments()
+        if (
+            self.diagnosis_date is not None
+            and self.diagnosis_date.lookback_days > self.incident.prior_observation_days
+        ):
             raise ValueError(
                 f"diagnosis_date.lookback_days ({self.diagnosis_date.lookback_days}) exceeds "
                 f"incident.prior_observation_days ({self.incident.prior_observation_days}): "
@@ -131,6 +143,48 @@ class Definition(_Model):
                 f"study_period.end {self.study_period.end}"
             )
         return self
+
+    def _codelist_uses(self) -> list[tuple[str, str, tuple[str, ...]]]:
+        uses = [("case_finding.codelist", self.case_finding.codelist, ("diagnoses",))]
+        if self.case_finding.dispensings is not None:
+            uses += [
+                ("case_finding.dispensings.codelists", name, ("dispensings",))
+                for name in self.case_finding.dispensings.codelists
+            ]
+        if self.diagnosis_date is not None:
+            uses.append(("diagnosis_date.codelist", self.diagnosis_date.codelist, ("dispensings",)))
+        if self.primary is not None:
+            uses.append(("primary.codelist", self.primary.codelist, ("diagnoses",)))
+        for name, cls in self.treatments.classes.items() if self.treatments else ():
+            domains = ("procedures", "dispensings") if cls.kind == "point" else ("dispensings",)
+            uses.append((f"treatments.classes.{name}.codelist", cls.codelist, domains))
+        return uses
+
+    def _check_treatments(self) -> None:
+        if self.treatments is None:
+            for section in ("phase", "switches"):
+                if getattr(self, section) is not None:
+                    raise ValueError(f"{section} needs a treatments section (its classes)")
+            return
+        unknown = (
+            set(self.phase.evidence_classes or ()) - set(self.treatments.classes)
+            if (self.phase is not None)
+            else set()
+        )
+        if unknown:
+            known = ", ".join(self.treatments.classes)
+            raise ValueError(
+                f"phase.evidence_classes names {', '.join(sorted(unknown))}, not a treatment "
+                f"class ({known})"
+            )
+        if self.switches is not None:
+            for name, cls in self.treatments.classes.items():
+                if cls.role == "line" and cls.efficacy_group not in self.switches.efficacy_order:
+                    order = ", ".join(self.switches.efficacy_order)
+                    raise ValueError(
+                        f"treatments.classes.{name}.efficacy_group {cls.efficacy_group!r} is "
+                        f"not one of switches.efficacy_order ({order})"
+                    )
 
 
 class LoadedDefinition(BaseModel):

@@ -42,3 +42,16 @@ def suppress_attrition(
         (None if hide_p[i] else persons[i], None if (i == 0 or hide_e[i]) else excluded[i])
         for i in range(len(persons))
     ]
+
+
+def suppress_cells(counts: list[int], min_cell_count: int, *, total_known: bool) -> list[bool]:
+    """Which cells of one group to mask: counts 1..min_cell_count-1 (primary), and, when
+    the group's total is published or derivable (`total_known`), a second cell whenever
+    exactly one is masked, so the masked one is not the total minus the rest. The second
+    cell is the smallest other non-zero count (the least information lost)."""
+    hide = [0 < n < min_cell_count for n in counts]
+    if total_known and sum(hide) == 1:
+        others = [(n, i) for i, n in enumerate(counts) if not hide[i] and n > 0]
+        if others:
+            hide[min(others)[1]] = True
+    return hide

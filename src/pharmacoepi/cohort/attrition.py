@@ -13,14 +13,24 @@ SCHEMA = {"step": pl.Int32, "description": pl.String, "persons": pl.Int64, "excl
 
 def descriptions(d: Definition) -> list[str]:
     settings = ", ".join(d.case_finding.settings)
+    found = f"qualifying {d.case_finding.codelist} code ({settings})"
+    if (by := d.case_finding.dispensings) is not None:
+        found += (
+            f" or {by.min_count} dispensing days of {', '.join(by.codelists)} "
+            f"within {by.within_days} days"
+        )
+    primary = (
+        f"primary: no {d.primary.codelist} code in [index_date - {d.primary.days_before}, "
+        f"index_date + {d.primary.days_after}]"
+        if d.primary
+        else "primary: no rule in the definition (every case kept)"
+    )
     return [
         "persons in the extract (valid rows)",
-        f"qualifying {d.case_finding.codelist} code ({settings}) in "
-        f"{d.study_period.start}..{d.study_period.end}",
-        f"incident: no qualifying code in the {d.incident.washout_days} days before code_date, "
-        f"{d.incident.prior_observation_days} days of prior observation",
-        f"primary: no {d.primary.codelist} code in [index_date - {d.primary.days_before}, "
-        f"index_date + {d.primary.days_after}]",
+        f"{found} in {d.study_period.start}..{d.study_period.end}",
+        f"incident: no qualifying date in the {d.incident.washout_days} days before "
+        f"code_date, {d.incident.prior_observation_days} days of prior observation",
+        primary,
         f"adult: age >= {d.adult.min_age} at index_date",
     ]
 

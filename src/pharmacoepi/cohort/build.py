@@ -20,6 +20,8 @@ from pharmacoepi.definition import LoadedDefinition
 from pharmacoepi.engine import Engine
 from pharmacoepi.output import atomic_output_dir, write_json
 from pharmacoepi.progress import Reporter
+from pharmacoepi.treatments import summaries
+from pharmacoepi.treatments.stages import run_treatments
 
 
 @dataclass(frozen=True)
@@ -31,26 +33,63 @@ class BuildResult:
     cohort_rows: int
     rejected_rows: int
     seconds: float
+    phases: pl.DataFrame | None = None  # masked, as written to phases.parquet
+
+
+# Individual-level treatment tables: output file <- engine table (written when it exists).
+_TREATMENT_TABLES = {
+    "exposures.parquet": ("exposures", "person_id, class, era_number"),
+    "courses.parquet": ("course_outcomes", "person_id, class, course_number"),
+    "lines.parquet": ("lines", "person_id, line_number"),
+    "switches.parquet": ("switches", "person_id, from_start_date, from_class"),
+}
+
+
+def _summaries(engine: Engine, loaded: LoadedDefinition) -> dict[str, pl.DataFrame]:
+    """The aggregate treatment tables of this definition, masked."""
+    d = loaded.definition
+    if d.treatments is None:
+        return {}
+    n = d.privacy.min_cell_count
+    tables = {
+        "exposed_at.parquet": summaries.exposed_at(engine, d, n),
+        "pathways.parquet": summaries.pathways(engine, n),
+        "retreatment.parquet": summaries.course_outcomes(engine, n),
+    }
+    if d.phase is not None:
+        tables["phases.parquet"] = summaries.phases(engine, n)
+    if d.switches is not None:
+        tables["switch_types_by_year.parquet"] = summaries.switch_years(engine, n)
+    return tables
 
 
 def _write_outputs(
-    engine: Engine, staging: Path, attrition: pl.DataFrame
+    engine: Engine, staging: Path, attrition: pl.DataFrame, aggregates: dict[str, pl.DataFrame]
 ) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
     """Write the parquet outputs; return their manifest entries and the rejected-row counts."""
-    engine.con.table("cohort").write_parquet(str(staging / "cohort.parquet"))
+    tables = {
+        row[0] for row in engine.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+    }
+    cohort = "cohort_phased" if "cohort_phased" in tables else "cohort"
+    engine.con.table(cohort).write_parquet(str(staging / "cohort.parquet"))
     engine.con.table("classified_cases").order("person_id").write_parquet(
         str(staging / "incident_cases.parquet")
     )
-    attrition.write_parquet(staging / "attrition.parquet")
     outputs: dict[str, dict[str, Any]] = {
-        "cohort.parquet": {"rows": engine.count("cohort"), "level": "individual"},
+        "cohort.parquet": {"rows": engine.count(cohort), "level": "individual"},
         "incident_cases.parquet": {"rows": engine.count("classified_cases"), "level": "individual"},
-        "attrition.parquet": {
-            "rows": attrition.height,
-            "level": "aggregate",
-            "min_cell_count": int(attrition["min_cell_count"][0]),
-        },
     }
+    for name, (table, order) in _TREATMENT_TABLES.items():
+        if table in tables:
+            engine.con.table(table).order(order).write_parquet(str(staging / name))
+            outputs[name] = {"rows": engine.count(table), "level": "individual"}
+    for name, frame in {"attrition.parquet": attrition, **aggregates}.items():
+        frame.write_parquet(staging / name)
+        outputs[name] = {
+            "rows": frame.height,
+            "level": "aggregate",
+            "min_cell_count": int(frame["min_cell_count"][0]) if frame.height else None,
+        }
     rejected = engine.count("rejected_rows")
     if not rejected:
         return outputs, []
@@ -85,10 +124,12 @@ def build_cohort(
     ):
         sources = screen_data(engine, data_dir, loaded.codelists.values())
         run_rules(engine, loaded.definition)
+        run_treatments(engine, loaded.definition)
 
         attrition = attrition_table(engine, loaded.definition)
         masked = suppressed(attrition, min_cell_count)
-        outputs, rejected_summary = _write_outputs(engine, staging, masked)
+        aggregates = _summaries(engine, loaded)
+        outputs, rejected_summary = _write_outputs(engine, staging, masked, aggregates)
         run = {
             "command": argv or sys.argv,
             "started_at": started_at,
@@ -108,4 +149,5 @@ def build_cohort(
         cohort_rows=outputs["cohort.parquet"]["rows"],
         rejected_rows=outputs.get("rejected_rows.parquet", {}).get("rows", 0),
         seconds=time.perf_counter() - started,
+        phases=aggregates.get("phases.parquet"),
     )

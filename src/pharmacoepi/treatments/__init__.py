@@ -1,0 +1,1 @@
+"""Treatments of cohort members: exposure eras, courses, lines, phases and switches."""

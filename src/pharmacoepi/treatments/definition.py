@@ -1,0 +1,136 @@
+"""The treatment part of a cohort definition: classes, eras, courses, lines, phases,
+switches and summaries (docs/treatments.md describes every rule with a worked example).
+
+Each class has a kind that fixes its duration rule:
+
+- dispensing: each dispensing covers days_supply days when given (> 0), else
+  quantity x days_per_box; windows merge into eras across at most grace_days uncovered days.
+- administration: each administration covers effect_days; merged like dispensings.
+- course: administrations less than course_gap_days apart form a course, which covers
+  course_effect_days from its first administration.
+- point: a one-off act (splenectomy): exposed from its date to the end of follow-up.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from pharmacoepi.fields import Days, PositiveDays, StrictModel
+
+ClassKind = Literal["dispensing", "administration", "course", "point"]
+Role = Literal["line", "rescue"]
+
+# Which settings each kind takes, and the default for those that have one.
+_KIND_FIELDS: dict[str, frozenset[str]] = {
+    "dispensing": frozenset({"days_per_box", "grace_days", "stockpiling"}),
+    "administration": frozenset({"effect_days", "grace_days", "stockpiling"}),
+    "course": frozenset({"course_gap_days", "course_effect_days"}),
+    "point": frozenset(),
+}
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    "dispensing": ("days_per_box",),
+    "administration": ("effect_days",),
+    "course": ("course_gap_days", "course_effect_days"),
+    "point": (),
+}
+
+
+class TreatmentClass(StrictModel):
+    codelist: str = Field(description="dispensings (or, for a point class, procedures) codelist")
+    kind: ClassKind
+    role: Role = Field(default="line", description="rescue classes never start a line")
+    days_per_box: PositiveDays | None = None
+    effect_days: PositiveDays | None = None
+    grace_days: Days | None = Field(
+        default=None, description="uncovered days allowed between windows of one era (default 30)"
+    )
+    stockpiling: bool | None = Field(
+        default=None, description="an early refill starts when the current supply runs out"
+    )
+    course_gap_days: PositiveDays | None = None
+    course_effect_days: PositiveDays | None = None
+    efficacy_group: str | None = Field(default=None, description="for switch classification")
+
+    @model_validator(mode="after")
+    def _fields_fit_kind(self) -> TreatmentClass:
+        allowed = _KIND_FIELDS[self.kind]
+        for name in ("days_per_box", "effect_days", "grace_days", "stockpiling",
+                     "course_gap_days", "course_effect_days"):  # fmt: skip
+            if getattr(self, name) is not None and name not in allowed:
+                takes = ", ".join(sorted(allowed)) or "no duration settings"
+                raise ValueError(f"{name} does not apply to kind {self.kind!r} (it takes {takes})")
+        for name in _REQUIRED[self.kind]:
+            if getattr(self, name) is None:
+                raise ValueError(f"kind {self.kind!r} needs {name}")
+        return self
+
+    @property
+    def grace(self) -> int:
+        return 30 if self.grace_days is None else self.grace_days
+
+
+class Treatments(StrictModel):
+    lookback_days: Days = Field(
+        default=183, description="records in [index_date - N, follow_up_end] build the eras"
+    )
+    convention: Literal["standard", "ohdsi"] = Field(
+        default="standard",
+        description="ohdsi: the OMOP drug_era rules (days_supply or 1 day, end = start + "
+        "days, merged when the next start is at most the persistence window after an end)",
+    )
+    ohdsi_persistence_days: PositiveDays = 30
+    classes: dict[str, TreatmentClass] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _class_names(self) -> Treatments:
+        for name in self.classes:
+            if not name.replace("_", "").isalnum() or not name[0].isalpha() or "+" in name:
+                raise ValueError(
+                    f"class name {name!r}: use letters, digits and underscores, starting "
+                    "with a letter (names are joined with '+' in regimens)"
+                )
+        return self
+
+
+class Lines(StrictModel):
+    combination_window_days: Days = Field(
+        default=30, description="classes starting in [line start, line start + N] join it"
+    )
+
+
+class Phase(StrictModel):
+    persistent_after_days: Days = Field(
+        default=90, description="evidence in (index + N, index + chronic_after_days]"
+    )
+    chronic_after_days: Days = Field(
+        default=365, description="evidence in (index + N, follow_up_end]"
+    )
+    evidence_classes: tuple[str, ...] | None = Field(
+        default=None, description="classes whose exposure is evidence of activity (default all)"
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Phase:
+        if self.chronic_after_days <= self.persistent_after_days:
+            raise ValueError(
+                f"chronic_after_days ({self.chronic_after_days}) must exceed "
+                f"persistent_after_days ({self.persistent_after_days})"
+            )
+        return self
+
+
+class Switches(StrictModel):
+    gap_days: Days = Field(
+        default=90, description="a new class starting at most N days after an era's end"
+    )
+    efficacy_order: tuple[str, ...] = Field(
+        min_length=2, description="efficacy groups from lowest to highest"
+    )
+
+
+class Summaries(StrictModel):
+    exposed_at_days: tuple[Days, ...] = Field(
+        default=(91, 182, 365), description="days after index at which exposure is counted"
+    )
