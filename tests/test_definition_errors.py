@@ -114,7 +114,7 @@ def test_unknown_definition_name(tmp_path, data):
 @pytest.mark.parametrize(
     ("override", "fragments"),
     [
-        ("incident.nope=3", ["--set incident.nope: no such key", "washout_days"]),
+        ("incident.nope=3", ["unknown key 'incident.nope'", "washout_days"]),
         ("nothing", ["is not key=value"]),
         ("incident.washout_days=abc", ["incident.washout_days"]),
     ],

@@ -273,13 +273,14 @@ def _apply_override(raw: dict[str, Any], dotted: str, value: Any, path: Path) ->
                 hint="override keys are dotted paths of keys present in the YAML",
             )
         node = node[part]
-    if not isinstance(node, dict) or parts[-1] not in node:
-        keys = ", ".join(sorted(node)) if isinstance(node, dict) else "none"
+    if not isinstance(node, dict):
         raise DefinitionError(
-            f"--set {dotted}: no such key",
+            f"--set {dotted}: {'.'.join(parts[:-1])!r} is a value, not a block of keys",
             where=str(path),
-            hint=f"keys at that level: {keys}",
+            hint="override keys are dotted paths of keys present in the YAML",
         )
+    # A key the YAML leaves at its default may be set too (stockpiling of a class);
+    # a misspelt one is refused by validation, which lists the keys allowed there.
     node[parts[-1]] = value
 
 

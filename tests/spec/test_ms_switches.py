@@ -1,0 +1,125 @@
+"""Multiple sclerosis (cohorts/ms_dmt.yaml): case finding by G35 or repeated DMT
+dispensings, and DMT switches (docs/treatments.md).
+
+Persons are covered 2000-2014 and followed to 2014-12-31 unless a death says otherwise.
+Monthly DMT boxes cover 30 days each (grace 30); natalizumab infusions 28 days.
+"""
+
+import datetime as dt
+
+from tests.claims import Claims, build, d
+
+INDEX = "2011-03-01"
+IFN, GLAT, DMF, FINGO, NTZ = "L03AB07", "L03AX13", "N07XX09", "L04AE01", "L04AA23"
+
+
+def ms_case(c: Claims, pid: int, **person) -> Claims:
+    return c.person(pid, birth="1980-01-01", **person).diagnosis(
+        pid, INDEX, code="G35", setting="long_term_disease"
+    )
+
+
+def monthly(c: Claims, pid: int, atc: str, first: str, boxes: int, every: int = 30) -> Claims:
+    start = d(first)
+    for k in range(boxes):
+        setting = "hospital" if atc == NTZ else "community"
+        c.dispensing(pid, (start + dt.timedelta(days=every * k)).isoformat(), atc=atc,
+                     setting=setting)  # fmt: skip
+    return c
+
+
+def transitions(built, pid):
+    return built.rows("switches", "from_class", "to_class", "transition", person=pid)
+
+
+def test_case_finding_by_dispensings(tmp_path):
+    c = Claims()
+    # no G35 code: two DMT dispensing days 365 days apart find the case on the second
+    c.person(1, birth="1980-01-01").dispensing(1, "2011-01-10", atc=IFN)
+    c.dispensing(1, "2012-01-10", atc="L04AK02")  # teriflunomide, another DMT: counts too
+    # 366 days apart: no case
+    c.person(2, birth="1980-01-01").dispensing(2, "2011-01-10", atc=IFN)
+    c.dispensing(2, "2012-01-11", atc=IFN)
+    # two boxes the same day are one dispensing day: no case
+    c.person(3, birth="1980-01-01").dispensing(3, "2011-01-10", atc=IFN, quantity=1)
+    c.dispensing(3, "2011-01-10", atc=IFN, quantity=1)
+    # rituximab is a DMT class but does not find cases (it treats other diseases)
+    c.person(4, birth="1980-01-01").dispensing(4, "2011-01-10", atc="L01FA01", setting="hospital")
+    c.dispensing(4, "2011-01-24", atc="L01FA01", setting="hospital")
+    # a G35 code in an outpatient setting does not qualify
+    c.person(5, birth="1980-01-01").diagnosis(5, INDEX, code="G35", setting="outpatient")
+    # prevalent: DMT pairs before the period are MS evidence in the washout
+    c.person(6, birth="1980-01-01")
+    monthly(c, 6, IFN, "2009-06-01", 30)
+    built = build(c, tmp_path, "ms_dmt")
+    assert built.index_dates() == {1: d("2012-01-10")}
+
+
+def test_switch_types(tmp_path):
+    c = Claims()
+    # interferon (platform) 6 boxes: era 03-01..08-27; natalizumab 60 days later: escalation
+    monthly(ms_case(c, 1), 1, IFN, INDEX, 6)
+    monthly(c, 1, NTZ, "2011-10-26", 12, every=28)
+    # interferon -> glatiramer: lateral (platform to platform)
+    monthly(ms_case(c, 2), 2, IFN, INDEX, 6)
+    monthly(c, 2, GLAT, "2011-09-01", 6)
+    # natalizumab -> dimethyl fumarate: de-escalation
+    monthly(ms_case(c, 3), 3, NTZ, INDEX, 12, every=28)
+    monthly(c, 3, DMF, "2012-02-01", 6)
+    built = build(c, tmp_path, "ms_dmt")
+    assert transitions(built, 1) == [
+        ("interferon_beta", "natalizumab", "escalation"),
+        ("natalizumab", None, "discontinuation"),
+    ]
+    assert transitions(built, 2) == [
+        ("interferon_beta", "glatiramer", "lateral"),
+        ("glatiramer", None, "discontinuation"),
+    ]
+    assert transitions(built, 3) == [
+        ("natalizumab", "fumarates", "de-escalation"),
+        ("fumarates", None, "discontinuation"),
+    ]
+    # lines follow the switches
+    assert built.rows("lines", "regimen", person=1) == [("interferon_beta",), ("natalizumab",)]
+
+
+def test_switch_gap_boundary_discontinuation_and_ongoing(tmp_path):
+    c = Claims()
+    # one box 03-01..03-30; fingolimod on 03-30 + 90 = 06-28: a switch
+    ms_case(c, 1).dispensing(1, INDEX, atc=IFN).dispensing(1, "2011-06-28", atc=FINGO)
+    # fingolimod on 06-29, 91 days after the end: a discontinuation, then a new start
+    ms_case(c, 2).dispensing(2, INDEX, atc=IFN).dispensing(2, "2011-06-29", atc=FINGO)
+    # the same class again within the gap (a new era after 31..90 uncovered days)
+    ms_case(c, 3).dispensing(3, INDEX, atc=IFN).dispensing(3, "2011-05-30", atc=IFN)
+    # the era ends 2014-10-02 and follow-up on 2014-12-31 (90 days later): not decidable
+    ms_case(c, 4).dispensing(4, "2014-09-03", atc=IFN)
+    # 91 days of follow-up after the end: decidable, a discontinuation
+    ms_case(c, 5).dispensing(5, "2014-09-02", atc=IFN)
+    built = build(c, tmp_path, "ms_dmt")
+    assert transitions(built, 1) == [
+        ("interferon_beta", "s1p_modulators", "escalation"),
+        ("s1p_modulators", None, "discontinuation"),
+    ]
+    assert transitions(built, 2) == [
+        ("interferon_beta", None, "discontinuation"),
+        ("s1p_modulators", None, "discontinuation"),
+    ]
+    assert transitions(built, 3) == [
+        ("interferon_beta", None, "continuation"),
+        ("interferon_beta", None, "discontinuation"),
+    ]
+    assert transitions(built, 4)[-1] == ("interferon_beta", None, "ongoing")
+    assert transitions(built, 5)[-1] == ("interferon_beta", None, "discontinuation")
+
+
+def test_switch_counts_by_year_are_masked(tmp_path):
+    c = Claims()
+    for pid in range(1, 13):  # 12 escalations in 2011: shown; 12 discontinuations in 2012
+        monthly(ms_case(c, pid), pid, IFN, INDEX, 3)
+        monthly(c, pid, NTZ, "2011-06-01", 6, every=28)
+    monthly(ms_case(c, 20), 20, GLAT, INDEX, 3)  # one lateral switch: masked
+    monthly(c, 20, DMF, "2011-06-01", 3)
+    built = build(c, tmp_path, "ms_dmt")
+    table = built.table("switch_types_by_year").select("year", "transition", "episodes").rows()
+    assert (2011, "escalation", 12) in table
+    assert (2011, "lateral", None) in table
