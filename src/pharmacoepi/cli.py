@@ -97,7 +97,12 @@ def build_cohort_command(
         ),
     ] = False,
 ) -> None:
-    """Build a cohort: cohort.parquet, incident_cases.parquet, attrition.parquet, manifest.json."""
+    """Build a cohort and its members' treatments.
+
+    Writes cohort.parquet, incident_cases.parquet, attrition.parquet and manifest.json;
+    with a treatments block also exposures, courses, lines (and switches) per person and
+    masked summaries (exposed_at, pathways, retreatment, phases, switch_types_by_year).
+    """
     from pharmacoepi.cohort.build import build_cohort
     from pharmacoepi.datasets import default_dataset
     from pharmacoepi.definition import load_definition, parse_overrides
@@ -128,7 +133,29 @@ def build_cohort_command(
         f"{size} persons in the cohort; "
         f"{result.rejected_rows:,} input rows set aside{where}; {result.seconds:.1f}s"
     )
+    if result.phases is not None:
+        out_console.print(_phase_line(result, show_small_counts))
     out_console.print(f"outputs: {result.out_dir.resolve()}")
+
+
+def _phase_line(result, show_small_counts: bool) -> str:
+    """Share of cohort members with a decided phase who reached persistent or chronic."""
+    if show_small_counts:
+        counts = {
+            p: result.phase_counts.get(p, 0) for p in ("newly_diagnosed", "persistent", "chronic")
+        }
+    else:
+        counts = dict(result.phases.select("phase", "persons").rows())
+        counts.pop("insufficient_follow_up", None)
+    if any(n is None for n in counts.values()):
+        return "disease phase: persistent or chronic share masked (small cells)"
+    decided = sum(counts.values())
+    reached = counts["persistent"] + counts["chronic"]
+    share = f"{reached / decided:.1%}" if decided else "n/a"
+    return (
+        f"disease phase: {reached:,} of {decided:,} with a decided phase "
+        f"are persistent or chronic ({share})"
+    )
 
 
 @app.command()

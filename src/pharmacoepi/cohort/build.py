@@ -34,6 +34,7 @@ class BuildResult:
     rejected_rows: int
     seconds: float
     phases: pl.DataFrame | None = None  # masked, as written to phases.parquet
+    phase_counts: dict[str, int] | None = None  # unmasked, for --show-small-counts
 
 
 # Individual-level treatment tables: output file <- engine table (written when it exists).
@@ -129,6 +130,11 @@ def build_cohort(
         attrition = attrition_table(engine, loaded.definition)
         masked = suppressed(attrition, min_cell_count)
         aggregates = _summaries(engine, loaded)
+        phase_counts = (
+            dict(engine.con.table("phase_counts").fetchall())
+            if "phases.parquet" in aggregates
+            else None
+        )
         outputs, rejected_summary = _write_outputs(engine, staging, masked, aggregates)
         run = {
             "command": argv or sys.argv,
@@ -150,4 +156,5 @@ def build_cohort(
         rejected_rows=outputs.get("rejected_rows.parquet", {}).get("rows", 0),
         seconds=time.perf_counter() - started,
         phases=aggregates.get("phases.parquet"),
+        phase_counts=phase_counts,
     )
