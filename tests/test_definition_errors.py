@@ -117,6 +117,18 @@ def test_unknown_definition_name(tmp_path, data):
         ("incident.nope=3", ["unknown key 'incident.nope'", "washout_days"]),
         ("nothing", ["is not key=value"]),
         ("incident.washout_days=abc", ["incident.washout_days"]),
+        (
+            "treatments.classes.tpo_ra.course_gap_days=60",
+            ["course_gap_days does not apply to kind 'dispensing'", "days_per_box"],
+        ),
+        ("treatments.classes.splenectomy.kind=course", ["kind 'course' needs course_gap_days"]),
+        ("treatments.classes.tpo_ra.kind=infusion", ["treatments.classes.tpo_ra.kind"]),
+        ("treatments.classes.tpo_ra.codelist=itp", ["'itp' has domain 'diagnoses'"]),
+        ("treatments.classes.tpo_ra.days_per_box=0", ["treatments.classes.tpo_ra.days_per_box"]),
+        ("phase.evidence_classes=[ivig, steroids]", ["phase.evidence_classes names steroids"]),
+        ("phase.chronic_after_days=90", ["chronic_after_days (90) must exceed"]),
+        ("treatments=null", ["phase needs a treatments section"]),
+        ("treatments.convention=omop", ["treatments.convention"]),
     ],
 )
 def test_bad_override(tmp_path, data, override, fragments):

@@ -290,7 +290,8 @@ def _describe(error: dict[str, Any]) -> tuple[str, str]:
         return field, f"unknown key {field!r}"
     if error["type"] == "missing":
         return field, f"missing key {field!r}"
-    return field, f"{field}: {error['msg']}"
+    message = error["msg"].removeprefix("Value error, ")
+    return field, f"{field}: {message}"
 
 
 def load_definition(spec: str | Path, overrides: dict[str, Any] | None = None) -> LoadedDefinition:
