@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/pharmacoepi build-cohort cohorts/itp_faith.yaml --out output/itp_faith
+	$(BIN)/pharmacoepi build-cohort cohorts/ms_dmt.yaml --out output/ms_dmt
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from pharmacoepi.output import atomic_output_dir
@@ -22,15 +23,29 @@ def generate_dataset(config, out: Path, reporter: Reporter) -> dict:
     return summary
 
 
+def _made_by(path: Path) -> tuple[str, dict] | None:
+    """(generator version, preset config) recorded with a dataset, if it is complete."""
+    try:
+        summary = json.loads((path / GROUND_TRUTH_MARKER).read_text())
+        return summary["generator_version"], summary["config"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def default_dataset(reporter: Reporter) -> Path:
-    """Path of the default dataset, generated from the 'default' preset on first use."""
-    from pharmacoepi.synth import load_preset
+    """Path of the default dataset, generated from the 'default' preset on first use, and
+    again when it was made by another generator version or preset (an old cached dataset
+    would lack what newer definitions read, such as the multiple sclerosis claims)."""
+    from pharmacoepi.synth import GENERATOR_VERSION, load_preset
 
     path = default_data_home() / "default"
-    if not (path / GROUND_TRUTH_MARKER).is_file():
-        config = load_preset("default")
+    config = load_preset("default")
+    wanted = (GENERATOR_VERSION, json.loads(json.dumps(config.to_dict(), default=str)))
+    found = _made_by(path)
+    if found != wanted:
+        why = "no default dataset yet" if found is None else "the cached one is outdated"
         reporter.info(
-            f"no --data given and no default dataset yet: generating it once "
+            f"no --data given and {why}: generating the default dataset "
             f"({config.persons:,} synthetic persons, seed {config.seed}) in {path}"
         )
         generate_dataset(config, path, reporter)
