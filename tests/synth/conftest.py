@@ -14,7 +14,13 @@ START, END = date(2005, 1, 1), date(2014, 12, 31)
 
 def small_config(**overrides) -> SynthConfig:
     args = dict(
-        persons=20_000, start=START, end=END, seed=7, itp_multiplier=200.0, chunk_size=7_000
+        persons=20_000,
+        start=START,
+        end=END,
+        seed=7,
+        itp_multiplier=200.0,
+        ms_multiplier=20.0,
+        chunk_size=7_000,
     )
     args.update(overrides)
     return SynthConfig(**args)
@@ -22,7 +28,8 @@ def small_config(**overrides) -> SynthConfig:
 
 @pytest.fixture(scope="session")
 def extract(tmp_path_factory) -> tuple[Path, dict]:
-    """20,000 persons over 10 years, ITP x200: ~1,000 incident cases."""
+    """20,000 persons over 10 years, ITP x200: ~1,000 incident cases; MS x20: ~540
+    prevalent and ~230 incident cases."""
     out = tmp_path_factory.mktemp("synth") / "extract"
     summary = generate(small_config(), out)
     return out, summary

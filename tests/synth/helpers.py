@@ -44,10 +44,14 @@ def connect(root: Path) -> duckdb.DuckDBPyConnection:
         "hospital_stays",
     ):
         con.execute(f"create view {name} as select * from read_parquet('{root / name}.parquet')")
-    con.execute(
-        f"create view cases as select * from "
-        f"read_parquet('{root / 'ground_truth' / 'itp_cases.parquet'}')"
-    )
+    for view, name in (
+        ("cases", "itp_cases"),
+        ("itp_treatments", "itp_treatments"),
+        ("ms_cases", "ms_cases"),
+        ("ms_treatments", "ms_treatments"),
+    ):
+        path = root / "ground_truth" / f"{name}.parquet"
+        con.execute(f"create view {view} as select * from read_parquet('{path}')")
     con.execute(f"create view dx as select *, {NORM} as ncode from diagnoses")
     return con
 

@@ -14,13 +14,14 @@ def test_default_preset_matches_demo_contract():
         end=date(2014, 12, 31),
         seed=20091,
         itp_multiplier=20,
+        ms_multiplier=1,
         chunk_size=50_000,
     )
 
 
 def test_national_preset():
     cfg = load_preset("national_1m")
-    assert cfg.persons == 1_000_000 and cfg.itp_multiplier == 1
+    assert cfg.persons == 1_000_000 and cfg.itp_multiplier == 1 and cfg.ms_multiplier == 1
 
 
 def test_presets_dir_is_source_checkout():
@@ -35,6 +36,8 @@ def test_presets_dir_is_source_checkout():
         (dict(start=date(2015, 1, 1)), "must be before end"),
         (dict(itp_multiplier=0), "itp_multiplier must be a number > 0"),
         (dict(itp_multiplier=-1.0), "itp_multiplier must be a number > 0"),
+        (dict(ms_multiplier=-1.0), "ms_multiplier must be a number >= 0"),
+        (dict(ms_multiplier=True), "ms_multiplier must be a number >= 0"),
         (dict(chunk_size=0), "chunk_size must be > 0"),
         (dict(seed=-1), "seed must be a non-negative integer"),
     ],

@@ -28,7 +28,10 @@ def test_same_seed_same_bytes_and_different_seed_differs(tmp_path):
         "procedures.parquet",
         "hospital_stays.parquet",
         "ground_truth/itp_cases.parquet",
+        "ground_truth/itp_treatments.parquet",
         "ground_truth/injected_rates.csv",
+        "ground_truth/ms_cases.parquet",
+        "ground_truth/ms_treatments.parquet",
         "ground_truth/summary.json",
     }
     assert a == b
@@ -45,4 +48,6 @@ def test_same_seed_same_bytes_and_different_seed_differs(tmp_path):
         "dispensings.parquet",
         "diagnoses.parquet",
         "ground_truth/itp_cases.parquet",
+        "ground_truth/ms_cases.parquet",
+        "ground_truth/ms_treatments.parquet",
     } <= set(differing)

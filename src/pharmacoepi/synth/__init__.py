@@ -1,4 +1,5 @@
-"""Synthetic SNDS-like claims with injected immune thrombocytopenia (FAITH model).
+"""Synthetic SNDS-like claims with injected immune thrombocytopenia (FAITH model) and
+multiple sclerosis with disease-modifying therapy sequences.
 
 from pharmacoepi.synth import generate, SynthConfig, load_preset
 summary = generate(load_preset("default"), Path("out"))

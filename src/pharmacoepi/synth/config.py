@@ -24,6 +24,7 @@ class SynthConfig:
     end: date
     seed: int
     itp_multiplier: float = 1.0
+    ms_multiplier: float = 1.0
     chunk_size: int = 50_000
     model: str = MODEL_NAME
 
@@ -47,6 +48,11 @@ class SynthConfig:
             raise ValueError(f"itp_multiplier must be a number > 0, got {mult!r}")
         if mult > 10_000:
             raise ValueError(f"itp_multiplier must be <= 10000, got {mult}")
+        mult = self.ms_multiplier
+        if isinstance(mult, bool) or not isinstance(mult, (int, float)) or not mult >= 0:
+            raise ValueError(f"ms_multiplier must be a number >= 0, got {mult!r}")
+        if mult > 10_000:
+            raise ValueError(f"ms_multiplier must be <= 10000, got {mult}")
         if isinstance(self.chunk_size, bool) or not isinstance(self.chunk_size, int):
             raise ValueError(f"chunk_size must be an integer, got {self.chunk_size!r}")
         if self.chunk_size <= 0:
@@ -59,6 +65,7 @@ class SynthConfig:
         out["start"] = self.start.isoformat()
         out["end"] = self.end.isoformat()
         out["itp_multiplier"] = float(self.itp_multiplier)
+        out["ms_multiplier"] = float(self.ms_multiplier)
         return out
 
 

@@ -1,6 +1,7 @@
 """Chunked driver: for each block of ``chunk_size`` persons, sample the population,
-coverage, ITP onsets and claims, enforce the ground-truth consistency rules, and append
-the rows to the parquet tables; then write the ground truth."""
+coverage, ITP onsets and claims, enforce the ground-truth consistency rules, add the
+multiple sclerosis cases and their claims (own random stream), and append the rows to
+the parquet tables; then write the ground truth."""
 
 from __future__ import annotations
 
@@ -17,14 +18,15 @@ from . import events as ev
 from .background import generate_background
 from .config import SynthConfig
 from .coverage import build_coverage
-from .ground_truth import CaseTable, write_ground_truth
+from .ground_truth import CaseTable, ItpTreatmentTable, MsTable, write_ground_truth
 from .hazard import ItpHazard
 from .itp import generate_case_claims
 from .model import DISP_SETTINGS, DX_SETTINGS, SEXES, Model, load_model
+from .ms import generate_ms_claims, ms_hazard, recorded_episodes, sample_onsets
 from .population import DAYS_PER_YEAR, NO_DATE, sample_population
 from .writer import TableWriters, categories, dates, ints
 
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "1.1.0"
 EPOCH = date(1970, 1, 1)
 FAITH_WINDOW = (date(2009, 7, 1), date(2011, 6, 30))
 QUALIFYING = np.array([s != "outpatient" for s in DX_SETTINGS])
@@ -46,6 +48,15 @@ class _Totals:
         self.expected = np.zeros((n_bands, 2))
         self.py_at_risk = np.zeros((n_bands, 2))
         self.observed = np.zeros((n_bands, 2), dtype=np.int64)
+        # multiple sclerosis
+        self.ms_alive_at_start = 0
+        self.ms_covered_at_start = 0
+        self.ms_prevalent = 0
+        self.ms_prevalent_covered_at_start = 0
+        self.ms_expected_prevalent = 0.0
+        self.ms_onsets = 0
+        self.ms_expected = np.zeros((n_bands, 2))
+        self.ms_py_at_risk = np.zeros((n_bands, 2))
 
 
 def generate(
@@ -57,6 +68,7 @@ def generate(
     out_dir.mkdir(parents=True, exist_ok=True)
     model = load_model(cfg.model)
     hazard = ItpHazard(model, cfg.itp_multiplier)
+    ms_haz = ms_hazard(model, cfg.ms_multiplier)
     start, end = day(cfg.start), day(cfg.end)
     window = None
     if cfg.start <= FAITH_WINDOW[0] and FAITH_WINDOW[1] <= cfg.end:
@@ -65,15 +77,23 @@ def generate(
     writers = TableWriters(out_dir)
     totals = _Totals(len(model.band_lower))
     cases = CaseTable()
+    itp_treatments = ItpTreatmentTable()
+    ms = MsTable()
     next_stay_id = 1
     try:
         for index, first in enumerate(range(0, cfg.persons, cfg.chunk_size)):
             n = min(cfg.chunk_size, cfg.persons - first)
             rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, index]))
+            # multiple sclerosis draws from its own stream: the ITP part is unchanged by it
+            ms_rng = np.random.default_rng(
+                np.random.SeedSequence([cfg.seed, index], spawn_key=(1,))
+            )
             next_stay_id = _chunk(
                 rng,
+                ms_rng,
                 model,
                 hazard,
+                ms_haz,
                 cfg,
                 first + 1,
                 n,
@@ -84,13 +104,17 @@ def generate(
                 writers,
                 totals,
                 cases,
+                itp_treatments,
+                ms,
                 next_stay_id,
             )
             if progress is not None:
                 progress(first + n, cfg.persons)
     finally:
         writers.close()
-    return _finish(cfg, model, hazard, out_dir, writers.rows, totals, cases, window)
+    return _finish(
+        cfg, model, hazard, out_dir, writers.rows, totals, cases, itp_treatments, ms, window
+    )
 
 
 def _dictionaries(model: Model) -> dict[str, Any]:
@@ -117,8 +141,10 @@ def _dictionaries(model: Model) -> dict[str, Any]:
 
 def _chunk(
     rng,
+    ms_rng,
     model,
     hazard,
+    ms_haz,
     cfg,
     first_id,
     n,
@@ -129,6 +155,8 @@ def _chunk(
     writers,
     totals,
     cases,
+    itp_treatments,
+    ms,
     next_stay_id,
 ) -> int:
     pop = sample_population(rng, model, first_id, n, start, end)
@@ -204,17 +232,44 @@ def _chunk(
 
     bg = generate_background(rng, model, pop, cov)
     _apply_case_washouts(rng, model, bg, incident_onset)
-    itp_claims, case_list, rituximab, splenectomy = generate_case_claims(
+    # multiple sclerosis cases (own random stream, so the ITP part is drawn as without MS)
+    ms_onsets = _ms_onsets(ms_rng, model, ms_haz, cfg, pop, cov, start, totals)
+    itp_claims, case_list, treatments = generate_case_claims(
         rng, model, pop, cov, incident_onset, prevalent_onset, start, end
     )
-    itp_claims, rituximab, splenectomy = _keep_covered(cov, itp_claims, rituximab, splenectomy)
+    # off-label MS DMTs (rituximab) never reach MS persons: not from the background, and
+    # not as ITP treatment of a person who has both diseases
+    is_ms = ms_onsets.prevalent | ms_onsets.incident
+    for claims in (bg, itp_claims):
+        d = claims["dispensings"]
+        rows = np.flatnonzero(model.atc_ms_washout[d["atc"]])
+        drop = rows[is_ms[d["person"][rows]]]
+        if len(drop):
+            keep = np.ones(len(d["person"]), dtype=bool)
+            keep[drop] = False
+            claims["dispensings"] = ev.where(d, keep)
+    r = treatments["rituximab"]
+    treatments["rituximab"] = ev.where(r, ~is_ms[r["person"]])
+    n_itp_stays = len(itp_claims["hospital_stays"]["stay"])
+    itp_claims, _ = _keep_covered(cov, itp_claims)
+    treatments = {
+        k: ev.where(t, cov.covered(t["person"], t["date"])) for k, t in treatments.items()
+    }
+
+    # their G35 codes and DMT
+    ms_claims, ms_cases, meta = generate_ms_claims(ms_rng, model, pop, cov, ms_onsets, start)
+    ms_claims, kept = _keep_covered(cov, ms_claims)
+    ms_episodes = recorded_episodes(model, cov, ms_claims["dispensings"], ev.where(meta, kept))
 
     # merge, renumber stays into global sequential stay_ids (chunks run in order)
     n_bg = len(bg["hospital_stays"]["stay"])
-    for name in ("diagnoses", "procedures", "hospital_stays"):
-        s = itp_claims[name]["stay"]
-        itp_claims[name]["stay"] = np.where(s >= 0, s + n_bg, -1)
-    tables = {name: ev.concat([bg[name], itp_claims[name]], _COLS[name]) for name in bg}
+    for claims, offset in ((itp_claims, n_bg), (ms_claims, n_bg + n_itp_stays)):
+        for name in ("diagnoses", "procedures", "hospital_stays"):
+            s = claims[name]["stay"]
+            claims[name]["stay"] = np.where(s >= 0, s + offset, -1)
+    tables = {
+        name: ev.concat([bg[name], itp_claims[name], ms_claims[name]], _COLS[name]) for name in bg
+    }
     stays = tables["hospital_stays"]
     new_id = np.full(int(stays["stay"].max(initial=0)) + 1, -1, dtype=np.int64)
     new_id[stays["stay"]] = next_stay_id + np.arange(len(stays["stay"]))
@@ -227,10 +282,45 @@ def _chunk(
     recorded_itp = (dx["code"] == model.itp_code) & QUALIFYING[dx["setting"]]
     first_code = np.full(n, np.iinfo(np.int64).max)
     np.minimum.at(first_code, dx["person"][recorded_itp], dx["date"][recorded_itp])
-    cases.add(case_list, pop, first_code, rituximab, splenectomy)
+    cases.add(case_list, pop, first_code, treatments["rituximab"], treatments["splenectomy"])
+    itp_treatments.add(pop, treatments)
+    recorded_ms = (dx["code"] == model.ms_code) & QUALIFYING[dx["setting"]]
+    first_code = np.full(n, np.iinfo(np.int64).max)
+    np.minimum.at(first_code, dx["person"][recorded_ms], dx["date"][recorded_ms])
+    ms.add(model, pop, ms_cases, first_code, ms_episodes)
 
-    _write(rng, model, writers, dicts, pop, cov, tables)
+    # ~5% of codes written dotted ('D69.3') or dotted lower-case ('d69.3'), every family;
+    # drawn for the MS rows (last) from the MS stream, so the others are as without MS
+    m_ms = len(ms_claims["diagnoses"]["person"])
+    m = len(dx["person"]) - m_ms
+    odd = rng.random(m) < model.unnormalised_fraction
+    variant = np.where(odd, 1 + (rng.random(m) < 0.5), 0)
+    odd = ms_rng.random(m_ms) < model.unnormalised_fraction
+    variant = np.concatenate([variant, np.where(odd, 1 + (ms_rng.random(m_ms) < 0.5), 0)])
+    _write(writers, dicts, pop, cov, tables, variant)
     return next_stay_id
+
+
+def _ms_onsets(ms_rng, model, ms_haz, cfg, pop, cov, start, totals):
+    """Prevalent and incident MS cases of the chunk; adds the chunk's MS prevalence and
+    incidence figures to ``totals``."""
+    onsets = sample_onsets(ms_rng, model, ms_haz, cfg.ms_multiplier, pop, cov, start)
+    alive = pop.birth < start
+    at_start = cov.covered(np.arange(len(pop)), np.full(len(pop), start))
+    prevalent = onsets.prevalent
+    age = (start - pop.birth[alive]) / DAYS_PER_YEAR
+    rate = model.ms_prevalence_per_100k[model.itp_band(age), pop.sex[alive]]
+    totals.ms_alive_at_start += int(alive.sum())
+    totals.ms_covered_at_start += int(at_start.sum())
+    totals.ms_prevalent += int(prevalent.sum())
+    totals.ms_prevalent_covered_at_start += int((prevalent & at_start).sum())
+    totals.ms_expected_prevalent += float(
+        np.minimum(rate * float(cfg.ms_multiplier) / 1e5, 1.0).sum()
+    )
+    totals.ms_onsets += int(onsets.incident.sum())
+    totals.ms_expected += onsets.expected
+    totals.ms_py_at_risk += onsets.py_at_risk
+    return onsets
 
 
 _COLS = {
@@ -243,21 +333,24 @@ _COLS = {
 
 def _apply_case_washouts(rng, model: Model, bg: dict[str, ev.Events], onset: np.ndarray) -> None:
     """Consistency with the ground truth, cases only (non-cases are never altered):
-    (a) no background ITP drug in [T - 250, T - 1], so the diagnosis date is T;
+    (a) no background ITP drug in [T - 250, T - 1], so the diagnosis date is T, and no
+    background TPO-RA or rituximab from T - 250 on, so that every one recorded after T
+    belongs to the case's treatment episodes (ground_truth/itp_treatments);
     (b) secondary-family codes within 250 days of T become unrelated codes (primary
     cases only; secondary cases get theirs added by the ITP module, and the rule is
     applied before that, so their recorded cause is kept)."""
     d = bg["dispensings"]
-    t = onset[d["person"]]
-    lag = t - d["date"]
-    drop = (
-        (t >= 0)
-        & model.atc_is_itp_drug[d["atc"]]
-        & (lag >= 1)
-        & (lag <= model.itp["case_drug_washout_days"])
+    rows = np.flatnonzero(onset[d["person"]] >= 0)  # the cases' rows (few)
+    atc = d["atc"][rows]
+    lag = onset[d["person"][rows]] - d["date"][rows]
+    window = model.itp["case_drug_washout_days"]
+    drop = (model.atc_is_itp_drug[atc] & (lag >= 1) & (lag <= window)) | (
+        model.atc_is_itp_treatment[atc] & (lag <= window)
     )
     if drop.any():
-        bg["dispensings"] = ev.where(d, ~drop)
+        keep = np.ones(len(d["person"]), dtype=bool)
+        keep[rows[drop]] = False
+        bg["dispensings"] = ev.where(d, keep)
     x = bg["diagnoses"]
     t = onset[x["person"]]
     hit = (
@@ -272,9 +365,10 @@ def _apply_case_washouts(rng, model: Model, bg: dict[str, ev.Events], onset: np.
         idx = idx[model.dx_is_secondary[x["code"][idx]]]
 
 
-def _keep_covered(cov, claims, rituximab, splenectomy):
+def _keep_covered(cov, claims):
     """Drop case claims outside coverage (gaps, after leaving, after death, after end);
-    stays whose admission is uncovered go with their diagnoses and acts."""
+    stays whose admission is uncovered go with their diagnoses and acts. Returns the
+    kept claims and the dispensing mask."""
     stays = claims["hospital_stays"]
     seg = cov.locate(stays["person"], stays["admission"])
     kept = seg >= 0
@@ -287,13 +381,12 @@ def _keep_covered(cov, claims, rituximab, splenectomy):
         ok = np.where(b["stay"] >= 0, alive_stay[b["stay"]], cov.covered(b["person"], b["date"]))
         out[name] = ev.where(b, ok)
     d = claims["dispensings"]
-    out["dispensings"] = ev.where(d, cov.covered(d["person"], d["date"]))
-    rituximab = ev.where(rituximab, cov.covered(rituximab["person"], rituximab["date"]))
-    splenectomy = ev.where(splenectomy, cov.covered(splenectomy["person"], splenectomy["date"]))
-    return out, rituximab, splenectomy
+    kept = cov.covered(d["person"], d["date"])
+    out["dispensings"] = ev.where(d, kept)
+    return out, kept
 
 
-def _write(rng, model, writers, dicts, pop, cov, tables) -> None:
+def _write(writers, dicts, pop, cov, tables, variant) -> None:
     pid = pop.person_id
     alive = pop.death == NO_DATE
     writers.write(
@@ -315,10 +408,6 @@ def _write(rng, model, writers, dicts, pop, cov, tables) -> None:
     )
 
     dx = tables["diagnoses"]
-    m = len(dx["person"])
-    # ~5% of codes written dotted ('D69.3') or dotted lower-case ('d69.3'), every family
-    odd = rng.random(m) < model.unnormalised_fraction
-    variant = np.where(odd, 1 + (rng.random(m) < 0.5), 0)
     no_stay = dx["stay"] < 0
     writers.write(
         "diagnoses",
@@ -370,10 +459,12 @@ def _write(rng, model, writers, dicts, pop, cov, tables) -> None:
     )
 
 
-def _finish(cfg, model, hazard, out_dir, rows, totals, cases, window) -> dict[str, Any]:
+def _finish(
+    cfg, model, hazard, out_dir, rows, totals, cases, itp_treatments, ms, window
+) -> dict[str, Any]:
     gt = out_dir / "ground_truth"
     gt.mkdir(exist_ok=True)
-    n_cases = write_ground_truth(gt, cases, model, hazard)
+    n_cases = write_ground_truth(gt, cases, itp_treatments, ms, model, hazard)
     expected = float(totals.expected.sum())
     py_risk = float(totals.py_at_risk.sum())
     by_band = []
@@ -409,8 +500,43 @@ def _finish(cfg, model, hazard, out_dir, rows, totals, cases, window) -> dict[st
             float(model.itp["target_crude_per_100k"]) * float(cfg.itp_multiplier), 6
         ),
         "incidence_by_band": by_band,
+        "ms": _ms_summary(cfg, model, totals, ms),
     }
     with (gt / "summary.json").open("w", encoding="utf-8") as fh:
         json.dump(summary, fh, sort_keys=True, indent=2)
         fh.write("\n")
     return summary
+
+
+def _ms_summary(cfg, model: Model, totals: _Totals, ms: MsTable) -> dict[str, Any]:
+    mult = float(cfg.ms_multiplier)
+    expected = float(totals.ms_expected.sum())
+    py_risk = float(totals.ms_py_at_risk.sum())
+    treated = {e["person_id"] for e in ms.episodes}
+    nxt: dict[str, int] = {}
+    for e in ms.episodes:
+        nxt[e["next"]] = nxt.get(e["next"], 0) + 1
+    return {
+        "injected_prevalence_ref_population_per_100k": round(
+            float(model.ms["target_prevalence_per_100k"]) * mult, 6
+        ),
+        "injected_incidence_ref_population_per_100k": round(
+            float(model.ms["target_incidence_per_100k"]) * mult, 6
+        ),
+        "persons_alive_at_start": totals.ms_alive_at_start,
+        "persons_covered_at_start": totals.ms_covered_at_start,
+        "prevalent_cases": totals.ms_prevalent,
+        "prevalent_cases_covered_at_start": totals.ms_prevalent_covered_at_start,
+        "expected_prevalent_cases": round(totals.ms_expected_prevalent, 6),
+        "incident_onsets": totals.ms_onsets,
+        "expected_incident_onsets": round(expected, 6),
+        "person_years_at_risk": round(py_risk, 4),
+        "crude_injected_incidence_per_100k": round(expected / py_risk * 1e5, 6)
+        if py_risk
+        else None,
+        "cases": len(ms.cases),
+        "cases_without_code": sum(1 for c in ms.cases if c["first_code_date"] is None),
+        "treated_cases": len(treated),
+        "treatment_episodes": len(ms.episodes),
+        "episodes_by_next": dict(sorted(nxt.items())),
+    }

@@ -1,5 +1,6 @@
-"""ITP incidence hazard: piecewise constant by 5-year age band and sex, its cumulative
-integral over age, and first-onset sampling by thinning a Poisson process."""
+"""Incidence hazards (ITP, multiple sclerosis): piecewise constant by 5-year age band and
+sex, their cumulative integral over age, and first-onset sampling by thinning a Poisson
+process."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ from .model import Model
 from .population import DAYS_PER_YEAR
 
 
-class ItpHazard:
-    def __init__(self, model: Model, multiplier: float):
-        self.lower = model.band_lower
+class AgeSexHazard:
+    def __init__(self, band_lower: np.ndarray, rate_per_100k: np.ndarray, multiplier: float):
+        self.lower = band_lower
         self.upper = np.append(self.lower[1:], np.inf)
         # rate per person-year, band x sex, after the run's multiplier
-        self.rate = model.itp_rate_per_100k * float(multiplier) / 1e5
+        self.rate = rate_per_100k * float(multiplier) / 1e5
         widths = np.diff(self.lower)
         self.cum_at_lower = np.vstack([np.zeros(2), np.cumsum(self.rate[:-1] * widths[:, None], 0)])
         self.max_rate = self.rate.max(axis=0)  # per sex, the thinning envelope
@@ -28,6 +29,16 @@ class ItpHazard:
         age = np.maximum(age, 0.0)
         band = np.searchsorted(self.lower, age, side="right") - 1
         return self.cum_at_lower[band, sex] + self.rate[band, sex] * (age - self.lower[band])
+
+    def age_at_cumulative(self, target: np.ndarray, sex: np.ndarray) -> np.ndarray:
+        """Inverse of ``cumulative``: the age (years) at which the integral of the hazard
+        from age 0 reaches ``target`` (>= 0)."""
+        cum = self.cum_at_lower[:, sex].T  # persons x bands
+        band = (cum <= target[:, None]).sum(axis=1) - 1
+        rate = self.rate[band, sex]
+        return self.lower[band] + (target - self.cum_at_lower[band, sex]) / np.where(
+            rate > 0, rate, np.inf
+        )
 
     def expected_by_band(
         self, a0: np.ndarray, a1: np.ndarray, sex: np.ndarray
@@ -66,3 +77,8 @@ class ItpHazard:
         onset = np.full(n_persons, np.inf)
         np.minimum.at(onset, p[keep], t[keep])
         return onset
+
+
+class ItpHazard(AgeSexHazard):
+    def __init__(self, model: Model, multiplier: float):
+        super().__init__(model.band_lower, model.itp_rate_per_100k, multiplier)

@@ -44,6 +44,7 @@ class _Rows:
     stays: list[tuple] = field(default_factory=list)  # stay, person, admission, discharge
     rituximab: list[tuple] = field(default_factory=list)  # person, date, course number
     splenectomy: list[tuple] = field(default_factory=list)  # person, date
+    tpo_ra: list[tuple] = field(default_factory=list)  # person, date
     cases: list[CaseInfo] = field(default_factory=list)
 
 
@@ -172,6 +173,7 @@ class _CaseWriter:
                     # romiplostim is started in hospital, then dispensed in pharmacies
                     setting = HOSPITAL if romiplostim and k == 0 else COMMUNITY
                     self.disp(person, d, atc, setting, 1.0)
+                    self.rows.tpo_ra.append((person, d))
         if rng.random() < p["rituximab_chronic_adult"]:
             s = onset + self.uniform(p["rituximab_start_days"])
             if s < until:
@@ -248,9 +250,10 @@ def generate_case_claims(
     prevalent_onset: np.ndarray,
     start: int,
     end: int,
-) -> tuple[dict[str, ev.Events], list[CaseInfo], ev.Events, ev.Events]:
+) -> tuple[dict[str, ev.Events], list[CaseInfo], dict[str, ev.Events]]:
     """Claims rows of all ITP cases of the chunk (not yet filtered by coverage), the
-    case list, and the rituximab infusions / splenectomies for the ground truth."""
+    case list, and the TPO-RA dispensings, rituximab infusions and splenectomies for the
+    ground truth (``treatments``: tpo_ra, rituximab, splenectomy)."""
     w = _CaseWriter(rng, model)
     prev = np.flatnonzero(prevalent_onset >= 0)
     active = rng.random(len(prev)) < model.itp["prevalent_active_fraction"]
@@ -275,6 +278,9 @@ def generate_case_claims(
         "procedures": ev.from_rows(r.proc, ev.PROCEDURE_COLS),
         "hospital_stays": ev.from_rows(r.stays, ev.STAY_COLS),
     }
-    rituximab = ev.from_rows(r.rituximab, ("person", "date", "stay"))  # stay = course no
-    splenectomy = ev.from_rows(r.splenectomy, ("person", "date"))
-    return claims, r.cases, rituximab, splenectomy
+    treatments = {
+        "tpo_ra": ev.from_rows(r.tpo_ra, ("person", "date")),
+        "rituximab": ev.from_rows(r.rituximab, ("person", "date", "stay")),  # stay = course no
+        "splenectomy": ev.from_rows(r.splenectomy, ("person", "date")),
+    }
+    return claims, r.cases, treatments

@@ -23,6 +23,8 @@ HOSP_PRIMARY, HOSP_RELATED, HOSP_ASSOCIATED, LONG_TERM_DISEASE, OUTPATIENT = ran
 DISP_SETTINGS = ("community", "hospital")
 COMMUNITY, HOSPITAL = 0, 1
 ITP_CODE = "D693"
+DMT_GROUPS = ("platform", "high")
+DMT_MODES = ("monthly", "administration", "course")
 
 
 class Vocabulary:
@@ -123,6 +125,30 @@ class Products:
         return first, count
 
 
+@dataclass
+class DmtClass:
+    """A multiple sclerosis disease-modifying therapy class (ms.classes in the model)."""
+
+    name: str
+    index: int
+    group: str  # platform | high
+    weight: float  # choice weight within the group
+    mode: str  # monthly | administration | course
+    setting: int  # COMMUNITY | HOSPITAL
+    cover_days: int  # days covered by one dispensing/administration (course: 365)
+    interval: tuple[int, int]  # days between consecutive records (monthly, administration)
+    loading: tuple[int, ...]  # offsets of the first records of an episode
+    course_days: list[list[int]]  # offsets of the administrations of each course
+    course_interval: int  # days between course starts
+    molecule_cum: np.ndarray  # cumulative molecule weights
+    new_atc: list[int]  # per molecule, current ATC index
+    old_atc: list[int]  # per molecule, old ATC index (= new when there is none)
+
+    @property
+    def course(self) -> bool:
+        return self.mode == "course"
+
+
 class Model:
     """All parameters of the generator, pre-digested for vectorised sampling."""
 
@@ -214,12 +240,86 @@ class Model:
         self.ivig = self.atc["J06BA02"]
         self.rituximab, self.rituximab_old = self.atc["L01FA01"], self.atc["L01XC02"]
 
+        # --- multiple sclerosis (codes registered after ITP's: earlier indices unchanged)
+        self._build_ms(raw["ms"])
+
         # flags over the vocabularies used by the consistency rules
+        self.atc_is_itp_treatment = np.isin(
+            np.arange(len(self.atc)), [self.atc[c] for c in itp["treatment_atc"]]
+        )
+        self.atc_ms_washout = np.isin(np.arange(len(self.atc)), self.ms_background_washout)
         prefixes = tuple(itp["itp_drug_atc_prefixes"])
         self.atc_is_itp_drug = np.array([c.startswith(prefixes) for c in self.atc.codes])
         sec = tuple(itp["secondary_family_prefixes"])
         self.dx_is_secondary = np.array([c.startswith(sec) for c in self.dx.codes])
         self.product_first, self.product_count = self.products.lookup_tables(len(self.atc))
+
+    def _build_ms(self, ms: dict[str, Any]) -> None:
+        self.ms = ms
+        self.ms_code = self.dx.add(ms["code"])
+        # per 100,000 by band x sex, before the run's multiplier
+        self.ms_prevalence_per_100k = self._rescaled(ms, "prevalence")
+        self.ms_incidence_per_100k = self._rescaled(ms, "incidence")
+        self.ms_stay_setting = Pool(
+            *_value_pool([[DX_SETTINGS.index(s), w] for s, w in ms["stay_setting"]])
+        )
+        self.ms_other_primary = Pool.build(self.dx, ms["other_primary_codes"])
+        groups = [g for g, _ in ms["first_group"]]
+        if sorted(groups) != sorted(DMT_GROUPS):
+            raise ValueError(f"ms.first_group must name {DMT_GROUPS}, got {groups}")
+        self.ms_first_group = dict(ms["first_group"])
+        background = {str(r[0]) for r in self.raw["background"]["community_atc"]}
+        background |= {str(r[0]) for r in self.raw["background"]["hospital_atc"]}
+        self.dmt: list[DmtClass] = []
+        for name, c in ms["classes"].items():
+            setting = DISP_SETTINGS.index(c["setting"])
+            new, old, weights = [], [], []
+            for _molecule, w, current, previous in c["molecules"]:
+                for code in (current, previous):
+                    if code is not None and str(code) in background:
+                        raise ValueError(f"MS DMT code {code} is in the background drug pools")
+                new.append(self.atc.add(current))
+                self.products.register(new[-1], str(current), setting, 1)
+                if previous is None:
+                    old.append(new[-1])
+                else:
+                    old.append(self.atc.add(previous))
+                    self.products.register(old[-1], str(previous), setting, 1)
+                weights.append(float(w))
+            if c["group"] not in DMT_GROUPS or c["mode"] not in DMT_MODES:
+                raise ValueError(f"MS class {name}: bad group or mode")
+            cum = np.cumsum(np.array(weights) / sum(weights))
+            cum[-1] = 1.0
+            self.dmt.append(
+                DmtClass(
+                    name=str(name),
+                    index=len(self.dmt),
+                    group=str(c["group"]),
+                    weight=float(c["weight"]),
+                    mode=str(c["mode"]),
+                    setting=setting,
+                    cover_days=int(c.get("cover_days", 365)),
+                    interval=tuple(c.get("interval_days", (0, 0))),
+                    loading=tuple(c.get("loading_days", (0,))),
+                    course_days=[list(d) for d in c.get("course_days", [])],
+                    course_interval=int(c.get("course_interval_days", 0)),
+                    molecule_cum=cum,
+                    new_atc=new,
+                    old_atc=old,
+                )
+            )
+        self.ms_background_washout = [self.atc[c] for c in ms["background_washout_atc"]]
+        self.atc_is_dmt = np.zeros(len(self.atc), dtype=bool)
+        for c in self.dmt:
+            self.atc_is_dmt[c.new_atc + c.old_atc] = True
+
+    def _rescaled(self, ms: dict[str, Any], key: str) -> np.ndarray:
+        """An MS shape by band and sex rescaled to its crude target over the pyramid."""
+        shape = np.array(ms[f"{key}_shape_per_100k"], dtype=np.float64)
+        if not np.array_equal(shape[:, 0], self.band_lower):
+            raise ValueError(f"MS {key} bands must match the population pyramid bands")
+        crude = float((shape[:, 1:3] * self.pyramid).sum())
+        return shape[:, 1:3] * float(ms[f"target_{key}_per_100k"]) / crude
 
     def _drug_pool(self, rows: list[Any], setting: int) -> Pool:
         pool = Pool.build(self.atc, [[r[0], r[1]] for r in rows])
