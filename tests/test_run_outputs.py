@@ -240,9 +240,12 @@ def test_terminal_shows_masked_counts_unless_asked(tmp_path, good_run):
     masked = run_cli("build-cohort", "itp_faith", "--data", data, "--out", tmp_path / "a")
     assert masked.returncode == 0, masked.stderr
     assert "masked persons in the cohort" in masked.stdout
-    # one person: the five persons cells and the summary line are masked (0 excluded is shown)
-    assert masked.stdout.split("outputs:")[0].count("masked") == 6
+    # one person: the five persons cells, the summary line and the phase share are masked
+    # (0 excluded is shown)
+    assert masked.stdout.split("outputs:")[0].count("masked") == 7
+    assert "persistent or chronic share masked" in masked.stdout
     shown = run_cli(
         "build-cohort", "itp_faith", "--data", data, "--out", tmp_path / "b", "--show-small-counts"
     )
     assert "1 persons in the cohort" in shown.stdout
+    assert "0 of 1 with a decided phase are persistent or chronic (0.0%)" in shown.stdout

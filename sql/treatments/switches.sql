@@ -1,19 +1,21 @@
 -- stage: treatments/switches
 -- creates: switches
--- purpose: what follows each episode (era, or course of a course class) of a line class,
---          for switch analyses (multiple sclerosis DMTs). The next episode is the first of
---          another class starting after this one's start (ties: class name). It is a switch
---          when it starts at most gap_days after this episode's end: escalation to a higher
---          efficacy group, lateral within one, de-escalation to a lower. Without one:
---          continuation when the same class resumes within gap_days, discontinuation
---          when follow-up lasts past end_date + gap_days, else ongoing (not yet decidable).
--- inputs: treatment_episodes, treatment_classes, cohort
+-- purpose: what follows each era of a line class, for switch analyses (multiple sclerosis
+--          DMTs). Eras, not courses: yearly courses of one drug (alemtuzumab, cladribine)
+--          touch and form one era, one treatment. The next era is the first of another
+--          class starting after this one's start (ties: class name). It is a switch when it
+--          starts at most gap_days after this era's end: escalation to a higher efficacy
+--          group, lateral within one, de-escalation to a lower. Without one: continuation
+--          when the same class resumes within gap_days, discontinuation when follow-up
+--          lasts past end_date + gap_days, else ongoing (not yet decidable).
+-- inputs: exposures, treatment_classes, cohort
 -- param gap_days: INTEGER, days after an episode's end within which a new class is a switch
 CREATE OR REPLACE TEMP TABLE switches AS
 WITH episodes AS (
-    SELECT e.*, k.efficacy_group, k.efficacy_rank
-    FROM treatment_episodes AS e
+    SELECT e.person_id, e.class, e.start_date, e.end_date, k.efficacy_group, k.efficacy_rank
+    FROM exposures AS e
     JOIN treatment_classes AS k ON k.class = e.class
+    WHERE k.role = 'line'
 ),
 candidates AS (
     SELECT

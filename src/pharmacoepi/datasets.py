@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pharmacoepi.output import atomic_output_dir
+from pharmacoepi.output import MARKER, atomic_output_dir
 from pharmacoepi.progress import Reporter
 from pharmacoepi.resources import default_data_home
 
@@ -27,9 +27,13 @@ def _made_by(path: Path) -> tuple[str, dict] | None:
     """(generator version, preset config) recorded with a dataset, if it is complete."""
     try:
         summary = json.loads((path / GROUND_TRUTH_MARKER).read_text())
-        return summary["generator_version"], summary["config"]
+        made_by = summary["generator_version"], summary["config"]
     except (OSError, ValueError, KeyError):
         return None
+    if summary.get("generator") == "pharmacoepi.synth" and not (path / MARKER).exists():
+        # written before output folders carried a marker: it is ours, so it may be replaced
+        (path / MARKER).write_text("synth\n")
+    return made_by
 
 
 def default_dataset(reporter: Reporter) -> Path:
