@@ -8,9 +8,11 @@ import json
 import polars as pl
 import pytest
 
+from pharmacoepi.resources import resource_dir
 from tests.cli import assert_user_error, run_cli
 
-# 4,000 persons with ITP x500: enough cases for a cohort, fast enough for every run
+# 4,000 persons with ITP x500 and MS x50: enough cases for both shipped cohorts, fast
+# enough for every run
 SYNTH = (
     "synth",
     "--persons",
@@ -23,6 +25,8 @@ SYNTH = (
     "7",
     "--itp-multiplier",
     "500",
+    "--ms-multiplier",
+    "50",
 )
 
 
@@ -87,6 +91,23 @@ def test_build_cohort_cli(synthetic, tmp_path):
     assert manifest["inputs"]["persons"]["rows"] == 4000
     attrition = pl.read_parquet(out / "attrition.parquet")
     assert attrition["persons"][0] == 4000 and attrition["persons"][4] == cohort.height
+
+
+def test_build_ms_cohort_cli(synthetic, tmp_path):
+    out = tmp_path / "ms"
+    definition = resource_dir("cohorts") / "ms_dmt.yaml"
+    result = run_cli("build-cohort", definition, "--data", synthetic, "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert "Attrition: ms_dmt" in result.stdout
+    cohort = pl.read_parquet(out / "cohort.parquet")
+    assert cohort.height > 20
+    switches = pl.read_parquet(out / "switches.parquet")
+    lines = pl.read_parquet(out / "lines.parquet")
+    assert set(switches["person_id"]) <= set(cohort["person_id"])
+    assert {"escalation", "discontinuation"} <= set(switches["transition"])
+    assert set(lines["person_id"]) == set(cohort["person_id"])  # line 1 for everyone
+    assert (lines["line_number"] > 1).sum() > 10
+    assert (out / "switch_types_by_year.parquet").exists()
 
 
 def test_bad_options_exit_2(synthetic, tmp_path):

@@ -168,10 +168,32 @@ def _expected_ms_cohort(data) -> set[int]:
 
 
 def test_ms_cohort_is_the_true_incident_cases(ms, default_data):
+    """Every true incident case is found. The only others are prevalent persons with no
+    MS evidence at all in the 730-day washout (no G35 code ever recorded, treatment
+    stopped for over two years, then restarted): a washout cannot tell them from new
+    cases, as in real claims. Measured: 3 of 240 on the default dataset."""
     got = set(ms["cohort"]["person_id"])
     expected = _expected_ms_cohort(default_data)
-    assert len(expected) >= 30
-    assert got == expected
+    assert len(expected) >= 100
+    assert expected <= got
+    extra = ms["cohort"].filter(~pl.col("person_id").is_in(list(expected)))
+    cases = pl.read_parquet(default_data / "ground_truth" / "ms_cases.parquet")
+    joined = extra.join(cases, on="person_id")
+    assert joined.height == extra.height and joined["prevalent"].all()
+    assert joined["first_code_date"].is_null().all()
+    assert extra.height <= 0.03 * len(got)
+    dmt = pl.read_parquet(default_data / "ground_truth" / "ms_treatments.parquet")
+    before = dmt.join(extra.select("person_id", "index_date"), on="person_id").filter(
+        pl.col("last_covered_date") < pl.col("index_date")  # not the restart holding index
+    )
+    # the treatment before the restart ended more than 730 days before index
+    assert (
+        before.group_by("person_id")
+        .agg(pl.col("last_covered_date").max(), pl.col("index_date").first())
+        .filter(pl.col("last_covered_date") >= pl.col("index_date") - pl.duration(days=730))
+        .height
+        == 0
+    )
 
 
 def test_dmt_episodes_and_switches_are_recovered(ms, default_data):

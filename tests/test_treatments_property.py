@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pharmacoepi.definition import load_definition
-from tests.reference_treatments import Person, Record, expected_treatments
+from tests.reference_treatments import Person, Record, _duration, expected_treatments
 from tests.treatment_stages import run_treatment_stages
 
 INDEX = dt.date(2010, 3, 1)
@@ -78,6 +78,12 @@ def test_sql_agrees_with_the_reference_and_keeps_invariants(history):
         holding = [e for e in eras if e[:2] == (r.person, r.cls) and e[2] <= r.date <= e[3]]
         stockpiled = kinds[r.cls] != "course" and len(holding) == 0
         assert len(holding) == 1 or stockpiled and _pushed_past_end(r, eras), r
+        cls = loaded.definition.treatments.classes[r.cls]
+        if kinds[r.cls] in ("dispensing", "administration") and not cls.stockpiling:
+            # every day the record covers (up to follow-up end) lies in that one era
+            days = _duration(r, cls, loaded.definition.treatments.convention == "ohdsi")
+            last = min(r.date + dt.timedelta(days=days - 1), p.follow_up_end)
+            assert holding[0][3] >= last, (r, holding)
 
     by_person: dict[int, list] = {}
     for pid, number, _, start, end in _rows(got["lines"], line_cols):

@@ -204,7 +204,7 @@ def synth(
         str | None,
         typer.Option(
             help="Start from a preset: national_1m (used when none is given: 1,000,000 "
-            "persons, real ITP rate) or default (200,000 persons, ITP x20, the demo data). "
+            "persons, real rates) or default (200,000 persons, ITP x20, MS x5, the demo data). "
             "Options override it."
         ),
     ] = None,
@@ -215,6 +215,10 @@ def synth(
     itp_multiplier: Annotated[
         float | None,
         typer.Option(help="Multiply ITP incidence (enrich the rare disease for tests)."),
+    ] = None,
+    ms_multiplier: Annotated[
+        float | None,
+        typer.Option(help="Multiply multiple sclerosis prevalence and incidence."),
     ] = None,
     chunk_size: Annotated[
         int | None, typer.Option(min=1000, help="Persons generated per chunk (bounds memory).")
@@ -234,6 +238,7 @@ def synth(
         "end": _parse_date(end, "--end"),
         "seed": seed,
         "itp_multiplier": itp_multiplier,
+        "ms_multiplier": ms_multiplier,
         "chunk_size": chunk_size,
     }
     try:

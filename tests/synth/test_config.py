@@ -14,7 +14,7 @@ def test_default_preset_matches_demo_contract():
         end=date(2014, 12, 31),
         seed=20091,
         itp_multiplier=20,
-        ms_multiplier=1,
+        ms_multiplier=5,
         chunk_size=50_000,
     )
 

@@ -14,11 +14,13 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pharmacoepi.synth import load_preset
 from pharmacoepi.synth.model import load_model
 
 from .helpers import QUALIFYING, connect, scalar
 
 MODEL = load_model("france_model")
+MULT = load_preset("default").ms_multiplier  # the default preset enriches MS (x5)
 CLASSES = {c.name: c for c in MODEL.dmt}
 ATC_CLASS = {MODEL.atc.codes[a]: c.name for c in MODEL.dmt for a in c.new_atc + c.old_atc}
 _PAIRS = [(o, n) for c in MODEL.dmt for o, n in zip(c.old_atc, c.new_atc, strict=True) if o != n]
@@ -96,9 +98,9 @@ def test_prevalence_at_start_matches_the_injected_rate(default_data):
         where o.person_id = p.person_id and date '2005-01-01' between o.start_date
         and o.end_date)""").fetchnumpy()
     sex, age, case = (np.asarray(rows[k]) for k in rows)
-    p = _prevalence_per_100k(age, sex.astype(int)) / 1e5
+    p = _prevalence_per_100k(age, sex.astype(int)) * MULT / 1e5
     expected, observed = p.sum(), int(case.sum())
-    assert 200 < expected < 320  # ~151/100,000 of ~170,000 persons
+    assert 200 * MULT < expected < 320 * MULT  # ~151/100,000 of ~170,000 persons, x MULT
     assert abs(observed - expected) < 4 * math.sqrt((p * (1 - p)).sum()), (observed, expected)
     crude = (MODEL.ms_prevalence_per_100k * MODEL.pyramid).sum()
     assert math.isclose(crude, 151.0, rel_tol=1e-9)
@@ -130,9 +132,9 @@ def test_incidence_matches_the_injected_rate(default_data):
     for b in range(len(lower)):
         t = np.clip(np.minimum(a1, upper[b]) - np.maximum(a0, lower[b]), 0, None)
         py += t.sum()
-        expected += (t * MODEL.ms_incidence_per_100k[b, sex] / 1e5).sum()
+        expected += (t * MODEL.ms_incidence_per_100k[b, sex] * MULT / 1e5).sum()
     observed = scalar(con, "select count(*) from ms_cases where not prevalent")
-    assert 80 < expected < 170  # ~7/100,000 PY over ~1.7 M person-years
+    assert 80 * MULT < expected < 170 * MULT  # ~7/100,000 PY over ~1.7 M person-years
     assert abs(observed - expected) < 4 * math.sqrt(expected), (observed, expected)
     # the crude injected rate over the pyramid is 7/100,000 PY; women 2.5 x men
     assert math.isclose((MODEL.ms_incidence_per_100k * MODEL.pyramid).sum(), 7.0, rel_tol=1e-9)
