@@ -5,6 +5,7 @@ count boxes. The property tests check the SQL stages against it."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 ONE = dt.timedelta(days=1)
@@ -36,7 +37,8 @@ def _duration(r: Record, c, ohdsi: bool) -> int:
         return c.effect_days
     if r.days_supply and r.days_supply > 0:
         return r.days_supply
-    return max(1, round(r.quantity * c.days_per_box))
+    # half a day rounds up, as SQL's round() does (Python's round() goes to even)
+    return max(1, math.floor(r.quantity * c.days_per_box + 0.5))
 
 
 def _order(r: Record):

@@ -77,6 +77,11 @@ def test_row_level_problems_are_set_aside_and_counted(tmp_path):
     c.person(5, sex="X")  # invalid sex
     c.person(6).person(6)  # duplicate id: both rows set aside
     c.person(7).dispensing(7, "2010-01-01", quantity=0)
+    # quantities no pharmacy dispenses, and a supply of centuries: set aside, not crashed on
+    c.dispensing(1, "2010-01-05", atc="B02BX05", quantity=float("nan"))
+    c.dispensing(1, "2010-01-05", atc="B02BX05", quantity=float("inf"))
+    c.dispensing(1, "2010-01-05", atc="B02BX05", quantity=1e12)
+    c.dispensing(1, "2010-01-05", atc="B02BX05", days_supply=2_000_000_000)
     data = c.write(tmp_path / "data")
     # a CSV table with an unparseable date and a missing person id
     (data / "procedures.parquet").unlink()
@@ -106,6 +111,10 @@ def test_row_level_problems_are_set_aside_and_counted(tmp_path):
             ("observation_periods", "unknown person", "person_id"),  # person 6's coverage, twice
             ("observation_periods", "unknown person", "person_id"),
             ("dispensings", "invalid value", "quantity"),
+            ("dispensings", "invalid value", "quantity"),
+            ("dispensings", "invalid value", "quantity"),
+            ("dispensings", "invalid value", "quantity"),
+            ("dispensings", "invalid value", "days_supply"),
             ("procedures", "null key", "person_id"),
             ("procedures", "unparseable value", "date"),
         ]
@@ -118,7 +127,7 @@ def test_row_level_problems_are_set_aside_and_counted(tmp_path):
     # one table (the CSV) holds ids as text, so every table's ids are compared as text
     assert cohort.select("person_id", "index_date").rows() == [("1", d(CODE))]
     manifest = json.loads((out / "manifest.json").read_text())
-    assert sum(r["rows"] for r in manifest["rejected_rows"]) == 13
+    assert sum(r["rows"] for r in manifest["rejected_rows"]) == 17
     assert manifest["outputs"]["rejected_rows.parquet"]["level"] == "individual"
 
     report = run_cli("validate", "--data", data)

@@ -129,6 +129,8 @@ def test_unknown_definition_name(tmp_path, data):
         ("phase.chronic_after_days=90", ["chronic_after_days (90) must exceed"]),
         ("treatments=null", ["phase needs a treatments section"]),
         ("treatments.convention=omop", ["treatments.convention"]),
+        ("treatments.classes.tpo_ra.foo=1", ["unknown key", "days_per_box, effect_days"]),
+        ("summaries.exposed_at_days=[91, 91]", ["lists a day twice"]),
     ],
 )
 def test_bad_override(tmp_path, data, override, fragments):

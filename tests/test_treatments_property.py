@@ -30,7 +30,7 @@ def histories(draw):
             cls = draw(st.sampled_from(CLASSES))
             offset = draw(st.one_of(st.integers(-200, 450), st.sampled_from([-184, -183, 0])))
             date = index + dt.timedelta(days=offset)
-            quantity = draw(st.sampled_from([0.5, 1.0, 1.0, 2.0, 3.0]))
+            quantity = draw(st.sampled_from([0.5, 0.75, 1.0, 1.0, 2.0, 3.0]))
             supply = draw(st.one_of(st.none(), st.none(), st.sampled_from([0, 1, 10, 28, 90])))
             records.append(Record(pid, cls, date, quantity, supply))
     overrides = {

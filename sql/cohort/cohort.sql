@@ -35,6 +35,6 @@ SELECT
         WHEN $administrative_end = follow_up_end THEN 'administrative_end'
         ELSE 'end_of_observation'
     END AS end_reason,
-    CAST(follow_up_end - index_date AS INTEGER) + 1 AS follow_up_days
+    CAST(date_diff('day', index_date, follow_up_end) AS INTEGER) + 1 AS follow_up_days
 FROM ends
 ORDER BY person_id

@@ -38,4 +38,4 @@ FROM dispensing_days AS last_day
 JOIN dispensing_days AS first_day
     ON first_day.person_id = last_day.person_id
     AND first_day.day_number = last_day.day_number - (CAST($min_count AS INTEGER) - 1)
-WHERE last_day.date - first_day.date <= CAST($within_days AS INTEGER)
+WHERE date_diff('day', first_day.date, last_day.date) <= CAST($within_days AS INTEGER)

@@ -6,6 +6,8 @@
 -- inputs: raw_dispensings, persons_valid, code_vocabulary
 -- param min_date: DATE, earliest plausible date (inclusive)
 -- param max_date: DATE, latest plausible date (inclusive)
+-- param max_quantity: DOUBLE, largest plausible quantity (boxes) on one line (exclusive)
+-- param max_days_supply: INTEGER, largest plausible days supply (inclusive)
 -- identifier person_id_type: BIGINT | VARCHAR
 CREATE OR REPLACE TEMP TABLE screened_dispensings AS
 WITH typed AS (
@@ -44,8 +46,11 @@ checked AS (
             WHEN t.setting IS NULL OR t.setting NOT IN ('community', 'hospital')
                 THEN 'invalid value:setting'
             -- negative quantities are reversals in real claims; they are not dispensings
-            WHEN t.quantity IS NULL OR t.quantity <= 0 THEN 'invalid value:quantity'
-            WHEN t.days_supply < 0 THEN 'invalid value:days_supply'
+            -- NOT (q < max) also catches NaN and infinity, which compare above any number
+            WHEN t.quantity IS NULL OR t.quantity <= 0 OR NOT (t.quantity < $max_quantity)
+                THEN 'invalid value:quantity'
+            WHEN t.days_supply < 0 OR t.days_supply > $max_days_supply
+                THEN 'invalid value:days_supply'
             WHEN t.date < $min_date OR t.date > $max_date THEN 'date out of range:date'
             WHEN p.person_id IS NULL THEN 'unknown person:person_id'
             WHEN t.date > p.death_date THEN 'event after death:date'

@@ -15,8 +15,11 @@ WITH gaps AS (
         r.follow_up_end,
         k.course_gap_days,
         k.course_effect_days,
-        r.date - lag(r.date) OVER (PARTITION BY r.person_id, r.class ORDER BY r.record_id)
-            AS days_since_previous
+        date_diff(
+            'day',
+            lag(r.date) OVER (PARTITION BY r.person_id, r.class ORDER BY r.record_id),
+            r.date
+        ) AS days_since_previous
     FROM treatment_records AS r
     JOIN treatment_classes AS k ON k.class = r.class
     WHERE k.kind = 'course'

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import typing
 from pathlib import Path
 from typing import Any, Literal
 
@@ -342,11 +343,29 @@ def load_definition(spec: str | Path, overrides: dict[str, Any] | None = None) -
     )
 
 
+def _model_in(annotation: Any) -> tuple[Any, bool]:
+    """The model an annotation holds: (model, keyed) for `Model`, `Model | None` and
+    `dict[str, Model]` (keyed: the next location part is a dict key, not a field)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, False
+    args = typing.get_args(annotation)
+    keyed = typing.get_origin(annotation) is dict
+    for arg in args:
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg, keyed
+    return None, False
+
+
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     model: Any = Definition
+    skip_key = False
     for part in loc:
-        field = model.model_fields.get(part) if hasattr(model, "model_fields") else None
-        if field is None or not isinstance(field.annotation, type):
-            return sorted(getattr(model, "model_fields", {}))
-        model = field.annotation
-    return sorted(getattr(model, "model_fields", {}))
+        if skip_key:  # a name the user chose (a codelist, a class): the model stays
+            skip_key = False
+            continue
+        field = model.model_fields.get(part)
+        inner, keyed = _model_in(field.annotation) if field is not None else (None, False)
+        if inner is None:
+            break
+        model, skip_key = inner, keyed
+    return sorted(model.model_fields)

@@ -191,3 +191,16 @@ def test_phase_boundaries(tmp_path):
     }
     everything = build(c, tmp_path / "all", **{"phase.evidence_classes": None})
     assert phases(everything)[7] == "chronic"
+
+
+def test_a_course_started_before_index_is_not_followed_by_line_one(tmp_path):
+    c = Claims()
+    # course 1 in the lookback (it covers index_date: line 1 is 'rituximab'), course 2 later
+    infusions(case(c, 1), 1, "2010-02-15", "2010-10-01")
+    built = build(c, tmp_path)
+    assert lines(built, 1) == [(1, "rituximab", d(INDEX), d("2014-12-31"))]
+    columns = ("course_number", "next_line_date", "next_treatment", "days_to_next_treatment")
+    assert built.rows("courses", *columns, person=1) == [
+        (1, None, "course", 228),
+        (2, None, None, None),
+    ]

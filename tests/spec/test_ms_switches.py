@@ -123,3 +123,32 @@ def test_switch_counts_by_year_are_masked(tmp_path):
     table = built.table("switch_types_by_year").select("year", "transition", "episodes").rows()
     assert (2011, "escalation", 12) in table
     assert (2011, "lateral", None) in table
+
+
+def test_resumption_first_and_a_drug_taken_alongside(tmp_path):
+    c = Claims()
+    # interferon 03-01..03-30, again 05-15..06-13 (a new era), fingolimod from 06-20: the
+    # first era continues, the second switches
+    ms_case(c, 1).dispensing(1, INDEX, atc=IFN).dispensing(1, "2011-05-15", atc=IFN)
+    monthly(c, 1, FINGO, "2011-06-20", 12)
+    # interferon and fingolimod started together; interferon stops, fingolimod goes on:
+    # not a discontinuation, a switch to the drug that continues
+    ms_case(c, 2).dispensing(2, INDEX, atc=IFN)
+    monthly(c, 2, FINGO, INDEX, 12)
+    # a natalizumab era nested inside the fingolimod era is not where fingolimod goes
+    monthly(ms_case(c, 3), 3, FINGO, INDEX, 12)
+    monthly(c, 3, NTZ, "2011-06-01", 2, every=28)
+    built = build(c, tmp_path, "ms_dmt")
+    assert transitions(built, 1) == [
+        ("interferon_beta", None, "continuation"),
+        ("interferon_beta", "s1p_modulators", "escalation"),
+        ("s1p_modulators", None, "discontinuation"),
+    ]
+    assert transitions(built, 2) == [
+        ("interferon_beta", "s1p_modulators", "escalation"),
+        ("s1p_modulators", None, "discontinuation"),
+    ]
+    assert transitions(built, 3) == [
+        ("s1p_modulators", None, "discontinuation"),
+        ("natalizumab", "s1p_modulators", "lateral"),
+    ]

@@ -46,14 +46,18 @@ _TREATMENT_TABLES = {
 }
 
 
-def _summaries(engine: Engine, loaded: LoadedDefinition) -> dict[str, pl.DataFrame]:
-    """The aggregate treatment tables of this definition, masked."""
+def _summaries(
+    engine: Engine, loaded: LoadedDefinition, attrition: pl.DataFrame
+) -> dict[str, pl.DataFrame]:
+    """The aggregate treatment tables of this definition, masked. `attrition` is the raw
+    table; when its masked form hides the cohort size, so do these tables."""
     d = loaded.definition
     if d.treatments is None:
         return {}
     n = d.privacy.min_cell_count
+    cohort_size = int(attrition["persons"][-1])
     tables = {
-        "exposed_at.parquet": summaries.exposed_at(engine, d, n),
+        "exposed_at.parquet": summaries.exposed_at(engine, d, n, cohort_size),
         "pathways.parquet": summaries.pathways(engine, n),
         "retreatment.parquet": summaries.course_outcomes(engine, n),
     }
@@ -61,17 +65,21 @@ def _summaries(engine: Engine, loaded: LoadedDefinition) -> dict[str, pl.DataFra
         tables["phases.parquet"] = summaries.phases(engine, n)
     if d.switches is not None:
         tables["switch_types_by_year.parquet"] = summaries.switch_years(engine, n)
+    if suppressed(attrition, n)["persons"][-1] is None:
+        tables = summaries.hide_all(tables)
     return tables
 
 
 def _write_outputs(
-    engine: Engine, staging: Path, attrition: pl.DataFrame, aggregates: dict[str, pl.DataFrame]
+    engine: Engine,
+    loaded: LoadedDefinition,
+    staging: Path,
+    attrition: pl.DataFrame,
+    aggregates: dict[str, pl.DataFrame],
 ) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
     """Write the parquet outputs; return their manifest entries and the rejected-row counts."""
-    tables = {
-        row[0] for row in engine.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
-    }
-    cohort = "cohort_phased" if "cohort_phased" in tables else "cohort"
+    d = loaded.definition
+    cohort = "cohort_phased" if d.treatments is not None and d.phase is not None else "cohort"
     engine.con.table(cohort).write_parquet(str(staging / "cohort.parquet"))
     engine.con.table("classified_cases").order("person_id").write_parquet(
         str(staging / "incident_cases.parquet")
@@ -80,8 +88,11 @@ def _write_outputs(
         "cohort.parquet": {"rows": engine.count(cohort), "level": "individual"},
         "incident_cases.parquet": {"rows": engine.count("classified_cases"), "level": "individual"},
     }
+    written = {"switches"} if d.switches is not None else set()
+    if d.treatments is not None:
+        written |= {"exposures", "course_outcomes", "lines"}
     for name, (table, order) in _TREATMENT_TABLES.items():
-        if table in tables:
+        if table in written:
             engine.con.table(table).order(order).write_parquet(str(staging / name))
             outputs[name] = {"rows": engine.count(table), "level": "individual"}
     for name, frame in {"attrition.parquet": attrition, **aggregates}.items():
@@ -129,13 +140,13 @@ def build_cohort(
 
         attrition = attrition_table(engine, loaded.definition)
         masked = suppressed(attrition, min_cell_count)
-        aggregates = _summaries(engine, loaded)
+        aggregates = _summaries(engine, loaded, attrition)
         phase_counts = (
             dict(engine.con.table("phase_counts").fetchall())
             if "phases.parquet" in aggregates
             else None
         )
-        outputs, rejected_summary = _write_outputs(engine, staging, masked, aggregates)
+        outputs, rejected_summary = _write_outputs(engine, loaded, staging, masked, aggregates)
         run = {
             "command": argv or sys.argv,
             "started_at": started_at,

@@ -20,6 +20,10 @@ from pharmacoepi.engine import Engine
 # Dates outside this range are rejected as implausible (both ends inclusive).
 MIN_DATE = dt.date(1900, 1, 1)
 MAX_DATE = dt.date(2100, 12, 31)
+# A dispensing line of 100,000 boxes or more, or a supply beyond 100 years, is a data error
+# (and would overflow exposure dates); such rows are set aside like any invalid value.
+MAX_QUANTITY = 100_000.0
+MAX_DAYS_SUPPLY = 36_525
 
 
 def register_codelists(engine: Engine, codelists: Iterable[Codelist]) -> None:
@@ -60,7 +64,8 @@ def screen_data(
     engine.run("screen/observation_periods", dates, pid)
     engine.run("screen/code_vocabulary")
     engine.run("screen/diagnoses", {**dates, "settings": list(ALL_DIAGNOSIS_SETTINGS)}, both)
-    engine.run("screen/dispensings", dates, pid)
+    limits = {"max_quantity": MAX_QUANTITY, "max_days_supply": MAX_DAYS_SUPPLY}
+    engine.run("screen/dispensings", {**dates, **limits}, pid)
     engine.run("screen/procedures", dates, both)
     engine.run("screen/hospital_stays", dates, both)
     engine.run("screen/rejected_rows")

@@ -91,6 +91,8 @@ class Treatments(StrictModel):
                     f"class name {name!r}: use letters, digits and underscores, starting "
                     "with a letter (names are joined with '+' in regimens)"
                 )
+            if name == "none":
+                raise ValueError("class name 'none' is the regimen of a line without classes")
         return self
 
 
@@ -134,3 +136,9 @@ class Summaries(StrictModel):
     exposed_at_days: tuple[Days, ...] = Field(
         default=(91, 182, 365), description="days after index at which exposure is counted"
     )
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Summaries:
+        if len(set(self.exposed_at_days)) != len(self.exposed_at_days):
+            raise ValueError("exposed_at_days lists a day twice (each would be counted twice)")
+        return self

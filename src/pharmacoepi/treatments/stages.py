@@ -70,7 +70,9 @@ def run_treatments(engine: Engine, d: Definition) -> None:
             {
                 "persistent_after_days": d.phase.persistent_after_days,
                 "chronic_after_days": d.phase.chronic_after_days,
-                "evidence_classes": list(d.phase.evidence_classes or t.classes),
+                "evidence_classes": list(
+                    t.classes if d.phase.evidence_classes is None else d.phase.evidence_classes
+                ),
             },
         )
     if d.switches is not None:
@@ -88,6 +90,7 @@ def run_lines(engine: Engine, combination_window_days: int) -> None:
         found = engine.run("treatments/next_line_starts", {**window, "line_number": line_number})
         if found.rows == 0:
             break
+        engine.run("treatments/previous_line_starts")
         engine.run("treatments/append_line_starts")
         line_number += 1
     engine.run("treatments/lines")

@@ -1,0 +1,95 @@
+"""Small-cell suppression of the treatment summaries: no masked count can be read off
+the visible cells, a share, a neighbouring row, or the cohort size in the attrition."""
+
+from __future__ import annotations
+
+import polars as pl
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pharmacoepi.engine import Engine
+from pharmacoepi.privacy import suppress_cells
+from pharmacoepi.treatments import summaries
+from tests.claims import Claims, build
+
+INDEX = "2010-03-01"
+
+
+@given(st.lists(st.integers(0, 40), min_size=1, max_size=6), st.integers(2, 12))
+def test_a_group_with_a_known_total_never_has_a_single_masked_cell(counts, k):
+    hidden = suppress_cells(counts, k, total_known=True)
+    for n, h in zip(counts, hidden, strict=True):
+        assert h or not 0 < n < k  # every small cell is hidden
+    assert sum(hidden) != 1 or sum(1 for n in counts if n > 0) == 1  # never alone (unless
+    # it is the only non-zero cell, which the published total then shows anyway)
+
+
+def _engine_with(table: str, frame: pl.DataFrame) -> Engine:
+    engine = Engine(threads=1)
+    engine.con.register("_frame", frame)
+    engine.con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM _frame")
+    return engine
+
+
+def test_phase_shares_are_hidden_with_any_decided_count():
+    phases = ["newly_diagnosed", "persistent", "chronic", "insufficient_follow_up"]
+    sizes = [34, 17, 68, 9]
+    people = pl.DataFrame(
+        {"phase": [p for p, n in zip(phases, sizes, strict=True) for _ in range(n)]}
+    )
+    with _engine_with("cohort_phased", people) as engine:
+        table = summaries.phases(engine, 11)
+    # 9 is masked, and with it the smallest other cell (17): the cohort size is public
+    assert table["persons"].to_list() == [34, None, 68, None]
+    # a share of 34 would give away the decided total (119), hence 128 - 119 = 9
+    assert table["share_of_decided"].to_list() == [None, None, None, None]
+
+
+def test_retreatment_rows_after_a_masked_next_course_are_hidden():
+    rows = [("rituximab", 1, "course")] * 4 + [("rituximab", 1, "line")] * 1
+    rows += [("rituximab", 1, None)] * 15 + [("rituximab", 2, None)] * 4
+    rows += [("tpo_course", 1, None)] * 12
+    frame = pl.DataFrame(rows, schema=["class", "course_number", "next_treatment"], orient="row")
+    with _engine_with("course_outcomes", frame) as engine:
+        table = summaries.course_outcomes(engine, 3)
+    got = table.select("class", "course_number", "persons", "next_course", "next_line",
+                       "no_next_treatment").rows()  # fmt: skip
+    # course 1: next_line 1 masked, and next_course 4 with it (the total 20 is shown);
+    # course 2 would show persons = 4 = the masked next_course: hidden entirely
+    assert got == [
+        ("rituximab", 1, 20, None, None, 15),
+        ("rituximab", 2, None, None, None, None),
+        ("tpo_course", 1, 12, 0, 0, 12),
+    ]
+
+
+def test_summaries_are_hidden_when_the_attrition_hides_the_cohort_size(tmp_path):
+    c = Claims()
+    for pid in range(1, 48):  # 47 adults: the cohort
+        c.person(pid).diagnosis(pid, INDEX)
+    for pid in range(48, 51):  # 3 children excluded: attrition masks the cohort size
+        c.person(pid, birth="2000-01-01").diagnosis(pid, INDEX)
+    built = build(c, tmp_path)
+    assert built.attrition["persons"].to_list()[-1] == 47
+    assert pl.read_parquet(built.out / "attrition.parquet")["persons"][-1] is None
+    for name, columns in summaries.COUNTS.items():
+        path = built.out / name
+        if path.exists():
+            frame = pl.read_parquet(path)
+            for column in columns:
+                assert frame[column].null_count() == frame.height, (name, column)
+
+
+def test_followed_counts_hide_a_small_number_lost(tmp_path):
+    c = Claims()
+    for pid in range(1, 31):
+        c.person(pid).diagnosis(pid, INDEX)
+    for pid in range(31, 34):  # three deaths before day 91: 30 of 33 followed on day 91
+        c.person(pid, death="2010-04-15").diagnosis(pid, INDEX)
+    built = build(c, tmp_path)
+    table = built.table("exposed_at")
+    day91 = table.filter(pl.col("days_after_index") == 91)
+    assert day91["persons_in_follow_up"].null_count() == day91.height  # 33 - 30 = 3 lost
+    day182 = table.filter(pl.col("days_after_index") == 182)
+    assert day182["persons_in_follow_up"].null_count() == day182.height
+    assert pl.read_parquet(built.out / "attrition.parquet")["persons"][-1] == 33
