@@ -58,3 +58,28 @@ def from_rows(rows: list[tuple], cols: tuple[str, ...]) -> Events:
         return empty(cols)
     columns = list(zip(*rows, strict=True))
     return {c: np.array(columns[i], dtype=_DTYPES[c]) for i, c in enumerate(cols)}
+
+
+def claim_tables(
+    rng: np.random.Generator,
+    model,
+    disp: list[tuple],
+    dx: list[tuple],
+    proc: list[tuple],
+    stays: list[tuple],
+) -> dict[str, Events]:
+    """Claim rows written as tuples by a disease's case writer -> event batches per table,
+    with a product code (CIP13 in community, UCD in hospital) drawn for each dispensing."""
+    from .model import COMMUNITY, HOSPITAL  # model.py builds on this module
+
+    batch = from_rows(disp, ("person", "date", "atc", "setting", "quantity"))
+    batch["product"] = np.zeros(len(batch["person"]), dtype=np.int32)
+    for setting in (COMMUNITY, HOSPITAL):
+        sel = batch["setting"] == setting
+        batch["product"][sel] = model.product_for(rng, batch["atc"][sel], setting)
+    return {
+        "dispensings": {c: batch[c] for c in DISPENSING_COLS},
+        "diagnoses": from_rows(dx, DIAGNOSIS_COLS),
+        "procedures": from_rows(proc, PROCEDURE_COLS),
+        "hospital_stays": from_rows(stays, STAY_COLS),
+    }  # fmt: skip

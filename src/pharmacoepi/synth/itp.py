@@ -267,17 +267,7 @@ def generate_case_claims(
             w.record_secondary(cov, w.rows.cases[-1])
 
     r = w.rows
-    disp = ev.from_rows(r.disp, ("person", "date", "atc", "setting", "quantity"))
-    disp["product"] = np.zeros(len(disp["person"]), dtype=np.int32)
-    for setting in (COMMUNITY, HOSPITAL):
-        sel = disp["setting"] == setting
-        disp["product"][sel] = model.product_for(rng, disp["atc"][sel], setting)
-    claims = {
-        "dispensings": {c: disp[c] for c in ev.DISPENSING_COLS},
-        "diagnoses": ev.from_rows(r.dx, ev.DIAGNOSIS_COLS),
-        "procedures": ev.from_rows(r.proc, ev.PROCEDURE_COLS),
-        "hospital_stays": ev.from_rows(r.stays, ev.STAY_COLS),
-    }
+    claims = ev.claim_tables(rng, model, r.disp, r.dx, r.proc, r.stays)
     treatments = {
         "tpo_ra": ev.from_rows(r.tpo_ra, ("person", "date")),
         "rituximab": ev.from_rows(r.rituximab, ("person", "date", "stay")),  # stay = course no

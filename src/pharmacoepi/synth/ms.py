@@ -25,7 +25,7 @@ import numpy as np
 from . import events as ev
 from .coverage import Coverage
 from .hazard import AgeSexHazard
-from .model import COMMUNITY, HOSP_PRIMARY, HOSPITAL, LONG_TERM_DISEASE, DmtClass, Model
+from .model import HOSP_PRIMARY, LONG_TERM_DISEASE, DmtClass, Model
 from .population import DAYS_PER_YEAR, Population
 
 EPOCH = date(1970, 1, 1)
@@ -332,17 +332,7 @@ def generate_ms_claims(
         w.trajectory(person, runs, c, t, duration)
 
     r = w.rows
-    disp = ev.from_rows(r.disp, ("person", "date", "atc", "setting", "quantity"))
-    disp["product"] = np.zeros(len(disp["person"]), dtype=np.int32)
-    for setting in (COMMUNITY, HOSPITAL):
-        sel = disp["setting"] == setting
-        disp["product"][sel] = model.product_for(rng, disp["atc"][sel], setting)
-    claims = {
-        "dispensings": {c: disp[c] for c in ev.DISPENSING_COLS},
-        "diagnoses": ev.from_rows(r.dx, ev.DIAGNOSIS_COLS),
-        "procedures": ev.empty(ev.PROCEDURE_COLS),
-        "hospital_stays": ev.from_rows(r.stays, ev.STAY_COLS),
-    }
+    claims = ev.claim_tables(rng, model, r.disp, r.dx, [], r.stays)
     meta = ev.from_rows(r.dmt, ("stay", "code"))  # stay = episode id, code = class index
     return claims, cases, meta
 
