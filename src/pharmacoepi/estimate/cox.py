@@ -1,0 +1,58 @@
+"""Cox proportional hazards (lifelines underneath; Efron ties, as R's coxph default)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from pharmacoepi.estimate.checks import require, require_columns
+
+
+@dataclass
+class CoxPH:
+    """Hazard ratios with Wald confidence intervals. Categorical covariates (text columns)
+    are dummy-coded against their first level in sorted order, as R does for factors."""
+
+    alpha: float = 0.05
+    summary: pl.DataFrame = field(init=False, repr=False)
+
+    def fit(self, frame: pl.DataFrame, *, duration_col: str, event_col: str,
+            covariates: Sequence[str]) -> CoxPH:  # fmt: skip
+        require_columns(frame, [duration_col, event_col, *covariates], "CoxPH")
+        require(len(covariates) > 0, "CoxPH: no covariates", "name at least one column")
+        require((frame[duration_col] >= 0).all(), "CoxPH: negative durations", "check times")
+        from lifelines import CoxPHFitter  # imported on use: pandas and matplotlib are slow
+
+        design = frame.select(
+            pl.col(duration_col).cast(pl.Float64).alias("_duration"),
+            pl.col(event_col).cast(pl.Int64).alias("_event"),
+        )
+        for name in covariates:
+            column = frame[name]
+            if column.dtype in (pl.String, pl.Categorical, pl.Boolean, pl.Enum):
+                levels = sorted(column.cast(pl.String).unique().to_list())
+                for level in levels[1:]:
+                    design = design.with_columns(
+                        (column.cast(pl.String) == level).cast(pl.Float64).alias(f"{name}{level}")
+                    )
+            else:
+                design = design.with_columns(column.cast(pl.Float64).alias(name))
+        fitter = CoxPHFitter(alpha=self.alpha)
+        fitter.fit(design.to_pandas(), duration_col="_duration", event_col="_event")
+        s = fitter.summary
+        lower = [c for c in s.columns if c.startswith("exp(coef) lower")][0]
+        upper = [c for c in s.columns if c.startswith("exp(coef) upper")][0]
+        self.summary = pl.DataFrame(
+            {
+                "term": list(s.index),
+                "coef": s["coef"].to_list(),
+                "std_error": s["se(coef)"].to_list(),
+                "hazard_ratio": s["exp(coef)"].to_list(),
+                "ci_lower": s[lower].to_list(),
+                "ci_upper": s[upper].to_list(),
+                "p_value": s["p"].to_list(),
+            }
+        )
+        return self
