@@ -20,6 +20,7 @@ from pharmacoepi.codelists import Codelist, Domain, MatchKind, read_codelist
 from pharmacoepi.errors import DefinitionError
 from pharmacoepi.fields import Days, StrictModel
 from pharmacoepi.resources import resource_dir
+from pharmacoepi.analyses.definition import Analyses
 from pharmacoepi.treatments.definition import Lines, Phase, Summaries, Switches, Treatments
 
 DiagnosisSetting = Literal[
@@ -116,6 +117,7 @@ class Definition(_Model):
     phase: Phase | None = None
     switches: Switches | None = None
     summaries: Summaries = Summaries()
+    analyses: Analyses = Analyses()
 
     @model_validator(mode="after")
     def _consistent(self) -> Definition:

@@ -12,6 +12,7 @@ from typing import Any
 
 import polars as pl
 
+from pharmacoepi.analyses import incidence
 from pharmacoepi.cohort.attrition import attrition_table, suppressed
 from pharmacoepi.cohort.manifest import run_manifest
 from pharmacoepi.cohort.rules import run_rules
@@ -68,6 +69,15 @@ def _summaries(
     if suppressed(attrition, n)["persons"][-1] is None:
         tables = summaries.hide_all(tables)
     return tables
+
+
+def _incidence(engine: Engine, loaded: LoadedDefinition) -> dict[str, pl.DataFrame]:
+    d = loaded.definition
+    if d.analyses.incidence is None:
+        return {}
+    segments = incidence.person_time(engine, d)
+    table = incidence.incidence_table(segments, d)
+    return {"incidence.parquet": incidence.masked(table, d.privacy.min_cell_count)}
 
 
 def _write_outputs(
@@ -140,7 +150,7 @@ def build_cohort(
 
         attrition = attrition_table(engine, loaded.definition)
         masked = suppressed(attrition, min_cell_count)
-        aggregates = _summaries(engine, loaded, attrition)
+        aggregates = {**_summaries(engine, loaded, attrition), **_incidence(engine, loaded)}
         phase_counts = (
             dict(engine.con.table("phase_counts").fetchall())
             if "phases.parquet" in aggregates

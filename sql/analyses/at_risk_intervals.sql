@@ -1,0 +1,58 @@
+-- stage: analyses/at_risk_intervals
+-- creates: at_risk_intervals
+-- purpose: the internal denominator of incidence: per person and observation spell, the
+--          days [start_date, end_date] (inclusive) on which a first qualifying code would
+--          make an incident case, so numerator and denominator follow the same rules.
+--          A day t is at risk when it lies in the study period, in a spell that started
+--          at least prior_observation_days before it (spell start <= t - prior days), the
+--          person is alive (t <= death_date), no qualifying code fell in
+--          [t - washout_days, t - 1] (the latest code before the period must be more than
+--          washout_days before t), and t is not after the person's first qualifying code
+--          in the period (that day is the event for an incident case; after it, nobody is
+--          at risk again). event = the incident case's code_date, inside its interval.
+-- inputs: persons_valid, observation_spells, qualifying_codes, incident_cases
+-- note: greatest() and least() skip nulls (DuckDB and Spark alike)
+-- param study_start: DATE, first day of the study period (inclusive)
+-- param study_end: DATE, last day of the study period (inclusive)
+-- param washout_days: INTEGER, days before t without a qualifying code
+-- param prior_observation_days: INTEGER, days of observation required before t
+CREATE OR REPLACE TEMP TABLE at_risk_intervals AS
+WITH last_before AS (
+    SELECT person_id, max(date) AS last_code
+    FROM qualifying_codes
+    WHERE date < $study_start
+    GROUP BY person_id
+),
+first_in AS (
+    SELECT person_id, min(date) AS first_code
+    FROM qualifying_codes
+    WHERE date >= $study_start AND date <= $study_end
+    GROUP BY person_id
+),
+bounded AS (
+    SELECT
+        s.person_id,
+        p.sex,
+        p.birth_date,
+        greatest(
+            s.start_date + CAST($prior_observation_days AS INTEGER),
+            $study_start,
+            l.last_code + CAST($washout_days AS INTEGER) + 1
+        ) AS start_date,
+        least(s.end_date, $study_end, p.death_date, f.first_code) AS end_date
+    FROM observation_spells AS s
+    JOIN persons_valid AS p ON p.person_id = s.person_id
+    LEFT JOIN last_before AS l ON l.person_id = s.person_id
+    LEFT JOIN first_in AS f ON f.person_id = s.person_id
+)
+SELECT
+    b.person_id,
+    b.sex,
+    b.birth_date,
+    b.start_date,
+    b.end_date,
+    i.code_date AS event_date
+FROM bounded AS b
+LEFT JOIN incident_cases AS i
+    ON i.person_id = b.person_id AND i.code_date >= b.start_date AND i.code_date <= b.end_date
+WHERE b.start_date <= b.end_date

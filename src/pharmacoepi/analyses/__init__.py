@@ -1,0 +1,1 @@
+"""Analyses of a built cohort: incidence (person-time, rates, standardisation)."""

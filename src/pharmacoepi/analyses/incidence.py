@@ -1,0 +1,127 @@
+"""Incidence of the case definition in the extract: incident cases (every one, children and
+secondary cases included) over internal person-time, crude, by sex, 5-year age band and
+calendar year, and standardised to the European Standard Population 2013 and the WHO world
+standard. Small event counts are masked with the rates derived from them
+(docs/methods.md, "Incidence of the cohort definition")."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from pharmacoepi.analyses.lexis import lexis_split
+from pharmacoepi.definition import Definition
+from pharmacoepi.engine import Engine
+from pharmacoepi.estimate import ESP2013, WHO_WORLD, direct_standardize, incidence_rates
+from pharmacoepi.privacy import suppress_cells
+
+STANDARDS = {"esp2013": ESP2013, "who_world": WHO_WORLD}
+SCHEMA = {
+    "measure": pl.String,
+    "stratum": pl.String,
+    "events": pl.Int64,
+    "person_years": pl.Float64,
+    "rate": pl.Float64,
+    "ci_lower": pl.Float64,
+    "ci_upper": pl.Float64,
+}
+
+
+def person_time(engine: Engine, d: Definition) -> pl.DataFrame:
+    """Segments of at-risk time split by calendar year, sex and 5-year age band."""
+    engine.run(
+        "analyses/at_risk_intervals",
+        {
+            "study_start": d.study_period.start,
+            "study_end": d.study_period.end,
+            "washout_days": d.incident.washout_days,
+            "prior_observation_days": d.incident.prior_observation_days,
+        },
+    )
+    return lexis_split(engine.con.table("at_risk_intervals").pl())
+
+
+def _standard_for(table: pl.DataFrame, standard: pl.DataFrame) -> pl.DataFrame:
+    """Cap the standard's bands at the open top band: ages above it join that band."""
+    top = int(standard["stratum"].max())
+    return table.with_columns(pl.min_horizontal("age_band", pl.lit(top)).alias("age_band"))
+
+
+def incidence_table(segments: pl.DataFrame, d: Definition) -> pl.DataFrame:
+    """Unmasked rates: crude, by sex, age band, year; standardised rates."""
+    per = d.analyses.incidence.per
+    cells = segments.group_by("year", "sex", "age_band").agg(
+        pl.col("events").sum(), pl.col("person_years").sum()
+    )
+    parts = []
+    for measure, by in [("crude", []), ("sex", ["sex"]), ("age_band", ["age_band"]),
+                        ("year", ["year"])]:  # fmt: skip
+        rates = incidence_rates(
+            cells.sort(by or "year"), events_col="events", person_time_col="person_years",
+            by=by, per=per,
+        )  # fmt: skip
+        stratum = pl.lit("all") if not by else pl.col(by[0]).cast(pl.String)
+        parts.append(
+            rates.select(
+                pl.lit(measure).alias("measure"),
+                stratum.alias("stratum"),
+                "events",
+                pl.col("person_time").alias("person_years"),
+                "rate",
+                "ci_lower",
+                "ci_upper",
+            ).sort("stratum" if measure != "age_band" else pl.col("stratum").cast(pl.Int32))
+        )
+    for name in d.analyses.incidence.standards:
+        standard = STANDARDS[name]
+        banded = _standard_for(cells, standard)
+        covered = set(banded.filter(pl.col("person_years") > 0)["age_band"].to_list())
+        if not set(standard["stratum"].to_list()) <= covered:
+            # an age band without person-time has no rate: the standardised rate is unknown
+            parts.append(
+                pl.DataFrame({"measure": [f"standardised_{name}"], "stratum": ["all"]})
+                .with_columns(pl.lit(None).alias(c) for c in list(SCHEMA)[2:])
+                .cast(SCHEMA)
+            )
+            continue
+        result = direct_standardize(
+            banded, events_col="events", person_time_col="person_years",
+            stratum_col="age_band", standard=standard, per=per,
+        )  # fmt: skip
+        row = result.filter(pl.col("measure") == "standardised")
+        parts.append(
+            row.select(
+                pl.lit(f"standardised_{name}").alias("measure"),
+                pl.lit("all").alias("stratum"),
+                "events",
+                pl.col("person_time").alias("person_years"),
+                "rate",
+                "ci_lower",
+                "ci_upper",
+            )
+        )
+    return pl.concat([p.cast(SCHEMA) for p in parts])
+
+
+def masked(table: pl.DataFrame, min_cell: int) -> pl.DataFrame:
+    """Mask small event counts and every rate and CI derived from them. Each margin (sex,
+    age band, year) sums to the crude count, which is shown: a group with one masked cell
+    hides a second. Standardised rates are masked with the crude count."""
+    hidden = [False] * table.height
+    measures = table["measure"].to_list()
+    events = table["events"].to_list()
+    crude_hidden = False
+    for measure in ("crude", "sex", "age_band", "year"):
+        rows = [i for i, m in enumerate(measures) if m == measure]
+        flags = suppress_cells([events[i] for i in rows], min_cell, total_known=measure != "crude")
+        for i, flag in zip(rows, flags, strict=True):
+            hidden[i] = flag
+        if measure == "crude":
+            crude_hidden = any(flags)
+    for i, m in enumerate(measures):
+        if m.startswith("standardised_"):
+            hidden[i] = crude_hidden
+    mask = pl.Series("hidden", hidden)
+    return table.with_columns(
+        pl.when(mask).then(None).otherwise(pl.col(c)).alias(c)
+        for c in ("events", "rate", "ci_lower", "ci_upper")
+    ).with_columns(pl.lit(min_cell, pl.Int32).alias("min_cell_count"))

@@ -1,0 +1,119 @@
+"""Incidence person-time (docs/methods.md): the internal denominator follows the case
+rules, one boundary per person. itp_faith: study period 2009-07-01..2011-06-30 (730 days),
+washout 730 days, prior observation 730 days."""
+
+import datetime as dt
+
+import polars as pl
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pharmacoepi.analyses.lexis import lexis_split
+from tests.claims import Claims, build, d
+
+FULL = 730  # days in the study period
+
+
+def _days(built) -> dict[int, tuple[int, int]]:
+    """person -> (at-risk days, events), from the split segments the build wrote."""
+    segments = pl.read_parquet(built.out / "person_time_check.parquet")
+    totals = segments.group_by("person_id").agg(pl.col("days").sum(), pl.col("events").sum())
+    return {pid: (days, events) for pid, days, events in totals.rows()}
+
+
+def test_at_risk_days_follow_the_case_rules(tmp_path, monkeypatch):
+    c = Claims()
+    c.person(1)  # covered throughout, no code: the whole period
+    c.person(2).diagnosis(2, "2008-12-01")  # a code before: at risk from 2010-12-02
+    c.person(3).diagnosis(3, "2010-03-01")  # incident case: 2009-07-01..2010-03-01, 1 event
+    c.person(4, death="2010-06-30")  # alive to 2010-06-30
+    # prevalent: the first code in the period (2009-09-01) follows one 20 months earlier
+    c.person(5).diagnosis(5, "2008-01-01").diagnosis(5, "2009-09-01")
+    c.person(6, covered=("2008-03-01", "2014-12-31"))  # 730 days of observation by 2010-03-01
+    c.person(7, covered=("2000-01-01", "2010-01-31"))  # coverage ends 2010-01-31
+    built = _build_keeping_segments(c, tmp_path, monkeypatch)
+    span = lambda a, b: (d(b) - d(a)).days + 1  # noqa: E731
+    assert _days(built) == {
+        1: (FULL, 0),
+        2: (span("2010-12-02", "2011-06-30"), 0),
+        3: (span("2009-07-01", "2010-03-01"), 1),
+        4: (span("2009-07-01", "2010-06-30"), 0),
+        6: (span("2010-03-01", "2011-06-30"), 0),
+        7: (span("2009-07-01", "2010-01-31"), 0),
+    }
+    incidence = built.table("incidence")
+    crude = incidence.filter(pl.col("measure") == "crude").row(0, named=True)
+    assert crude["events"] is None  # one case: masked, with its rate
+    assert crude["rate"] is None and crude["person_years"] > 0
+
+
+def _build_keeping_segments(c, tmp_path, monkeypatch):
+    """Build, and keep the person-level segments (never an output) for the assertions."""
+    from pharmacoepi.analyses import incidence
+
+    original = incidence.person_time
+
+    def keep(engine, definition):
+        segments = original(engine, definition)
+        segments.write_parquet(tmp_path / "out_segments.parquet")
+        return segments
+
+    monkeypatch.setattr(incidence, "person_time", keep)
+    built = build(c, tmp_path)
+    (tmp_path / "out_segments.parquet").rename(built.out / "person_time_check.parquet")
+    return built
+
+
+def test_lexis_split_across_a_birthday_and_new_year():
+    intervals = pl.DataFrame(
+        {"person_id": [1], "sex": ["F"], "birth_date": [dt.date(1960, 7, 15)],
+         "start_date": [dt.date(2009, 7, 1)], "end_date": [dt.date(2011, 6, 30)],
+         "event_date": [dt.date(2011, 6, 30)]}
+    )  # fmt: skip
+    got = lexis_split(intervals).select("year", "age_band", "start_date", "end_date", "days",
+                                        "events").rows()  # fmt: skip
+    assert got == [
+        (2009, 45, d("2009-07-01"), d("2009-12-31"), 184, 0),
+        (2010, 45, d("2010-01-01"), d("2010-07-14"), 195, 0),  # 50th birthday on 07-15
+        (2010, 50, d("2010-07-15"), d("2010-12-31"), 170, 0),
+        (2011, 50, d("2011-01-01"), d("2011-06-30"), 181, 1),
+    ]
+
+
+def test_a_29_february_birthday_is_reached_on_1_march():
+    intervals = pl.DataFrame(
+        {"person_id": [1], "sex": ["M"], "birth_date": [dt.date(1960, 2, 29)],
+         "start_date": [dt.date(2010, 1, 1)], "end_date": [dt.date(2010, 12, 31)],
+         "event_date": [None]}, schema_overrides={"event_date": pl.Date},
+    )  # fmt: skip
+    got = lexis_split(intervals).select("age_band", "start_date", "end_date").rows()
+    assert got == [(45, d("2010-01-01"), d("2010-02-28")), (50, d("2010-03-01"), d("2010-12-31"))]
+
+
+@given(
+    st.lists(
+        st.tuples(st.dates(dt.date(1900, 1, 1), dt.date(2010, 1, 1)), st.integers(0, 2000),
+                  st.integers(0, 3000)),
+        min_size=1, max_size=20,
+    )
+)  # fmt: skip
+def test_split_person_time_sums_to_unsplit_person_time(rows):
+    start0 = dt.date(2005, 1, 1)
+    frame = pl.DataFrame(
+        {
+            "person_id": list(range(len(rows))),
+            "sex": ["F"] * len(rows),
+            "birth_date": [b for b, _, _ in rows],
+            "start_date": [max(start0 + dt.timedelta(days=s), b) for b, s, _ in rows],
+            "event_date": [None] * len(rows),
+        },
+        schema_overrides={"event_date": pl.Date},
+    ).with_columns(
+        (pl.col("start_date") + pl.duration(days=pl.Series([n for _, _, n in rows])))
+        .alias("end_date")
+    )  # fmt: skip
+    segments = lexis_split(frame)
+    unsplit = ((frame["end_date"] - frame["start_date"]).dt.total_days() + 1).sum()
+    assert segments["days"].sum() == unsplit
+    assert (segments["start_date"].dt.year() == segments["end_date"].dt.year()).all()
+    assert (segments["start_date"] <= segments["end_date"]).all()
