@@ -91,6 +91,7 @@ def test_outputs_and_manifest(tmp_path, good_run):
         "courses.parquet",
         "exposed_at.parquet",
         "exposures.parquet",
+        "incidence.parquet",
         "incident_cases.parquet",
         "lines.parquet",
         "manifest.json",
@@ -101,7 +102,7 @@ def test_outputs_and_manifest(tmp_path, good_run):
     manifest = json.loads(manifest_text)
     assert manifest["outputs"]["cohort.parquet"] == {"rows": 1, "level": "individual"}
     assert manifest["outputs"]["lines.parquet"] == {"rows": 1, "level": "individual"}
-    for aggregate in ("attrition", "exposed_at", "pathways", "phases", "retreatment"):
+    for aggregate in ("attrition", "exposed_at", "pathways", "phases", "retreatment", "incidence"):
         entry = manifest["outputs"][f"{aggregate}.parquet"]
         assert entry["level"] == "aggregate", aggregate
         assert entry["min_cell_count"] in (11, None), aggregate  # None: an empty table

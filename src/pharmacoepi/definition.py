@@ -16,11 +16,11 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from pharmacoepi.analyses.definition import Analyses
 from pharmacoepi.codelists import Codelist, Domain, MatchKind, read_codelist
 from pharmacoepi.errors import DefinitionError
 from pharmacoepi.fields import Days, StrictModel
 from pharmacoepi.resources import resource_dir
-from pharmacoepi.analyses.definition import Analyses
 from pharmacoepi.treatments.definition import Lines, Phase, Summaries, Switches, Treatments
 
 DiagnosisSetting = Literal[

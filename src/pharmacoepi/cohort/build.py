@@ -71,13 +71,22 @@ def _summaries(
     return tables
 
 
-def _incidence(engine: Engine, loaded: LoadedDefinition) -> dict[str, pl.DataFrame]:
+def _incidence(
+    engine: Engine, loaded: LoadedDefinition, attrition: pl.DataFrame
+) -> dict[str, pl.DataFrame]:
+    """incidence.parquet; its event total is the attrition's incident count (step 2), so
+    when the masked attrition hides that count, every event count and rate is hidden."""
     d = loaded.definition
     if d.analyses.incidence is None:
         return {}
     segments = incidence.person_time(engine, d)
-    table = incidence.incidence_table(segments, d)
-    return {"incidence.parquet": incidence.masked(table, d.privacy.min_cell_count)}
+    table = incidence.masked(incidence.incidence_table(segments, d), d.privacy.min_cell_count)
+    if suppressed(attrition, d.privacy.min_cell_count)["persons"][2] is None:
+        table = table.with_columns(
+            pl.lit(None).cast(table.schema[c]).alias(c)
+            for c in ("events", "rate", "ci_lower", "ci_upper")
+        )
+    return {"incidence.parquet": table}
 
 
 def _write_outputs(
@@ -150,7 +159,10 @@ def build_cohort(
 
         attrition = attrition_table(engine, loaded.definition)
         masked = suppressed(attrition, min_cell_count)
-        aggregates = {**_summaries(engine, loaded, attrition), **_incidence(engine, loaded)}
+        aggregates = {
+            **_summaries(engine, loaded, attrition),
+            **_incidence(engine, loaded, attrition),
+        }
         phase_counts = (
             dict(engine.con.table("phase_counts").fetchall())
             if "phases.parquet" in aggregates
