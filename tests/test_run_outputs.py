@@ -98,19 +98,22 @@ def test_outputs_and_manifest(tmp_path, good_run):
         "pathways.parquet",
         "phases.parquet",
         "retreatment.parquet",
+        "survival.parquet",
     ]
     manifest = json.loads(manifest_text)
     assert manifest["outputs"]["cohort.parquet"] == {"rows": 1, "level": "individual"}
     assert manifest["outputs"]["lines.parquet"] == {"rows": 1, "level": "individual"}
-    for aggregate in ("attrition", "exposed_at", "pathways", "phases", "retreatment", "incidence"):
+    for aggregate in ("attrition", "exposed_at", "pathways", "phases", "retreatment", "incidence",
+                      "survival"):  # fmt: skip
         entry = manifest["outputs"][f"{aggregate}.parquet"]
         assert entry["level"] == "aggregate", aggregate
         assert entry["min_cell_count"] in (11, None), aggregate  # None: an empty table
     assert manifest["inputs"]["persons"]["rows"] == 1
     assert manifest["inputs"]["procedures"]["format"] == "parquet"
     assert set(manifest["codelists"]) == {
-        "itp", "itp_first_line_drugs", "secondary_itp", "corticosteroids", "ivig", "tpo_ra",
-        "rituximab", "fostamatinib", "dapsone", "danazol", "immunosuppressants", "splenectomy",
+        "itp", "itp_first_line_drugs", "secondary_itp", "bleeding", "corticosteroids", "ivig",
+        "tpo_ra", "rituximab", "fostamatinib", "dapsone", "danazol", "immunosuppressants",
+        "splenectomy",
     }  # fmt: skip
     assert [s["stage"] for s in manifest["stages"]][:2] == [
         "screen/persons",

@@ -158,12 +158,31 @@ class Definition(_Model):
             uses.append(("diagnosis_date.codelist", self.diagnosis_date.codelist, ("dispensings",)))
         if self.primary is not None:
             uses.append(("primary.codelist", self.primary.codelist, ("diagnoses",)))
+        survival = self.analyses.survival
+        if survival is not None and survival.bleeding_codelist is not None:
+            uses.append(
+                ("analyses.survival.bleeding_codelist", survival.bleeding_codelist, ("diagnoses",))
+            )
         for name, cls in self.treatments.classes.items() if self.treatments else ():
             domains = ("procedures", "dispensings") if cls.kind == "point" else ("dispensings",)
             uses.append((f"treatments.classes.{name}.codelist", cls.codelist, domains))
         return uses
 
     def _check_treatments(self) -> None:
+        survival = self.analyses.survival
+        if survival is not None:
+            if self.treatments is None:
+                raise ValueError("analyses.survival needs a treatments section (lines, courses)")
+            course = survival.course_class
+            if course is not None and (
+                course not in self.treatments.classes
+                or self.treatments.classes[course].kind != "course"
+            ):
+                courses = [n for n, c in self.treatments.classes.items() if c.kind == "course"]
+                raise ValueError(
+                    f"analyses.survival.course_class {course!r} is not a course class "
+                    f"({', '.join(courses) or 'none declared'})"
+                )
         if self.treatments is None:
             for section in ("phase", "switches"):
                 if getattr(self, section) is not None:

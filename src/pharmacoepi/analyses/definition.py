@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from pharmacoepi.fields import StrictModel
 
@@ -16,7 +16,32 @@ class Incidence(StrictModel):
     )
 
 
+class Survival(StrictModel):
+    report_days: tuple[int, ...] = Field(
+        default=(91, 182, 365, 730, 1095, 1461, 1826),
+        min_length=1,
+        description="days from the origin at which cumulative incidence is reported",
+    )
+    bleeding_codelist: str | None = Field(
+        default=None, description="diagnoses codelist of bleeding (primary diagnosis of a stay)"
+    )
+    course_class: str | None = Field(
+        default=None, description="course class whose courses 1 and 2 are followed"
+    )
+
+    @model_validator(mode="after")
+    def _days(self) -> Survival:
+        if any(d < 0 for d in self.report_days) or len(set(self.report_days)) < len(
+            self.report_days
+        ):
+            raise ValueError("report_days must be distinct days >= 0")
+        return self
+
+
 class Analyses(StrictModel):
     incidence: Incidence | None = Field(
         default=None, description="incidence over internal person-time (incidence.parquet)"
+    )
+    survival: Survival | None = Field(
+        default=None, description="time-to-event analyses (survival.parquet)"
     )

@@ -12,7 +12,7 @@ from typing import Any
 
 import polars as pl
 
-from pharmacoepi.analyses import incidence
+from pharmacoepi.analyses import incidence, survival
 from pharmacoepi.cohort.attrition import attrition_table, suppressed
 from pharmacoepi.cohort.manifest import run_manifest
 from pharmacoepi.cohort.rules import run_rules
@@ -89,6 +89,23 @@ def _incidence(
     return {"incidence.parquet": table}
 
 
+def _survival(
+    engine: Engine, loaded: LoadedDefinition, attrition: pl.DataFrame
+) -> dict[str, pl.DataFrame]:
+    """survival.parquet; hidden whole when the attrition hides the cohort size (the number
+    of persons in an analysis is the cohort size)."""
+    d = loaded.definition
+    if d.analyses.survival is None:
+        return {}
+    times = survival.survival_times(engine, d)
+    table = survival.masked(survival.survival_table(times, d), d.privacy.min_cell_count)
+    if suppressed(attrition, d.privacy.min_cell_count)["persons"][-1] is None:
+        table = table.with_columns(
+            pl.lit(None).cast(table.schema[c]).alias(c) for c in survival.COUNTS
+        )
+    return {"survival.parquet": table}
+
+
 def _write_outputs(
     engine: Engine,
     loaded: LoadedDefinition,
@@ -162,6 +179,7 @@ def build_cohort(
         aggregates = {
             **_summaries(engine, loaded, attrition),
             **_incidence(engine, loaded, attrition),
+            **_survival(engine, loaded, attrition),
         }
         phase_counts = (
             dict(engine.con.table("phase_counts").fetchall())

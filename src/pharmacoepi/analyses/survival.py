@@ -1,0 +1,95 @@
+"""Time-to-event analyses of the cohort (`analyses.survival`, survival.parquet): death by
+Kaplan-Meier; bleeding hospitalisation, line 2 and the next treatment after courses 1 and
+2 by Aalen-Johansen with death as the competing risk. Reported at fixed days as cumulative
+incidence with its CI and the number still at risk; small numbers are masked."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from pharmacoepi.definition import Definition
+from pharmacoepi.engine import Engine
+from pharmacoepi.estimate import AalenJohansen, KaplanMeier
+
+COUNTS = ["persons", "at_risk", "cumulative_incidence", "ci_lower", "ci_upper"]
+
+
+def survival_times(engine: Engine, d: Definition) -> pl.DataFrame:
+    s = d.analyses.survival
+    engine.run(
+        "analyses/survival_times",
+        {"bleeding_codelist": s.bleeding_codelist, "course_class": s.course_class},
+    )
+    return engine.con.table("survival_times").pl()
+
+
+def _curve(times: pl.DataFrame, analysis: str) -> tuple[str, pl.DataFrame]:
+    """(method, frame of time, cumulative_incidence, ci_lower, ci_upper)."""
+    if analysis == "death":
+        km = KaplanMeier().fit(times, duration_col="time", event_col="event")
+        return "kaplan_meier", km.summary.select(
+            "time",
+            (1 - pl.col("estimate")).alias("cumulative_incidence"),
+            (1 - pl.col("ci_upper")).alias("ci_lower"),
+            (1 - pl.col("ci_lower")).alias("ci_upper"),
+        )
+    if not (times["event"] == 1).any():  # no event: the curve stays at 0
+        return "aalen_johansen", pl.DataFrame(
+            {"time": [0.0], "cumulative_incidence": [0.0], "ci_lower": [0.0], "ci_upper": [0.0]}
+        )
+    aj = AalenJohansen().fit(times, duration_col="time", event_col="event", event_of_interest=1)
+    return "aalen_johansen", aj.summary.select(
+        "time", pl.col("estimate").alias("cumulative_incidence"), "ci_lower", "ci_upper"
+    )
+
+
+def survival_table(times: pl.DataFrame, d: Definition) -> pl.DataFrame:
+    """Unmasked: per analysis and report day, persons, at_risk (time >= day), cumulative
+    events (for masking only), cumulative incidence and CI (the curve's value on that day)."""
+    rows = []
+    for analysis in sorted(times["analysis"].unique().to_list()):
+        sub = times.filter(pl.col("analysis") == analysis)
+        method, curve = _curve(sub, analysis)
+        for day in d.analyses.survival.report_days:
+            upto = curve.filter(pl.col("time") <= day)
+            value = upto.row(-1, named=True) if upto.height else None
+            rows.append(
+                {
+                    "analysis": analysis,
+                    "origin": "course_start" if analysis.startswith("next_") else "index_date",
+                    "method": method,
+                    "time_days": day,
+                    "persons": sub.height,
+                    "at_risk": sub.filter(pl.col("time") >= day).height,
+                    "events_so_far": sub.filter(pl.col("event") == 1, pl.col("time") <= day).height,
+                    "cumulative_incidence": value["cumulative_incidence"] if value else 0.0,
+                    "ci_lower": value["ci_lower"] if value else 0.0,
+                    "ci_upper": value["ci_upper"] if value else 0.0,
+                }
+            )
+    schema = {"analysis": pl.String, "origin": pl.String, "method": pl.String,
+              "time_days": pl.Int32, "persons": pl.Int64, "at_risk": pl.Int64,
+              "events_so_far": pl.Int64, "cumulative_incidence": pl.Float64,
+              "ci_lower": pl.Float64, "ci_upper": pl.Float64}  # fmt: skip
+    return pl.DataFrame(rows, schema=schema)
+
+
+def masked(table: pl.DataFrame, min_cell: int) -> pl.DataFrame:
+    """An analysis with fewer than min_cell_count persons is hidden whole. A row is hidden
+    when fewer than min_cell_count remain at risk, or when 1..min_cell_count - 1 events have
+    occurred so far (the estimate would describe a handful of persons). Event counts are
+    not published."""
+    small = lambda c: (pl.col(c) > 0) & (pl.col(c) < min_cell)  # noqa: E731
+    whole = pl.col("persons") < min_cell
+    row = whole | (pl.col("at_risk") < min_cell) | small("events_so_far")
+    return (
+        table.with_columns(
+            pl.when(whole).then(None).otherwise(pl.col("persons")).alias("persons"),
+            *[
+                pl.when(row).then(None).otherwise(pl.col(c)).alias(c)
+                for c in ("at_risk", "cumulative_incidence", "ci_lower", "ci_upper")
+            ],
+        )
+        .drop("events_so_far")
+        .with_columns(pl.lit(min_cell, pl.Int32).alias("min_cell_count"))
+    )
