@@ -28,6 +28,9 @@ class Survival(StrictModel):
     course_class: str | None = Field(
         default=None, description="course class whose courses 1 and 2 are followed"
     )
+    cox_covariates: tuple[Literal["sex", "age_at_index", "secondary"], ...] = Field(
+        default=(), description="cohort columns for cause-specific Cox models (cox.parquet)"
+    )
 
     @model_validator(mode="after")
     def _days(self) -> Survival:

@@ -5,11 +5,12 @@ incidence with its CI and the number still at risk; small numbers are masked."""
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from pharmacoepi.definition import Definition
 from pharmacoepi.engine import Engine
-from pharmacoepi.estimate import AalenJohansen, KaplanMeier
+from pharmacoepi.estimate import AalenJohansen, CoxPH, KaplanMeier
 
 COUNTS = ["persons", "at_risk", "cumulative_incidence", "ci_lower", "ci_upper"]
 
@@ -92,4 +93,43 @@ def masked(table: pl.DataFrame, min_cell: int) -> pl.DataFrame:
         )
         .drop("events_so_far")
         .with_columns(pl.lit(min_cell, pl.Int32).alias("min_cell_count"))
+    )
+
+
+def cox_table(times: pl.DataFrame, cohort: pl.DataFrame, d: Definition, min_cell: int):
+    """Cause-specific Cox models per analysis (competing deaths censored), hazard ratios of
+    the declared cohort covariates. A model with fewer than min_cell_count events, or
+    fewer than min_cell_count persons in a level of a text covariate, is not fitted."""
+    covariates = list(d.analyses.survival.cox_covariates)
+    rows = []
+    for analysis in sorted(times["analysis"].unique().to_list()):
+        sub = (
+            times.filter(pl.col("analysis") == analysis)
+            .join(cohort.select("person_id", *covariates), on="person_id")
+            .with_columns((pl.col("event") == 1).cast(pl.Int64).alias("outcome"))
+        )
+        events = int(sub["outcome"].sum())
+        levels_ok = all(
+            sub[c].value_counts()["count"].min() >= min_cell
+            for c in covariates if sub[c].dtype == pl.String
+        )  # fmt: skip
+        fitted = None
+        if events >= min_cell and levels_ok:
+            from lifelines.exceptions import ConvergenceError
+
+            try:
+                fitted = CoxPH().fit(sub, duration_col="time", event_col="outcome",
+                                     covariates=covariates).summary  # fmt: skip
+            except (ConvergenceError, np.linalg.LinAlgError):
+                fitted = None  # reported as fitted = false, not a failed run
+        if fitted is None:
+            rows.append({"analysis": analysis, "term": None, "fitted": False})
+            continue
+        for term in fitted.iter_rows(named=True):
+            rows.append({"analysis": analysis, **term, "fitted": True})
+    schema = {"analysis": pl.String, "term": pl.String, "coef": pl.Float64,
+              "std_error": pl.Float64, "hazard_ratio": pl.Float64, "ci_lower": pl.Float64,
+              "ci_upper": pl.Float64, "p_value": pl.Float64, "fitted": pl.Boolean}  # fmt: skip
+    return pl.DataFrame(rows, schema=schema).with_columns(
+        pl.lit(min_cell, pl.Int32).alias("min_cell_count")
     )

@@ -97,13 +97,26 @@ def _survival(
     d = loaded.definition
     if d.analyses.survival is None:
         return {}
+    n = d.privacy.min_cell_count
     times = survival.survival_times(engine, d)
-    table = survival.masked(survival.survival_table(times, d), d.privacy.min_cell_count)
-    if suppressed(attrition, d.privacy.min_cell_count)["persons"][-1] is None:
+    table = survival.masked(survival.survival_table(times, d), n)
+    hidden = suppressed(attrition, n)["persons"][-1] is None
+    if hidden:
         table = table.with_columns(
             pl.lit(None).cast(table.schema[c]).alias(c) for c in survival.COUNTS
         )
-    return {"survival.parquet": table}
+    out = {"survival.parquet": table}
+    if d.analyses.survival.cox_covariates and not hidden:
+        cohort = (
+            engine.con.table("cohort")
+            .pl()
+            .join(
+                engine.con.table("classified_cases").pl().select("person_id", "secondary"),
+                on="person_id",
+            )
+        )
+        out["cox.parquet"] = survival.cox_table(times, cohort, d, n)
+    return out
 
 
 def _write_outputs(
