@@ -15,11 +15,14 @@ GROUND_TRUTH_MARKER = "ground_truth/summary.json"
 def generate_dataset(config, out: Path, reporter: Reporter) -> dict:
     """Generate a synthetic dataset into `out`, atomically (no half-written dataset)."""
     from pharmacoepi.synth import generate
+    from pharmacoepi.synth.census import write_census
 
     with atomic_output_dir(out, "synth") as staging:
         summary = generate(
             config, staging, progress=lambda d, t: reporter.chunks(d, t, "synthetic persons")
         )
+        # the census a whole-population database would be compared with (external denominator)
+        write_census(staging, config.start, config.end, staging / "ground_truth" / "population.csv")
     return summary
 
 

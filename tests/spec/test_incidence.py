@@ -117,3 +117,32 @@ def test_split_person_time_sums_to_unsplit_person_time(rows):
     assert segments["days"].sum() == unsplit
     assert (segments["start_date"].dt.year() == segments["end_date"].dt.year()).all()
     assert (segments["start_date"] <= segments["end_date"]).all()
+
+
+def test_external_denominator_is_population_times_the_year_fraction(tmp_path):
+    c = Claims()
+    c.person(1, birth="1970-05-01").diagnosis(1, "2010-03-01")  # a case: 2010, F, 35-39
+    data = c.write(tmp_path / "data")
+    rows = ["year,sex,age_band,population"]
+    rows += [f"{y},{s},35,1000" for y in (2009, 2010, 2011) for s in "FM"]
+    (data / "census.csv").write_text("\n".join(rows) + "\n")
+    built = build(c, tmp_path, **{"analyses.incidence.population_file": "census.csv"})
+    table = built.table("incidence")
+    assert set(table["denominator"]) == {"external"}
+    # 2009: 1 Jul..31 Dec = 184/365 of the year; 2010 whole; 2011: 181/365
+    by_year = dict(
+        table.filter(pl.col("measure") == "year").select("stratum", "person_years").rows()
+    )
+    assert abs(by_year["2009"] - 2000 * 184 / 365) < 1e-9
+    assert abs(by_year["2010"] - 2000) < 1e-9
+    assert abs(by_year["2011"] - 2000 * 181 / 365) < 1e-9
+
+
+def test_external_denominator_without_a_year_is_a_data_error(tmp_path):
+    from tests.cli import assert_user_error, run_cli
+
+    data = Claims().person(1).diagnosis(1, "2010-03-01").write(tmp_path / "data")
+    (data / "census.csv").write_text("year,sex,age_band,population\n2010,F,45,10\n")
+    result = run_cli("build-cohort", "itp_faith", "--data", data, "--out", tmp_path / "out",
+                     "--set", "analyses.incidence.population_file=census.csv")  # fmt: skip
+    assert_user_error(result, "no rows for year(s) [2009, 2011]", "census.csv")

@@ -14,6 +14,11 @@ class Incidence(StrictModel):
     standards: tuple[Literal["esp2013", "who_world"], ...] = Field(
         default=("esp2013", "who_world"), description="standard populations for the DSR"
     )
+    population_file: str | None = Field(
+        default=None,
+        description="external denominator: CSV year,sex,age_band,population (relative to "
+        "the data directory); absent: internal person-time",
+    )
 
 
 class Survival(StrictModel):

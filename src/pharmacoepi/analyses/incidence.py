@@ -6,11 +6,15 @@ standard. Small event counts are masked with the rates derived from them
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import polars as pl
 
-from pharmacoepi.analyses.lexis import lexis_split
+from pharmacoepi.analyses.lexis import completed_years, lexis_split
 from pharmacoepi.definition import Definition
 from pharmacoepi.engine import Engine
+from pharmacoepi.errors import DataError
 from pharmacoepi.estimate import ESP2013, WHO_WORLD, direct_standardize, incidence_rates
 from pharmacoepi.privacy import suppress_cells
 
@@ -40,18 +44,89 @@ def person_time(engine: Engine, d: Definition) -> pl.DataFrame:
     return lexis_split(engine.con.table("at_risk_intervals").pl())
 
 
+def external_person_time(engine: Engine, d: Definition, data_dir: Path) -> pl.DataFrame:
+    """Cells of the external denominator: person-years = population x the fraction of the
+    year inside the study period; events = incident cases by the year, sex and 5-year age
+    band of their code_date. Returns year, sex, age_band, events, person_years."""
+    path = Path(d.analyses.incidence.population_file)
+    path = path if path.is_absolute() else data_dir / path
+    population = _read_population(path)
+    start, end = d.study_period.start, d.study_period.end
+    fractions = []
+    for year in range(start.year, end.year + 1):
+        first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        inside = (min(end, last) - max(start, first)).days + 1
+        fractions.append({"year": year, "fraction": inside / ((last - first).days + 1)})
+    years = pl.DataFrame(fractions, schema={"year": pl.Int64, "fraction": pl.Float64})
+    missing = set(years["year"]) - set(population["year"])
+    if missing:
+        raise DataError(
+            f"population table has no rows for year(s) {sorted(missing)}",
+            where=str(path),
+            hint="the external denominator needs every year of the study period",
+        )
+    denominator = population.join(years, on="year").select(
+        "year", "sex", "age_band", (pl.col("population") * pl.col("fraction")).alias("person_years")
+    )
+    cases = engine.con.table("classified_cases").pl().select(
+        pl.col("code_date").dt.year().cast(pl.Int64).alias("year"),
+        "sex",
+        ((completed_years(pl.col("birth_date"), pl.col("code_date")) // 5) * 5)
+        .cast(pl.Int64).alias("age_band"),
+    ).group_by("year", "sex", "age_band").agg(pl.len().cast(pl.Int64).alias("events"))  # fmt: skip
+    cells = denominator.join(cases, on=["year", "sex", "age_band"], how="full", coalesce=True)
+    uncounted = cells.filter(pl.col("person_years").is_null() & (pl.col("events") > 0))
+    if uncounted.height:
+        raise DataError(
+            f"{int(uncounted['events'].sum())} incident case(s) fall in strata the population "
+            "table does not have",
+            where=str(path),
+            hint="give a population for every year, sex and 5-year age band with cases",
+        )
+    return (
+        cells.with_columns(pl.col("events").fill_null(0))
+        .filter(pl.col("person_years") > 0)
+        .with_columns(pl.col("year").cast(pl.Int32), pl.col("age_band").cast(pl.Int32))
+    )
+
+
+def _read_population(path: Path) -> pl.DataFrame:
+    if not path.is_file():
+        raise DataError(
+            "population table not found",
+            where=str(path),
+            hint="analyses.incidence.population_file is relative to the data directory",
+        )
+    try:
+        table = pl.read_csv(path, schema_overrides={"sex": pl.String})
+        return table.select(
+            pl.col("year").cast(pl.Int64), "sex", pl.col("age_band").cast(pl.Int64),
+            pl.col("population").cast(pl.Float64),
+        )  # fmt: skip
+    except (pl.exceptions.PolarsError, KeyError) as exc:
+        raise DataError(
+            f"population table is not year,sex,age_band,population: {exc}",
+            where=str(path),
+            hint="one row per year, sex (M/F) and 5-year age band (lower bound)",
+        ) from None
+
+
 def _standard_for(table: pl.DataFrame, standard: pl.DataFrame) -> pl.DataFrame:
     """Cap the standard's bands at the open top band: ages above it join that band."""
     top = int(standard["stratum"].max())
     return table.with_columns(pl.min_horizontal("age_band", pl.lit(top)).alias("age_band"))
 
 
-def incidence_table(segments: pl.DataFrame, d: Definition) -> pl.DataFrame:
-    """Unmasked rates: crude, by sex, age band, year; standardised rates."""
-    per = d.analyses.incidence.per
-    cells = segments.group_by("year", "sex", "age_band").agg(
+def cells_of(segments: pl.DataFrame) -> pl.DataFrame:
+    """Internal person-time segments -> cells: year, sex, age_band, events, person_years."""
+    return segments.group_by("year", "sex", "age_band").agg(
         pl.col("events").sum(), pl.col("person_years").sum()
     )
+
+
+def incidence_table(cells: pl.DataFrame, d: Definition) -> pl.DataFrame:
+    """Unmasked rates: crude, by sex, age band, year; standardised rates."""
+    per = d.analyses.incidence.per
     parts = []
     for measure, by in [("crude", []), ("sex", ["sex"]), ("age_band", ["age_band"]),
                         ("year", ["year"])]:  # fmt: skip

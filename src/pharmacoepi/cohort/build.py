@@ -72,15 +72,20 @@ def _summaries(
 
 
 def _incidence(
-    engine: Engine, loaded: LoadedDefinition, attrition: pl.DataFrame
+    engine: Engine, loaded: LoadedDefinition, attrition: pl.DataFrame, data_dir: Path
 ) -> dict[str, pl.DataFrame]:
     """incidence.parquet; its event total is the attrition's incident count (step 2), so
     when the masked attrition hides that count, every event count and rate is hidden."""
     d = loaded.definition
     if d.analyses.incidence is None:
         return {}
-    segments = incidence.person_time(engine, d)
-    table = incidence.masked(incidence.incidence_table(segments, d), d.privacy.min_cell_count)
+    if d.analyses.incidence.population_file is None:
+        cells = incidence.cells_of(incidence.person_time(engine, d))
+    else:
+        cells = incidence.external_person_time(engine, d, data_dir)
+    table = incidence.masked(incidence.incidence_table(cells, d), d.privacy.min_cell_count)
+    denominator = "internal" if d.analyses.incidence.population_file is None else "external"
+    table = table.with_columns(pl.lit(denominator).alias("denominator"))
     if suppressed(attrition, d.privacy.min_cell_count)["persons"][2] is None:
         table = table.with_columns(
             pl.lit(None).cast(table.schema[c]).alias(c)
@@ -191,7 +196,7 @@ def build_cohort(
         masked = suppressed(attrition, min_cell_count)
         aggregates = {
             **_summaries(engine, loaded, attrition),
-            **_incidence(engine, loaded, attrition),
+            **_incidence(engine, loaded, attrition, data_dir),
             **_survival(engine, loaded, attrition),
         }
         phase_counts = (
