@@ -93,3 +93,32 @@ def test_followed_counts_hide_a_small_number_lost(tmp_path):
     day182 = table.filter(pl.col("days_after_index") == 182)
     assert day182["persons_in_follow_up"].null_count() == day182.height
     assert pl.read_parquet(built.out / "attrition.parquet")["persons"][-1] == 33
+
+
+# Integer columns of aggregate outputs that are labels, not counts of persons or events.
+LABELS = {"step", "year", "course_number", "days_after_index", "time_days", "from_line",
+          "min_cell_count"}  # fmt: skip
+
+
+def test_no_aggregate_output_shows_a_count_from_1_to_10(default_data, tmp_path):
+    """Every aggregate file of both shipped definitions on the default dataset: no visible
+    count of persons or events lies in 1..min_cell_count - 1."""
+    import json
+
+    from pharmacoepi.cohort.build import build_cohort
+    from pharmacoepi.definition import load_definition
+    from pharmacoepi.progress import Reporter
+
+    for name in ("itp_faith", "ms_dmt"):
+        out = tmp_path / name
+        build_cohort(load_definition(name), default_data, out,
+                     reporter=Reporter.for_stderr(quiet=True))  # fmt: skip
+        outputs = json.loads((out / "manifest.json").read_text())["outputs"]
+        aggregates = [f for f, entry in outputs.items() if entry["level"] == "aggregate"]
+        assert len(aggregates) >= 6, name
+        for file in aggregates:
+            frame = pl.read_parquet(out / file)
+            for column, dtype in frame.schema.items():
+                if dtype.is_integer() and column not in LABELS:
+                    small = frame.filter(pl.col(column).is_between(1, 10))
+                    assert small.height == 0, (name, file, column, small)

@@ -7,10 +7,15 @@
 --          death: the death date. bleeding: the first stay with a bleeding code as
 --          primary diagnosis in [index_date + 1, follow_up_end]. line_2: the start of line 2.
 --          next_after_course_<n>: the next course or new line after course n of the
---          course class (courses.parquet's next_treatment_date).
--- inputs: cohort, lines, course_outcomes, screened_diagnoses, codelist_matches
+--          course class (courses.parquet's next_treatment_date). chronic_phase (when the
+--          definition has a phase block): the first day from index_date +
+--          chronic_after_days + 1 with evidence of activity (a qualifying code, or an era
+--          of an evidence class covering it), the day the disease is read as chronic.
+-- inputs: cohort, lines, course_outcomes, screened_diagnoses, codelist_matches, exposures, qualifying_codes
 -- param bleeding_codelist: VARCHAR, diagnoses codelist of bleeding (NULL: no analysis rows)
 -- param course_class: VARCHAR, the course class followed after courses 1 and 2
+-- param chronic_after_days: INTEGER, the phase block's chronic_after_days (NULL: no rows)
+-- param evidence_classes: VARCHAR[], classes whose eras are evidence of activity
 CREATE OR REPLACE TEMP TABLE survival_times AS
 WITH bleeds AS (
     SELECT c.person_id, min(d.date) AS bleed_date
@@ -24,6 +29,24 @@ WITH bleeds AS (
 ),
 second_lines AS (
     SELECT person_id, start_date FROM lines WHERE line_number = 2
+),
+evidence AS (
+    SELECT person_id, start_date, end_date FROM exposures
+    WHERE list_contains($evidence_classes, class)
+    UNION ALL
+    SELECT person_id, date, date FROM qualifying_codes
+),
+chronic AS (
+    SELECT
+        c.person_id,
+        min(greatest(e.start_date, c.index_date + CAST($chronic_after_days AS INTEGER) + 1))
+            AS chronic_date
+    FROM cohort AS c
+    JOIN evidence AS e
+        ON e.person_id = c.person_id
+        AND e.end_date >= c.index_date + CAST($chronic_after_days AS INTEGER) + 1
+        AND e.start_date <= c.follow_up_end
+    GROUP BY c.person_id
 )
 SELECT
     'death' AS analysis,
@@ -40,6 +63,15 @@ SELECT
 FROM cohort AS c
 LEFT JOIN bleeds AS b ON b.person_id = c.person_id
 WHERE $bleeding_codelist IS NOT NULL
+UNION ALL
+SELECT
+    'chronic_phase',
+    c.person_id,
+    CAST(date_diff('day', c.index_date, coalesce(h.chronic_date, c.follow_up_end)) AS INTEGER),
+    CASE WHEN h.chronic_date IS NOT NULL THEN 1 WHEN c.end_reason = 'death' THEN 2 ELSE 0 END
+FROM cohort AS c
+LEFT JOIN chronic AS h ON h.person_id = c.person_id
+WHERE $chronic_after_days IS NOT NULL
 UNION ALL
 SELECT
     'line_2',

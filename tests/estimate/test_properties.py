@@ -99,3 +99,24 @@ def test_bad_input_is_a_user_error(frame, kwargs, message):
     with pytest.raises(UserError, match=message) as raised:
         KaplanMeier().fit(frame, duration_col="t", event_col="e", **kwargs)
     assert raised.value.hint
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 40), st.booleans()), min_size=3, max_size=40))
+def test_log_log_interval_agrees_with_lifelines(rows):
+    """lifelines' Kaplan-Meier interval is the log-log ("exponential Greenwood") one."""
+    durations = [t for t, _ in rows]
+    events = [int(e) for _, e in rows]
+    assume(sum(events) > 0)
+    frame = pl.DataFrame({"t": durations, "e": events})
+    ours = KaplanMeier(ci="log-log").fit(frame, duration_col="t", event_col="e").summary
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from lifelines import KaplanMeierFitter
+
+        theirs = KaplanMeierFitter().fit(durations, events).confidence_interval_
+    for row in ours.iter_rows(named=True):
+        lower, upper = theirs.loc[row["time"]].to_numpy()
+        if row["ci_lower"] is not None and 0 < row["estimate"] < 1:
+            assert row["ci_lower"] == pytest.approx(lower, abs=1e-9)
+            assert row["ci_upper"] == pytest.approx(upper, abs=1e-9)

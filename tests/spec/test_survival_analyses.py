@@ -35,8 +35,13 @@ def test_times_and_events_per_analysis(tmp_path, monkeypatch):
     c.person(2).diagnosis(2, INDEX).dispensing(2, "2010-05-01", atc="B02BX05")
     c.dispensing(2, "2011-01-10", atc="L01FA01", setting="hospital")
     c.dispensing(2, "2011-09-01", atc="L01FA01", setting="hospital")
-    # 3: a bleeding code on the index day is the diagnosis stay, not an outcome
+    # 3: a bleeding code on the index day is the diagnosis stay, not an outcome; an ITP
+    #    code at index + 400 is read as chronic then; a TPO-RA era covering index + 366
+    #    (person 2, from 2010-05-01 for 30 days: no) does not reach it
     c.person(3).diagnosis(3, INDEX).diagnosis(3, INDEX, code="R04", setting="hospital_primary")
+    c.diagnosis(3, "2011-04-05")
+    # 4: IVIg on 2011-02-20 covers to 2011-03-21: chronic from index + 366 (2011-03-02)
+    c.person(4).diagnosis(4, INDEX).dispensing(4, "2011-02-20", atc="J06BA02", setting="hospital")
     got = _times(c, tmp_path, monkeypatch)
     end = (d("2014-12-31") - d(INDEX)).days
     assert got[("death", 1)] == (365, 1)
@@ -48,6 +53,10 @@ def test_times_and_events_per_analysis(tmp_path, monkeypatch):
     assert got[("next_after_course_1", 2)] == (234, 1)
     assert got[("next_after_course_2", 2)] == ((d("2014-12-31") - d("2011-09-01")).days, 0)
     assert ("next_after_course_1", 1) not in got
+    assert got[("chronic_phase", 3)] == (400, 1)
+    assert got[("chronic_phase", 4)] == (366, 1)
+    assert got[("chronic_phase", 1)] == (365, 2)  # died on index + 365
+    assert got[("chronic_phase", 2)][1] == 1  # rituximab course in 2011: evidence
 
 
 def test_published_points_are_masked_when_few():
