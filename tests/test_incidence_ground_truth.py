@@ -61,7 +61,8 @@ def test_standardised_incidence_recovers_the_injected_rate(default_data, tmp_pat
 
     survival = pl.read_parquet(out / "survival.parquet")
     assert set(survival["analysis"]) == {
-        "death", "bleeding", "line_2", "next_after_course_1", "next_after_course_2",
+        "death", "bleeding", "chronic_phase", "line_2", "next_after_course_1",
+        "next_after_course_2",
     }  # fmt: skip
     line2 = survival.filter(pl.col("analysis") == "line_2", pl.col("time_days") == 730)
     # the generator gives TPO-RA or rituximab to chronic adults: about a quarter by 2 years
