@@ -95,7 +95,7 @@ class KaplanMeier:
         codes = g["event"].cast(pl.Int64).to_numpy()
         t = _risk_table(g["exit"].to_numpy(), g["entry"].to_numpy(), codes, [1])
         n, d = t["at_risk"].astype(float), t["events"][1].astype(float)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             surv = np.cumprod(np.where(n > 0, 1 - d / n, 1.0))
             greenwood = np.cumsum(np.where(n > d, d / (n * (n - d)), np.where(d > 0, np.inf, 0)))
             se_log = np.sqrt(greenwood)  # standard error of log S
@@ -194,7 +194,7 @@ class AalenJohansen:
         n = t["at_risk"].astype(float)
         d_all = sum(t["events"].values()).astype(float)
         d_k = t["events"][kinds.index(k) + 1].astype(float)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             s = np.cumprod(np.where(n > 0, 1 - d_all / n, 1.0))
             s_before = np.concatenate([[1.0], s[:-1]])
             cif = np.cumsum(np.where(n > 0, s_before * d_k / n, 0.0))
@@ -228,7 +228,7 @@ def _cif_variance(n, d, d_k, s_before, cif) -> np.ndarray:
     + S(t_j-)^2 d_kj (n_j - d_kj) / n_j^3
     - 2 (F(t) - F(t_j)) S(t_j-) d_kj / n_j^2 ],  t_j <= t."""
     out = np.empty(len(n))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         a = np.where(n > d, d / (n * (n - d)), 0.0)
         b = np.where(n > 0, s_before**2 * d_k * (n - d_k) / n**3, 0.0)
         c = np.where(n > 0, s_before * d_k / n**2, 0.0)
