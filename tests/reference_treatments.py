@@ -136,14 +136,18 @@ def _lines(pid: int, p: Person, episodes: list[tuple], window: int) -> list[tupl
     regimen starts after the combination window."""
     regimen = {cls for s, e, cls in episodes if s < p.index <= e}
     starts, regimens = [p.index], [regimen]
-    for start, _, cls in sorted(episodes, key=lambda e: (e[0], e[2])):
-        if start < p.index or start > p.follow_up_end or cls in regimens[-1]:
-            continue
-        if start <= starts[-1] + _days(window):
-            regimens[-1].add(cls)
-        else:
-            starts.append(start)
-            regimens.append({cls})
+    by_day: dict[dt.date, set[str]] = {}
+    for start, _, cls in episodes:
+        if p.index <= start <= p.follow_up_end:
+            by_day.setdefault(start, set()).add(cls)
+    for day in sorted(by_day):
+        classes = by_day[day]
+        if day <= starts[-1] + _days(window):
+            regimens[-1] |= classes  # within the window: they join the line
+        elif classes - regimens[-1]:
+            # a class outside the regimen opens a line; every class starting that day joins
+            starts.append(day)
+            regimens.append(set(classes))
     ends = [s - ONE for s in starts[1:]] + [p.follow_up_end]
     return [
         (pid, n, "+".join(sorted(r)) or "none", s, e)
