@@ -2,9 +2,9 @@
 
 Generates the `national_1m` preset (1,000,000 persons, 2005-2014) into .bench/ once
 (again when the generator version changed), then times build-cohort of each shipped
-definition (itp_faith with its treatments, ms_dmt) REPEATS times and reports medians. Each command runs in its own
-process; its peak RSS comes from wait4(). The machine is shared: read medians and ratios
-from one run, not single timings.
+definition (itp_faith with its treatments, ms_dmt) REPEATS times and reports medians.
+Each command runs in its own process; its peak RSS comes from wait4(). The machine is
+shared: read medians and ratios from one run, not single timings.
 """
 
 from __future__ import annotations

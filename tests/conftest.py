@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from hypothesis import settings
 
+from pharmacoepi.datasets import default_dataset
+from pharmacoepi.progress import Reporter
+
 # No per-example deadline: this machine is shared and timing is noisy; a slow example is
 # not a wrong one (performance is measured in `make bench`, not asserted in tests).
 settings.register_profile("pharmacoepi", deadline=None)
 settings.load_profile("pharmacoepi")
-
-from pharmacoepi.datasets import default_dataset
-from pharmacoepi.progress import Reporter
 
 
 @pytest.fixture(scope="session")
