@@ -42,7 +42,7 @@ def test_standardised_incidence_recovers_the_injected_rate(default_data, tmp_pat
         )  # fmt: skip
         .with_columns(
             pl.col("rate_per_100k").fill_null(strategy="forward"),
-            pl.min_horizontal("age_band", pl.lit(top)).alias("esp_band"),
+            pl.min_horizontal("age_band", pl.lit(top)).cast(pl.Int64).alias("esp_band"),
         )
     )
     assert cells["rate_per_100k"].null_count() == 0

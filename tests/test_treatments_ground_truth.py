@@ -136,7 +136,7 @@ def _expected_ms_cohort(data) -> set[int]:
         .sort("person_id", "date")
         .collect()
         .group_by("person_id", maintain_order=True)
-        .agg(pl.col("date").get(1, null_on_oob=True).alias("second_day"),
+        .agg(pl.col("date").slice(1, 1).first().alias("second_day"),
              pl.col("date").first().alias("first_day"))
     )  # fmt: skip
     assert episodes.height > 0

@@ -78,6 +78,8 @@ def direct_standardize(
     """
     require_columns(frame, [events_col, person_time_col, stratum_col], "direct_standardize")
     require_columns(standard, ["stratum", "weight"], "direct_standardize standard")
+    # strata of one type on both sides (Polars before 1.x releases does not cast join keys)
+    frame = frame.with_columns(pl.col(stratum_col).cast(standard.schema["stratum"]))
     strata = frame.group_by(stratum_col).agg(
         pl.col(events_col).sum().alias("x"), pl.col(person_time_col).sum().alias("n")
     )
