@@ -36,12 +36,15 @@ def test_standardised_incidence_recovers_the_injected_rate(default_data, tmp_pat
         .group_by("age_band", "sex")
         .agg(pl.col("person_years").sum())
         .join(
-            injected.select(pl.col("age_lower").alias("age_band"), "sex", "rate_per_100k"),
+            injected.select(
+                pl.col("age_lower").cast(pl.Int32).alias("age_band"), "sex", "rate_per_100k"
+            ),
             on=["age_band", "sex"],
             how="left",
-        )  # fmt: skip
-        .with_columns(
-            pl.col("rate_per_100k").fill_null(strategy="forward"),
+        )
+        .sort("sex", "age_band")
+        .with_columns(  # ages above the generator's last band take its rate
+            pl.col("rate_per_100k").fill_null(strategy="forward").over("sex"),
             pl.min_horizontal("age_band", pl.lit(top)).cast(pl.Int64).alias("esp_band"),
         )
     )
