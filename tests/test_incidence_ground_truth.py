@@ -11,17 +11,11 @@ from pharmacoepi.cohort.build import build_cohort
 from pharmacoepi.definition import load_definition
 from pharmacoepi.estimate import ESP2013
 from pharmacoepi.progress import Reporter
+from tests.capture import capture
 
 
 def test_standardised_incidence_recovers_the_injected_rate(default_data, tmp_path, monkeypatch):
-    kept = {}
-    original = incidence.person_time
-
-    def keep(engine, definition):
-        kept["segments"] = original(engine, definition)
-        return kept["segments"]
-
-    monkeypatch.setattr(incidence, "person_time", keep)
+    kept = capture(monkeypatch, incidence, "person_time")
     out = tmp_path / "out"
     build_cohort(load_definition("itp_faith"), default_data, out,
                  reporter=Reporter.for_stderr(quiet=True))  # fmt: skip
@@ -32,7 +26,7 @@ def test_standardised_incidence_recovers_the_injected_rate(default_data, tmp_pat
     injected = pl.read_csv(default_data / "ground_truth" / "injected_rates.csv")
     top = int(ESP2013["stratum"].max())
     cells = (
-        kept["segments"]
+        kept["result"]
         .group_by("age_band", "sex")
         .agg(pl.col("person_years").sum())
         .join(

@@ -11,11 +11,10 @@
 --          definition has a phase block): the first day from index_date +
 --          chronic_after_days + 1 with evidence of activity (a qualifying code, or an era
 --          of an evidence class covering it), the day the disease is read as chronic.
--- inputs: cohort, lines, course_outcomes, screened_diagnoses, codelist_matches, exposures, qualifying_codes
+-- inputs: cohort, lines, course_outcomes, screened_diagnoses, codelist_matches, activity_evidence
 -- param bleeding_codelist: VARCHAR, diagnoses codelist of bleeding (NULL: no analysis rows)
 -- param course_class: VARCHAR, the course class followed after courses 1 and 2
 -- param chronic_after_days: INTEGER, the phase block's chronic_after_days (NULL: no rows)
--- param evidence_classes: VARCHAR[], classes whose eras are evidence of activity
 CREATE OR REPLACE TEMP TABLE survival_times AS
 WITH bleeds AS (
     SELECT c.person_id, min(d.date) AS bleed_date
@@ -30,19 +29,13 @@ WITH bleeds AS (
 second_lines AS (
     SELECT person_id, start_date FROM lines WHERE line_number = 2
 ),
-evidence AS (
-    SELECT person_id, start_date, end_date FROM exposures
-    WHERE list_contains($evidence_classes, class)
-    UNION ALL
-    SELECT person_id, date, date FROM qualifying_codes
-),
 chronic AS (
     SELECT
         c.person_id,
         min(greatest(e.start_date, c.index_date + CAST($chronic_after_days AS INTEGER) + 1))
             AS chronic_date
     FROM cohort AS c
-    JOIN evidence AS e
+    JOIN activity_evidence AS e
         ON e.person_id = c.person_id
         AND e.end_date >= c.index_date + CAST($chronic_after_days AS INTEGER) + 1
         AND e.start_date <= c.follow_up_end

@@ -8,18 +8,11 @@
 --          persistent = evidence in [index_date + persistent_after_days + 1,
 --          index_date + chronic_after_days], else newly_diagnosed; follow-up ending earlier
 --          without chronic evidence = insufficient_follow_up. Ends are inclusive.
--- inputs: cohort, exposures, qualifying_codes
+-- inputs: cohort, activity_evidence
 -- param persistent_after_days: INTEGER, newly diagnosed phase length in days
 -- param chronic_after_days: INTEGER, days after which activity means chronic
--- param evidence_classes: VARCHAR[], classes whose eras are evidence of activity
 CREATE OR REPLACE TEMP TABLE cohort_phased AS
-WITH evidence AS (
-    SELECT person_id, start_date, end_date FROM exposures
-    WHERE list_contains($evidence_classes, class)
-    UNION ALL
-    SELECT person_id, date, date FROM qualifying_codes
-),
-windows AS (
+WITH windows AS (
     SELECT
         c.person_id,
         c.index_date + CAST($persistent_after_days AS INTEGER) + 1 AS persistent_from,
@@ -38,7 +31,7 @@ flags AS (
         max(CASE WHEN e.start_date <= w.persistent_to AND e.end_date >= w.persistent_from
             THEN 1 ELSE 0 END) AS persistent
     FROM windows AS w
-    LEFT JOIN evidence AS e ON e.person_id = w.person_id
+    LEFT JOIN activity_evidence AS e ON e.person_id = w.person_id
     GROUP BY w.person_id, w.chronic_from, w.follow_up_end
 )
 SELECT

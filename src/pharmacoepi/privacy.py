@@ -55,3 +55,11 @@ def suppress_cells(counts: list[int], min_cell_count: int, *, total_known: bool)
         if others:
             hide[min(others)[1]] = True
     return hide
+
+
+def hide_columns(frame, columns):
+    """Null every value of the given columns of a Polars frame (all of a table's counts
+    and what derives from them, when a total it adds up to is masked elsewhere)."""
+    import polars as pl
+
+    return frame.with_columns(pl.lit(None).cast(frame.schema[c]).alias(c) for c in columns)

@@ -8,15 +8,16 @@ import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pharmacoepi.analyses import incidence
 from pharmacoepi.analyses.lexis import lexis_split
+from tests.capture import capture
 from tests.claims import Claims, build, d
 
 FULL = 730  # days in the study period
 
 
-def _days(built) -> dict[int, tuple[int, int]]:
-    """person -> (at-risk days, events), from the split segments the build wrote."""
-    segments = pl.read_parquet(built.out / "person_time_check.parquet")
+def _days(segments: pl.DataFrame) -> dict[int, tuple[int, int]]:
+    """person -> (at-risk days, events), from the split segments of the build."""
     totals = segments.group_by("person_id").agg(pl.col("days").sum(), pl.col("events").sum())
     return {pid: (days, events) for pid, days, events in totals.rows()}
 
@@ -31,9 +32,10 @@ def test_at_risk_days_follow_the_case_rules(tmp_path, monkeypatch):
     c.person(5).diagnosis(5, "2008-01-01").diagnosis(5, "2009-09-01")
     c.person(6, covered=("2008-03-01", "2014-12-31"))  # 730 days of observation by 2010-03-01
     c.person(7, covered=("2000-01-01", "2010-01-31"))  # coverage ends 2010-01-31
-    built = _build_keeping_segments(c, tmp_path, monkeypatch)
+    kept = capture(monkeypatch, incidence, "person_time")  # person-level: never an output
+    built = build(c, tmp_path)
     span = lambda a, b: (d(b) - d(a)).days + 1  # noqa: E731
-    assert _days(built) == {
+    assert _days(kept["result"]) == {
         1: (FULL, 0),
         2: (span("2010-12-02", "2011-06-30"), 0),
         3: (span("2009-07-01", "2010-03-01"), 1),
@@ -41,27 +43,10 @@ def test_at_risk_days_follow_the_case_rules(tmp_path, monkeypatch):
         6: (span("2010-03-01", "2011-06-30"), 0),
         7: (span("2009-07-01", "2010-01-31"), 0),
     }
-    incidence = built.table("incidence")
-    crude = incidence.filter(pl.col("measure") == "crude").row(0, named=True)
+    rates = built.table("incidence")
+    crude = rates.filter(pl.col("measure") == "crude").row(0, named=True)
     assert crude["events"] is None  # one case: masked, with its rate
     assert crude["rate"] is None and crude["person_years"] > 0
-
-
-def _build_keeping_segments(c, tmp_path, monkeypatch):
-    """Build, and keep the person-level segments (never an output) for the assertions."""
-    from pharmacoepi.analyses import incidence
-
-    original = incidence.person_time
-
-    def keep(engine, definition):
-        segments = original(engine, definition)
-        segments.write_parquet(tmp_path / "out_segments.parquet")
-        return segments
-
-    monkeypatch.setattr(incidence, "person_time", keep)
-    built = build(c, tmp_path)
-    (tmp_path / "out_segments.parquet").rename(built.out / "person_time_check.parquet")
-    return built
 
 
 def test_lexis_split_across_a_birthday_and_new_year():

@@ -5,22 +5,16 @@ import polars as pl
 
 from pharmacoepi.analyses import survival
 from pharmacoepi.definition import load_definition
+from tests.capture import capture
 from tests.claims import Claims, build, d
 
 INDEX = "2010-03-01"
 
 
 def _times(c, tmp_path, monkeypatch):
-    kept = {}
-    original = survival.survival_times
-
-    def keep(engine, definition):
-        kept["times"] = original(engine, definition)
-        return kept["times"]
-
-    monkeypatch.setattr(survival, "survival_times", keep)
+    kept = capture(monkeypatch, survival, "survival_times")
     build(c, tmp_path)
-    rows = kept["times"].sort("analysis", "person_id").rows()
+    rows = kept["result"].sort("analysis", "person_id").rows()
     return {(a, p): (t, e) for a, p, t, e in rows}
 
 

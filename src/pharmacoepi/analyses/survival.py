@@ -17,15 +17,12 @@ COUNTS = ["persons", "at_risk", "cumulative_incidence", "ci_lower", "ci_upper"]
 
 def survival_times(engine: Engine, d: Definition) -> pl.DataFrame:
     s, phase = d.analyses.survival, d.phase
-    evidence = (phase.evidence_classes if phase and phase.evidence_classes is not None
-                else list(d.treatments.classes))  # fmt: skip
     engine.run(
         "analyses/survival_times",
         {
             "bleeding_codelist": s.bleeding_codelist,
             "course_class": s.course_class,
             "chronic_after_days": phase.chronic_after_days if phase else None,
-            "evidence_classes": list(evidence),
         },
     )
     return engine.con.table("survival_times").pl()

@@ -20,6 +20,7 @@ from pharmacoepi.data.screen import screen_data
 from pharmacoepi.definition import LoadedDefinition
 from pharmacoepi.engine import Engine
 from pharmacoepi.output import atomic_output_dir, write_json
+from pharmacoepi.privacy import hide_columns
 from pharmacoepi.progress import Reporter
 from pharmacoepi.treatments import summaries
 from pharmacoepi.treatments.stages import run_treatments
@@ -48,10 +49,10 @@ _TREATMENT_TABLES = {
 
 
 def _summaries(
-    engine: Engine, loaded: LoadedDefinition, attrition: pl.DataFrame
+    engine: Engine, loaded: LoadedDefinition, attrition: pl.DataFrame, masked: pl.DataFrame
 ) -> dict[str, pl.DataFrame]:
     """The aggregate treatment tables of this definition, masked. `attrition` is the raw
-    table; when its masked form hides the cohort size, so do these tables."""
+    table, `masked` as published; when the latter hides the cohort size, so do these."""
     d = loaded.definition
     if d.treatments is None:
         return {}
@@ -66,13 +67,13 @@ def _summaries(
         tables["phases.parquet"] = summaries.phases(engine, n)
     if d.switches is not None:
         tables["switch_types_by_year.parquet"] = summaries.switch_years(engine, n)
-    if suppressed(attrition, n)["persons"][-1] is None:
-        tables = summaries.hide_all(tables)
+    if masked["persons"][-1] is None:
+        tables = {name: hide_columns(t, summaries.COUNTS[name]) for name, t in tables.items()}
     return tables
 
 
 def _incidence(
-    engine: Engine, loaded: LoadedDefinition, attrition: pl.DataFrame, data_dir: Path
+    engine: Engine, loaded: LoadedDefinition, masked: pl.DataFrame, data_dir: Path
 ) -> dict[str, pl.DataFrame]:
     """incidence.parquet; its event total is the attrition's incident count (step 2), so
     when the masked attrition hides that count, every event count and rate is hidden."""
@@ -86,16 +87,13 @@ def _incidence(
     table = incidence.masked(incidence.incidence_table(cells, d), d.privacy.min_cell_count)
     denominator = "internal" if d.analyses.incidence.population_file is None else "external"
     table = table.with_columns(pl.lit(denominator).alias("denominator"))
-    if suppressed(attrition, d.privacy.min_cell_count)["persons"][2] is None:
-        table = table.with_columns(
-            pl.lit(None).cast(table.schema[c]).alias(c)
-            for c in ("events", "rate", "ci_lower", "ci_upper")
-        )
+    if masked["persons"][2] is None:
+        table = hide_columns(table, ["events", "rate", "ci_lower", "ci_upper"])
     return {"incidence.parquet": table}
 
 
 def _survival(
-    engine: Engine, loaded: LoadedDefinition, attrition: pl.DataFrame
+    engine: Engine, loaded: LoadedDefinition, masked: pl.DataFrame
 ) -> dict[str, pl.DataFrame]:
     """survival.parquet; hidden whole when the attrition hides the cohort size (the number
     of persons in an analysis is the cohort size)."""
@@ -105,11 +103,9 @@ def _survival(
     n = d.privacy.min_cell_count
     times = survival.survival_times(engine, d)
     table = survival.masked(survival.survival_table(times, d), n)
-    hidden = suppressed(attrition, n)["persons"][-1] is None
+    hidden = masked["persons"][-1] is None
     if hidden:
-        table = table.with_columns(
-            pl.lit(None).cast(table.schema[c]).alias(c) for c in survival.COUNTS
-        )
+        table = hide_columns(table, survival.COUNTS)
     out = {"survival.parquet": table}
     if d.analyses.survival.cox_covariates and not hidden:
         cohort = (
@@ -133,7 +129,7 @@ def _write_outputs(
 ) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
     """Write the parquet outputs; return their manifest entries and the rejected-row counts."""
     d = loaded.definition
-    cohort = "cohort_phased" if d.treatments is not None and d.phase is not None else "cohort"
+    cohort = "cohort_phased" if d.phase is not None else "cohort"  # a phase needs treatments
     engine.con.table(cohort).write_parquet(str(staging / "cohort.parquet"))
     engine.con.table("classified_cases").order("person_id").write_parquet(
         str(staging / "incident_cases.parquet")
@@ -195,9 +191,9 @@ def build_cohort(
         attrition = attrition_table(engine, loaded.definition)
         masked = suppressed(attrition, min_cell_count)
         aggregates = {
-            **_summaries(engine, loaded, attrition),
-            **_incidence(engine, loaded, attrition, data_dir),
-            **_survival(engine, loaded, attrition),
+            **_summaries(engine, loaded, attrition, masked),
+            **_incidence(engine, loaded, masked, data_dir),
+            **_survival(engine, loaded, masked),
         }
         phase_counts = (
             dict(engine.con.table("phase_counts").fetchall())

@@ -64,15 +64,19 @@ def run_treatments(engine: Engine, d: Definition) -> None:
     engine.run("treatments/treatment_episodes")
     run_lines(engine, d.lines.combination_window_days)
     engine.run("treatments/course_outcomes")
+    phase = d.phase
+    evidence = (
+        list(t.classes)
+        if phase is None or phase.evidence_classes is None
+        else list(phase.evidence_classes)
+    )
+    engine.run("treatments/activity_evidence", {"evidence_classes": evidence})
     if d.phase is not None:
         engine.run(
             "treatments/phases",
             {
                 "persistent_after_days": d.phase.persistent_after_days,
                 "chronic_after_days": d.phase.chronic_after_days,
-                "evidence_classes": list(
-                    t.classes if d.phase.evidence_classes is None else d.phase.evidence_classes
-                ),
             },
         )
     if d.switches is not None:

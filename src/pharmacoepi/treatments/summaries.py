@@ -132,8 +132,3 @@ def switch_years(engine: Engine, min_cell: int) -> pl.DataFrame:
     masked = _mask(raw, ["episodes"], min_cell, total_known=False)
     masked = _mask(masked, ["persons"], min_cell, total_known=False)
     return _threshold(masked, min_cell)
-
-
-def hide_all(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    """Every count and share hidden: for when the cohort size itself is masked."""
-    return {name: _blank(frame, COUNTS[name]) for name, frame in tables.items()}
