@@ -3,7 +3,7 @@
 -- purpose: one scan of the diagnoses table: type, normalise codes ('d69.3' -> 'D693'),
 --          check each row, and keep only rows with a problem (to set aside) or whose code
 --          is on a diagnoses codelist (the extract the cohort stages read).
--- inputs: raw_diagnoses, persons_valid, code_vocabulary
+-- inputs: raw_diagnoses, persons_valid, code_vocabulary, codelist_concepts
 -- param min_date: DATE, earliest plausible date (inclusive)
 -- param max_date: DATE, latest plausible date (inclusive)
 -- param settings: VARCHAR[], the allowed diagnosis settings
@@ -14,6 +14,8 @@ WITH typed AS (
     SELECT
         TRY_CAST(r.person_id AS {{person_id_type}}) AS person_id,
         TRY_CAST(r.date AS DATE) AS date,
+        -- OMOP concept of the row (null outside OMOP): matched by concept codelists
+        CAST(TRY_CAST(r.concept_id AS BIGINT) AS VARCHAR) AS concept_id,
         lower(trim(CAST(r.setting AS VARCHAR))) AS setting,
         TRY_CAST(r.stay_id AS {{stay_id_type}}) AS stay_id,
         CASE
@@ -51,6 +53,7 @@ SELECT
     upper(regexp_replace(raw_code, '[.\s\x{00A0}]', '', 'g')) AS code,
     setting,
     stay_id,
+    concept_id,
     nullif(split_part(problem, ':', 1), '') AS reject_reason,  -- '' for a null problem on some engines
     nullif(split_part(problem, ':', 2), '') AS reject_column,
     CASE WHEN problem IS NOT NULL THEN to_json(struct_pack(
@@ -60,3 +63,4 @@ SELECT
 FROM checked
 WHERE problem IS NOT NULL
     OR raw_code IN (SELECT v.raw_code FROM code_vocabulary AS v WHERE v.domain = 'diagnoses')
+    OR concept_id IN (SELECT c.concept_id FROM codelist_concepts AS c WHERE c.domain = 'diagnoses')

@@ -3,7 +3,7 @@
 -- purpose: one scan of the dispensings table: type, normalise ATC codes, check each row,
 --          and keep only rows with a problem (to set aside) or whose ATC code is on a
 --          dispensings codelist (the extract the cohort stages read).
--- inputs: raw_dispensings, persons_valid, code_vocabulary
+-- inputs: raw_dispensings, persons_valid, code_vocabulary, codelist_concepts
 -- param min_date: DATE, earliest plausible date (inclusive)
 -- param max_date: DATE, latest plausible date (inclusive)
 -- param max_quantity: DOUBLE, largest plausible quantity (boxes) on one line (exclusive)
@@ -14,6 +14,8 @@ WITH typed AS (
     SELECT
         TRY_CAST(r.person_id AS {{person_id_type}}) AS person_id,
         TRY_CAST(r.date AS DATE) AS date,
+        -- OMOP concept of the row (null outside OMOP): matched by concept codelists
+        CAST(TRY_CAST(r.concept_id AS BIGINT) AS VARCHAR) AS concept_id,
         CAST(r.product_code AS VARCHAR) AS product_code,
         lower(trim(CAST(r.setting AS VARCHAR))) AS setting,
         TRY_CAST(r.quantity AS DOUBLE) AS quantity,
@@ -66,6 +68,7 @@ SELECT
     setting,
     quantity,
     days_supply,
+    concept_id,
     nullif(split_part(problem, ':', 1), '') AS reject_reason,  -- '' for a null problem on some engines
     nullif(split_part(problem, ':', 2), '') AS reject_column,
     CASE WHEN problem IS NOT NULL THEN to_json(struct_pack(
@@ -76,3 +79,4 @@ SELECT
 FROM checked
 WHERE problem IS NOT NULL
     OR raw_atc IN (SELECT v.raw_code FROM code_vocabulary AS v WHERE v.domain = 'dispensings')
+    OR concept_id IN (SELECT c.concept_id FROM codelist_concepts AS c WHERE c.domain = 'dispensings')

@@ -2,7 +2,7 @@
 -- creates: screened_procedures
 -- purpose: one scan of the procedures table: type, normalise CCAM codes, check each row,
 --          keep rows with a problem or whose code is on a procedures codelist.
--- inputs: raw_procedures, persons_valid, code_vocabulary
+-- inputs: raw_procedures, persons_valid, code_vocabulary, codelist_concepts
 -- param min_date: DATE, earliest plausible date (inclusive)
 -- param max_date: DATE, latest plausible date (inclusive)
 -- identifier person_id_type: BIGINT | VARCHAR
@@ -12,6 +12,8 @@ WITH typed AS (
     SELECT
         TRY_CAST(r.person_id AS {{person_id_type}}) AS person_id,
         TRY_CAST(r.date AS DATE) AS date,
+        -- OMOP concept of the row (null outside OMOP): matched by concept codelists
+        CAST(TRY_CAST(r.concept_id AS BIGINT) AS VARCHAR) AS concept_id,
         TRY_CAST(r.stay_id AS {{stay_id_type}}) AS stay_id,
         CASE
             WHEN r.person_id IS NOT NULL AND TRY_CAST(r.person_id AS {{person_id_type}}) IS NULL
@@ -45,6 +47,7 @@ SELECT
     date,
     upper(regexp_replace(raw_code, '[.\s\x{00A0}]', '', 'g')) AS code,
     stay_id,
+    concept_id,
     nullif(split_part(problem, ':', 1), '') AS reject_reason,  -- '' for a null problem on some engines
     nullif(split_part(problem, ':', 2), '') AS reject_column,
     CASE WHEN problem IS NOT NULL THEN to_json(struct_pack(
@@ -53,3 +56,4 @@ SELECT
 FROM checked
 WHERE problem IS NOT NULL
     OR raw_code IN (SELECT v.raw_code FROM code_vocabulary AS v WHERE v.domain = 'procedures')
+    OR concept_id IN (SELECT c.concept_id FROM codelist_concepts AS c WHERE c.domain = 'procedures')

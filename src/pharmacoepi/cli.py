@@ -1,4 +1,4 @@
-"""The `pharmacoepi` command: synth, validate, build-cohort.
+"""The `pharmacoepi` command: synth, validate, build-cohort, drug-eras.
 
 Bad input exits with code 2 and a message (what, where, a hint), never a traceback.
 """
@@ -27,6 +27,27 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out_console = Console(highlight=False)
+
+SourceOption = Annotated[
+    str,
+    typer.Option(
+        "--source",
+        help="Layout of --data: claims (docs/data-model.md), omop (OMOP CDM 5.3/5.4) or "
+        "snds (native SNDS tables); see docs/sources.md.",
+        case_sensitive=False,
+    ),
+]
+
+
+def _check_source(source: str) -> str:
+    from pharmacoepi.sources import SOURCES
+
+    if source.lower() not in SOURCES:
+        raise UserError(
+            f"--source {source!r} is not a known layout",
+            hint=f"one of: {', '.join(SOURCES)}",
+        )
+    return source.lower()
 
 
 def _version(value: bool) -> None:
@@ -76,6 +97,7 @@ def build_cohort_command(
     out: Annotated[
         Path | None, typer.Option(help="Output folder. Default: output/<definition name>.")
     ] = None,
+    source: SourceOption = "claims",
     set_: Annotated[
         list[str] | None,
         typer.Option(
@@ -109,7 +131,10 @@ def build_cohort_command(
     from pharmacoepi.progress import Reporter
 
     reporter = Reporter.for_stderr(quiet)
+    source = _check_source(source)
     loaded = load_definition(definition, parse_overrides(set_ or []))
+    if data is None and source != "claims":
+        raise UserError(f"--source {source} needs --data", hint="the folder holding its tables")
     data_dir = data if data is not None else default_dataset(reporter)
     out_dir = out if out is not None else Path("output") / loaded.definition.name
     reporter.info(f"building {loaded.definition.name} from {data_dir}")
@@ -121,6 +146,7 @@ def build_cohort_command(
         memory_limit=memory_limit,
         reporter=reporter,
         argv=sys.argv,
+        source=source,
     )
     # Batch logs travel: by default the terminal shows the same masked counts as the file.
     # A masked cell may be small or may hide a small neighbour: it shows as "masked".
@@ -165,6 +191,7 @@ def validate(
         Path | None,
         typer.Option(help="Also write problems.parquet and rejected_rows.parquet here."),
     ] = None,
+    source: SourceOption = "claims",
     threads: Annotated[int | None, typer.Option(min=1, help="DuckDB worker threads.")] = None,
     memory_limit: Annotated[str | None, typer.Option(help="DuckDB memory limit, e.g. 8GB.")] = None,
 ) -> None:
@@ -172,17 +199,34 @@ def validate(
     from pharmacoepi.data.validate import validate_data
     from pharmacoepi.progress import Reporter
 
+    source = _check_source(source)
     report = validate_data(
-        data, out, threads=threads, memory_limit=memory_limit, reporter=Reporter.for_stderr()
+        data,
+        out,
+        threads=threads,
+        memory_limit=memory_limit,
+        reporter=Reporter.for_stderr(),
+        source=source,
     )
-    table = Table(title=f"Tables in {data}", title_justify="left")
+    table = Table(title=f"Tables in {data} ({source} layout)", title_justify="left")
     for column in ("table", "format", "rows", "rows set aside"):
         table.add_column(column, justify="left" if column in ("table", "format") else "right")
-    for name, source in report.sources.items():
-        table.add_row(
-            name, source.format, f"{source.rows:,}", f"{report.rejected_by_table(name):,}"
-        )
+    for name, read in report.sources.inputs.items():
+        # adapters map their tables onto the canonical ones: rows set aside are counted
+        # per canonical table, in the problems below
+        aside = f"{report.rejected_by_table(name):,}" if source == "claims" else ""
+        table.add_row(name, read.format, f"{read.rows:,}", aside)
     out_console.print(table)
+    if report.source_problems:
+        known = Table(
+            title=f"Known {source} data problems (handled by the documented rules)",
+            title_justify="left",
+        )
+        for column in ("table", "problem", "handling", "rows"):
+            known.add_column(column, justify="right" if column == "rows" else "left")
+        for p in report.source_problems:
+            known.add_row(p["source_table"], p["problem"], p["handling"], f"{p['rows']:,}")
+        out_console.print(known)
     if report.problems:
         problems = Table(
             title="Row-level problems (rows set aside, not dropped)", title_justify="left"

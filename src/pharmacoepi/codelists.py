@@ -1,4 +1,5 @@
-"""Codelists: CSV files of codes (code, label) matched exactly or by prefix.
+"""Codelists: CSV files of codes (code, label) matched exactly or by prefix, or OMOP
+concept ids (with or without their descendants through concept_ancestor).
 
 Codes are normalised like the data (upper-case, dots and spaces removed) so 'd69.3' in a
 codelist matches 'D69.3' in a claim.
@@ -17,9 +18,14 @@ from typing import Literal
 from pharmacoepi.errors import DefinitionError
 
 MatchKind = Literal["exact", "prefix"]
+# How a codelist's entries are compared with the data: source codes exactly or by prefix,
+# or OMOP concept ids alone or with every descendant (docs/sources.md).
+Matching = Literal["exact", "prefix", "concept", "concept_descendants"]
+Vocabulary = Literal["source", "omop"]
 Domain = Literal["diagnoses", "dispensings", "procedures"]
 
 _CODE_SHAPE = re.compile(r"^[A-Z0-9]+$")
+_CONCEPT_SHAPE = re.compile(r"^[0-9]{1,18}$")
 # Dots, ASCII whitespace and no-break spaces (Excel exports): the same class as the SQL
 # stages' '[.\s\x{00A0}]' (RE2's \s is ASCII-only, so Python's is pinned to ASCII too).
 _STRIP = re.compile(r"[.\s\u00a0]", re.ASCII)
@@ -34,7 +40,7 @@ def normalise_code(code: str) -> str:
 class Codelist:
     name: str
     domain: Domain
-    match: MatchKind
+    match: Matching
     codes: tuple[str, ...]
     labels: tuple[str, ...]
     path: Path
@@ -42,9 +48,10 @@ class Codelist:
 
 
 def read_codelist(
-    name: str, path: Path, *, domain: Domain, match: MatchKind, declared_in: str = ""
+    name: str, path: Path, *, domain: Domain, match: Matching, declared_in: str = ""
 ) -> Codelist:
     """Read and check one codelist CSV; every problem names the file and the row."""
+    shape = _CONCEPT_SHAPE if match.startswith("concept") else _CODE_SHAPE
     if not path.is_file():
         raise DefinitionError(
             f"codelist {name!r}: file not found",
@@ -75,11 +82,14 @@ def read_codelist(
         code = normalise_code(row.get("code") or "")
         if not code:
             continue
-        if not _CODE_SHAPE.match(code):
+        if not shape.match(code):
             raise DefinitionError(
-                f"codelist {name!r}: code {row.get('code')!r} is not a code",
+                f"codelist {name!r}: code {row.get('code')!r} is not "
+                + ("an OMOP concept id" if shape is _CONCEPT_SHAPE else "a code"),
                 where=f"{path}, line {line_no}",
-                hint="codes are letters and digits; dots and spaces are removed on read",
+                hint="OMOP concept ids are digits"
+                if shape is _CONCEPT_SHAPE
+                else "codes are letters and digits; dots and spaces are removed on read",
             )
         codes.setdefault(code, (row.get("label") or "").strip())
     if not codes:

@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pharmacoepi.analyses.definition import Analyses
-from pharmacoepi.codelists import Codelist, Domain, MatchKind, read_codelist
+from pharmacoepi.codelists import Codelist, Domain, MatchKind, Vocabulary, read_codelist
 from pharmacoepi.errors import DefinitionError
 from pharmacoepi.fields import Days, StrictModel
 from pharmacoepi.resources import resource_dir
@@ -45,8 +45,30 @@ class Period(_Model):
 
 class CodelistRef(_Model):
     file: str = Field(description="CSV with columns code,label; relative to the YAML file")
-    match: MatchKind = Field(description="exact: whole code; prefix: code starts with an entry")
+    match: MatchKind = Field(
+        default="exact", description="exact: whole code; prefix: code starts with an entry"
+    )
     domain: Domain = Field(description="which table's codes it matches")
+    vocabulary: Vocabulary = Field(
+        default="source", description="source: codes as in the data; omop: OMOP concept ids"
+    )
+    include_descendants: bool = Field(
+        default=False, description="omop: also every descendant concept (concept_ancestor)"
+    )
+
+    @model_validator(mode="after")
+    def _concepts(self) -> CodelistRef:
+        if self.include_descendants and self.vocabulary != "omop":
+            raise ValueError("include_descendants needs vocabulary: omop")
+        if self.vocabulary == "omop" and self.match == "prefix":
+            raise ValueError("OMOP concept ids match exactly (or with include_descendants)")
+        return self
+
+    @property
+    def matching(self) -> str:
+        if self.vocabulary == "omop":
+            return "concept_descendants" if self.include_descendants else "concept"
+        return self.match
 
 
 class DispensingCaseFinding(_Model):
@@ -350,7 +372,7 @@ def load_definition(spec: str | Path, overrides: dict[str, Any] | None = None) -
             name,
             path.parent / ref.file,
             domain=ref.domain,
-            match=ref.match,
+            match=ref.matching,
             declared_in=f"{path}: codelists.{name}.file",
         )
         for name, ref in definition.codelists.items()

@@ -18,7 +18,7 @@ from pharmacoepi.stages import load_stage
 class StageRecord:
     stage: str
     creates: str
-    rows: int
+    rows: int | None  # None for a view (not counted)
     seconds: float
 
 
@@ -100,7 +100,11 @@ class Engine:
         finished = False
         try:
             self._execute_interruptibly(name, sql, params)
-            rows = self.con.table(stage.creates).count("*").fetchall()[0][0]
+            rows = (
+                None
+                if stage.creates_view
+                else self.con.table(stage.creates).count("*").fetchall()[0][0]
+            )
             finished = True
         except _DATA_FAILURES as exc:
             raise _as_user_error(name, exc) from None

@@ -174,6 +174,7 @@ def build_cohort(
     memory_limit: str | None = None,
     reporter: Reporter | None = None,
     argv: list[str] | None = None,
+    source: str = "claims",
 ) -> BuildResult:
     reporter = reporter or Reporter.for_stderr()
     min_cell_count = loaded.definition.privacy.min_cell_count
@@ -184,7 +185,7 @@ def build_cohort(
         Engine(threads, memory_limit, Path(spill), on_stage=reporter.stage) as engine,
         atomic_output_dir(out_dir, "build-cohort", inputs=data_dir) as staging,
     ):
-        sources = screen_data(engine, data_dir, loaded.codelists.values())
+        sources = screen_data(engine, data_dir, loaded.codelists.values(), source)
         run_rules(engine, loaded.definition)
         run_treatments(engine, loaded.definition)
 

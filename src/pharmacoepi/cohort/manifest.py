@@ -10,14 +10,14 @@ import polars as pl
 import pyarrow
 
 from pharmacoepi import __version__
-from pharmacoepi.data.reader import SourceTable
 from pharmacoepi.definition import LoadedDefinition
 from pharmacoepi.engine import Engine
+from pharmacoepi.sources import SourceRead, source_problems
 
 
 def run_manifest(
     loaded: LoadedDefinition,
-    sources: dict[str, SourceTable],
+    sources: SourceRead,
     engine: Engine,
     *,
     outputs: dict[str, dict[str, Any]],
@@ -61,10 +61,12 @@ def run_manifest(
             }
             for name, c in sorted(loaded.codelists.items())
         },
+        "source": sources.source,
         "inputs": {
             name: {"format": s.format, "files": [str(f) for f in s.files], "rows": s.rows}
-            for name, s in sources.items()
+            for name, s in sources.inputs.items()
         },
+        "source_problems": source_problems(engine),
         "stages": [
             {"stage": r.stage, "creates": r.creates, "rows": r.rows, "seconds": round(r.seconds, 3)}
             for r in engine.records

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["person_id", "id", "date", "text", "code", "number", "integer"]
+Kind = Literal["person_id", "id", "date", "text", "code", "number", "integer", "concept"]
 
 _INTEGERS = (
     "TINYINT",
@@ -39,6 +39,7 @@ ACCEPTED_TYPES: dict[str, tuple[str, ...]] = {
     "code": ("VARCHAR",),
     "number": (*_INTEGERS, "FLOAT", "DOUBLE", "DECIMAL", "VARCHAR"),
     "integer": (*_INTEGERS, "VARCHAR"),
+    "concept": (*_INTEGERS, "VARCHAR"),
 }
 INTEGER_TYPES = frozenset(_INTEGERS)
 
@@ -83,6 +84,7 @@ TABLES: tuple[Table, ...] = (
             Column("code", "code"),
             Column("setting", "text"),
             Column("stay_id", "id", required=False),
+            Column("concept_id", "concept", required=False),
         ),
     ),
     Table(
@@ -95,6 +97,7 @@ TABLES: tuple[Table, ...] = (
             Column("setting", "text"),
             Column("quantity", "number"),
             Column("days_supply", "integer", required=False),
+            Column("concept_id", "concept", required=False),
         ),
     ),
     Table(
@@ -104,6 +107,7 @@ TABLES: tuple[Table, ...] = (
             Column("date", "date"),
             Column("code", "code"),
             Column("stay_id", "id", required=False),
+            Column("concept_id", "concept", required=False),
         ),
         required=False,
     ),

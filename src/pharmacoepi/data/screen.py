@@ -13,9 +13,10 @@ from pathlib import Path
 import pyarrow as pa
 
 from pharmacoepi.codelists import Codelist
-from pharmacoepi.data.reader import SourceTable, register_all
 from pharmacoepi.definition import ALL_DIAGNOSIS_SETTINGS
 from pharmacoepi.engine import Engine
+from pharmacoepi.errors import DefinitionError
+from pharmacoepi.sources import SourceRead, register_source
 
 # Dates outside this range are rejected as implausible (both ends inclusive).
 MIN_DATE = dt.date(1900, 1, 1)
@@ -24,6 +25,15 @@ MAX_DATE = dt.date(2100, 12, 31)
 # (and would overflow exposure dates); such rows are set aside like any invalid value.
 MAX_QUANTITY = 100_000.0
 MAX_DAYS_SUPPLY = 36_525
+
+
+_EMPTY_CONCEPTS = pa.table(
+    {
+        "codelist": pa.array([], pa.string()),
+        "domain": pa.array([], pa.string()),
+        "concept_id": pa.array([], pa.string()),
+    }
+)
 
 
 def register_codelists(engine: Engine, codelists: Iterable[Codelist]) -> None:
@@ -40,22 +50,28 @@ def register_codelists(engine: Engine, codelists: Iterable[Codelist]) -> None:
     engine.con.register("codelist_codes", table)
 
 
-def _id_type(sources: dict[str, SourceTable], column: str, default: str) -> str:
-    types = {s.id_types[column] for s in sources.values() if column in s.id_types}
-    return "VARCHAR" if "VARCHAR" in types else default
+def _check_concept_codelists(codelists: list[Codelist], source: str) -> None:
+    concept = [c.name for c in codelists if c.match.startswith("concept")]
+    if concept and source != "omop":
+        raise DefinitionError(
+            f"codelist {concept[0]!r} names OMOP concept ids; the {source} source has none",
+            hint="run with --source omop, or give the codelist as source codes",
+        )
 
 
 def screen_data(
-    engine: Engine, data_dir: Path, codelists: Iterable[Codelist]
-) -> dict[str, SourceTable]:
+    engine: Engine, data_dir: Path, codelists: Iterable[Codelist], source: str = "claims"
+) -> SourceRead:
     """Register the inputs and run every screening stage; returns what was read."""
-    sources = register_all(engine.con, data_dir)
+    codelists = list(codelists)
+    _check_concept_codelists(codelists, source)
     register_codelists(engine, codelists)
+    sources = register_source(engine, source, data_dir)
     # Ids are compared as integers only when every table stores integers. If any table
     # holds them as text, all are compared as text: '1e0' or '1.5' is never re-read as a
     # number (it becomes an unknown person, set aside and counted).
-    person_id_type = _id_type(sources, "person_id", "BIGINT")
-    stay_id_type = _id_type(sources, "stay_id", "BIGINT")
+    person_id_type = sources.id_type("person_id")
+    stay_id_type = sources.id_type("stay_id")
     dates = {"min_date": MIN_DATE, "max_date": MAX_DATE}
     pid = {"person_id_type": person_id_type}
     both = {**pid, "stay_id_type": stay_id_type}
@@ -63,10 +79,19 @@ def screen_data(
     engine.run("screen/valid_persons")
     engine.run("screen/observation_periods", dates, pid)
     engine.run("screen/code_vocabulary")
+    if source == "omop":
+        # concept codelists (with their descendants) as pseudo-codes 'OMOP<concept_id>'
+        engine.run("sources/omop/codelist_concepts")
+        engine.run("sources/omop/concept_vocabulary")
+    else:
+        engine.con.register("codelist_concepts", _EMPTY_CONCEPTS)
     engine.run("screen/diagnoses", {**dates, "settings": list(ALL_DIAGNOSIS_SETTINGS)}, both)
     limits = {"max_quantity": MAX_QUANTITY, "max_days_supply": MAX_DAYS_SUPPLY}
     engine.run("screen/dispensings", {**dates, **limits}, pid)
     engine.run("screen/procedures", dates, both)
     engine.run("screen/hospital_stays", dates, both)
+    if source == "omop":
+        for domain in ("diagnoses", "dispensings", "procedures"):
+            engine.run(f"sources/omop/concept_{domain}")
     engine.run("screen/rejected_rows")
     return sources

@@ -11,17 +11,19 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pharmacoepi.data.reader import SourceTable
 from pharmacoepi.data.screen import screen_data
 from pharmacoepi.engine import Engine
 from pharmacoepi.output import atomic_output_dir, check_output_target, write_json
 from pharmacoepi.progress import Reporter
+from pharmacoepi.sources import SourceRead, source_problems
 
 
 @dataclass
 class ValidationReport:
-    sources: dict[str, SourceTable]
+    sources: SourceRead
     problems: list[dict] = field(default_factory=list)
+    # the source adapter's documented data problems (docs/sources.md), as counted
+    source_problems: list[dict] = field(default_factory=list)
 
     def rejected_by_table(self, table: str) -> int:
         return sum(p["rows"] for p in self.problems if p["table"] == table)
@@ -34,6 +36,7 @@ def validate_data(
     threads: int | None = None,
     memory_limit: str | None = None,
     reporter: Reporter | None = None,
+    source: str = "claims",
 ) -> ValidationReport:
     reporter = reporter or Reporter.for_stderr()
     if out is not None:
@@ -43,13 +46,13 @@ def validate_data(
         Engine(threads, memory_limit, Path(spill), on_stage=reporter.stage) as engine,
     ):
         # No codelists: the screening stages keep only the rows with a problem.
-        sources = screen_data(engine, data_dir, [])
+        sources = screen_data(engine, data_dir, [], source)
         engine.run("screen/problem_summary")
         problems = [
             {"table": t, "reason": r, "column": c, "rows": n, "example": e}
             for t, r, c, n, e in engine.con.table("problem_summary").fetchall()
         ]
-        report = ValidationReport(sources, problems)
+        report = ValidationReport(sources, problems, source_problems(engine))
         if out is not None:
             with atomic_output_dir(out, "validate", inputs=data_dir) as staging:
                 engine.con.table("problem_summary").write_parquet(str(staging / "problems.parquet"))
@@ -61,9 +64,12 @@ def validate_data(
                     {
                         "command": "validate",
                         "data": str(data_dir),
+                        "source": source,
                         "inputs": {
-                            n: {"format": s.format, "rows": s.rows} for n, s in sources.items()
+                            n: {"format": s.format, "rows": s.rows}
+                            for n, s in sources.inputs.items()
                         },
+                        "source_problems": report.source_problems,
                         "problems": [
                             {k: v for k, v in p.items() if k != "example"} for p in problems
                         ],

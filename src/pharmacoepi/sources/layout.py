@@ -1,0 +1,172 @@
+"""Find the files of a source layout (OMOP CDM, SNDS) and expose each table to DuckDB as a
+view `src_<name>`, columns as read, names lower-cased.
+
+A layout table is one file (`NAME.parquet`, `NAME.csv`, `NAME.csv.gz`), a folder of
+parquet files, or, for tables split by year (SNDS's T_MCO09B, T_MCO10B ...), every file
+whose name matches the table's pattern, stacked by column name. File names match
+case-insensitively (SNDS extracts are upper-case, OMOP exports lower-case). CSV values
+are read as text; the adapter's SQL casts them, and the screening stages reject what does
+not parse, as for the claims layout. Nothing is copied.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pharmacoepi.data.reader import SourceTable
+from pharmacoepi.errors import DataError
+
+_SUFFIXES = (".parquet", ".csv.gz", ".csv")
+
+
+@dataclass(frozen=True)
+class LayoutTable:
+    """One table of a source layout.
+
+    `pattern` is a regular expression over the file or folder name without its suffix
+    (case-insensitive); by default the name itself. Every match is stacked, so yearly
+    tables (T_MCO09B, T_MCO10B ...) read as one.
+    """
+
+    name: str
+    columns: tuple[str, ...]  # required columns (lower-case)
+    optional: tuple[str, ...] = ()  # read as NULL when absent
+    required: bool = True
+    pattern: str | None = None
+
+    def matches(self, stem: str) -> bool:
+        return re.fullmatch(self.pattern or re.escape(self.name), stem, re.IGNORECASE) is not None
+
+
+def _stem(path: Path) -> tuple[str, str] | None:
+    name = path.name
+    if path.is_dir():
+        return name, "parquet-folder"
+    for suffix in _SUFFIXES:
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)], "csv" if suffix.startswith(".csv") else "parquet"
+    return None
+
+
+def _found(data_dir: Path, table: LayoutTable) -> list[tuple[str, Path]]:
+    found = []
+    for path in sorted(data_dir.iterdir()):
+        stem = _stem(path)
+        if stem is not None and table.matches(stem[0]):
+            found.append((stem[1], path))
+    return found
+
+
+def _relation(con: duckdb.DuckDBPyConnection, fmt: str, path: Path):
+    if fmt == "csv":
+        return con.read_csv(str(path), header=True, all_varchar=True), (path,)
+    if fmt == "parquet":
+        return con.read_parquet(str(path)), (path,)
+    files = tuple(sorted(path.rglob("*.parquet")))
+    if not files:
+        raise DataError(
+            "table folder has no parquet files",
+            where=str(path),
+            hint="a table folder holds NAME/*.parquet or hive partitions NAME/key=value/*.parquet",
+        )
+    hive = any("=" in p.parent.name for p in files)
+    return con.read_parquet([str(f) for f in files], hive_partitioning=hive, union_by_name=True), (
+        files
+    )
+
+
+def _rows(rel, fmt: str, files: tuple[Path, ...]) -> int:
+    if fmt == "csv":
+        return rel.count("*").fetchall()[0][0]
+    return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+
+
+def register_layout_table(
+    con: duckdb.DuckDBPyConnection, data_dir: Path, table: LayoutTable, source: str
+) -> SourceTable:
+    """Create the view `src_<name>` (every required and optional column, lower-case)."""
+    view = f"src_{table.name.lower()}"
+    found = _found(data_dir, table)
+    if not found:
+        if table.required:
+            raise DataError(
+                f"{source} table {table.name!r} not found",
+                where=str(data_dir),
+                hint=f"expected {table.name}.csv, .csv.gz, .parquet or a {table.name}/ folder "
+                f"(see docs/sources.md, {source} layout)",
+            )
+        columns = [*table.columns, *table.optional]
+        con.register(view, pa.table({c: pa.array([], pa.string()) for c in columns}))
+        return SourceTable(table.name, "absent", (), 0, {})
+    parts, files, rows, formats = [], [], 0, set()
+    for fmt, path in found:
+        try:
+            rel, part_files = _relation(con, fmt, path)
+            rows += _rows(rel, fmt, part_files)
+        except (duckdb.Error, pa.ArrowException, OSError) as exc:
+            raise DataError(
+                f"{source} table {table.name!r} cannot be read: {str(exc).splitlines()[0]}",
+                where=str(path),
+                hint="check that every file is a complete parquet file, or a UTF-8 CSV file "
+                "with a header line and the same number of fields on every line",
+            ) from None
+        lowered = {c.lower(): c for c in rel.columns}
+        missing = [c for c in table.columns if c not in lowered]
+        if missing:
+            raise DataError(
+                f"{source} table {table.name!r} has no column {missing[0]!r}",
+                where=str(path),
+                hint=f"required columns: {', '.join(table.columns)} (docs/sources.md)",
+            )
+        projection = [
+            duckdb.ColumnExpression(lowered[c]).alias(c)
+            if c in lowered
+            else duckdb.ConstantExpression(None).alias(c)
+            for c in (*table.columns, *table.optional)
+        ]
+        parts.append(rel.project(*projection))
+        files.extend(part_files)
+        formats.add(fmt)
+    relation = parts[0]
+    for part in parts[1:]:
+        # yearly files may type a column differently (text in one, integer in another)
+        relation = relation.union(part) if _same_types(relation, part) else _as_text_union(
+            relation, part
+        )
+    relation.create_view(view)
+    fmt = formats.pop() if len(formats) == 1 else "mixed"
+    return SourceTable(table.name, fmt, tuple(files), rows, {})
+
+
+def _same_types(a, b) -> bool:
+    return [str(t) for t in a.types] == [str(t) for t in b.types]
+
+
+def _as_text_union(a, b):
+    def text(rel):
+        return rel.project(
+            *[
+                duckdb.ColumnExpression(c).cast(duckdb.sqltype("VARCHAR")).alias(c)
+                for c in rel.columns
+            ]
+        )
+
+    return text(a).union(text(b))
+
+
+def register_layout(
+    con: duckdb.DuckDBPyConnection, data_dir: Path, tables: tuple[LayoutTable, ...], source: str
+) -> dict[str, SourceTable]:
+    if not data_dir.is_dir():
+        raise DataError(
+            "data directory not found",
+            where=str(data_dir),
+            hint=f"--data points at the folder holding the {source} tables (docs/sources.md)",
+        )
+    return {t.name: register_layout_table(con, data_dir, t, source) for t in tables}
