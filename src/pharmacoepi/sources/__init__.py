@@ -93,7 +93,9 @@ def _view_id_types(engine: Engine) -> dict[str, dict[str, str]]:
     for view, columns in _ID_COLUMNS.items():
         described = {r[0]: r[1] for r in engine.con.sql(f"DESCRIBE raw_{view}").fetchall()}
         id_types[view] = {
-            c: "BIGINT" if described.get(c, "VARCHAR").split("(")[0] in _INTEGER_TYPES else "VARCHAR"
+            c: "BIGINT"
+            if described.get(c, "VARCHAR").split("(")[0] in _INTEGER_TYPES
+            else "VARCHAR"
             for c in columns
         }
     return id_types
@@ -105,4 +107,6 @@ def source_problems(engine: Engine) -> list[dict[str, object]]:
         "SELECT source_table, problem, handling, rows FROM source_problems "
         "WHERE rows > 0 ORDER BY source_table, problem"
     ).fetchall()
-    return [dict(zip(("source_table", "problem", "handling", "rows"), r, strict=True)) for r in rows]
+    return [
+        dict(zip(("source_table", "problem", "handling", "rows"), r, strict=True)) for r in rows
+    ]

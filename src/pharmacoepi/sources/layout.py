@@ -136,8 +136,8 @@ def register_layout_table(
     relation = parts[0]
     for part in parts[1:]:
         # yearly files may type a column differently (text in one, integer in another)
-        relation = relation.union(part) if _same_types(relation, part) else _as_text_union(
-            relation, part
+        relation = (
+            relation.union(part) if _same_types(relation, part) else _as_text_union(relation, part)
         )
     relation.create_view(view)
     fmt = formats.pop() if len(formats) == 1 else "mixed"
