@@ -1,13 +1,14 @@
 -- stage: cohort/cohort
 -- creates: cohort
--- purpose: the cohort, primary (rule 4) adult (rule 5) incident cases, with follow-up
---          (rule 6): follow_up_end = earliest of death_date, the end of the observation
+-- purpose: the cohort, primary (rule 4) adult (rule 5) incident cases of the kept sexes
+--          (rule 6, optional), with follow-up (rule 7): follow_up_end = earliest of death_date, the end of the observation
 --          spell holding the index date, and administrative_end (all inclusive). Ties
 --          are broken death > administrative_end > end_of_observation: a death on the last
 --          day is a death, and coverage that stops on the administrative end is not a loss.
 -- inputs: classified_cases
 -- note: least() skips a null death_date (DuckDB and Spark alike)
 -- param min_age: INTEGER, minimum completed years at index_date (inclusive)
+-- param sexes: VARCHAR[], sexes kept
 -- param administrative_end: DATE, last day of follow-up (inclusive)
 CREATE OR REPLACE TEMP TABLE cohort AS
 WITH ends AS (
@@ -16,7 +17,7 @@ WITH ends AS (
         least(c.death_date, c.observation_end, $administrative_end)
             AS follow_up_end
     FROM classified_cases AS c
-    WHERE NOT c.secondary AND c.age_at_index >= $min_age
+    WHERE NOT c.secondary AND c.age_at_index >= $min_age AND list_contains($sexes, c.sex)
 )
 SELECT
     person_id,

@@ -81,15 +81,23 @@ class DispensingCaseFinding(_Model):
 
 
 class CaseFinding(_Model):
-    codelist: str
-    settings: tuple[DiagnosisSetting, ...] = Field(min_length=1)
+    codelist: str | None = Field(default=None, description="diagnoses codelist (or dispensings)")
+    settings: tuple[DiagnosisSetting, ...] = Field(default=ALL_DIAGNOSIS_SETTINGS, min_length=1)
     dispensings: DispensingCaseFinding | None = None
+
+    @model_validator(mode="after")
+    def _something_finds_cases(self) -> CaseFinding:
+        if self.codelist is None and self.dispensings is None:
+            raise ValueError("give a diagnoses codelist, dispensings, or both")
+        return self
 
 
 class Incident(_Model):
     washout_days: Days = Field(description="no qualifying code in [code_date - N, code_date - 1]")
-    prior_observation_days: Days = Field(
-        description="an observation period covers [code_date - N, code_date]"
+    prior_observation_days: Days | None = Field(
+        description="an observation period covers [code_date - N, code_date]; null: no "
+        "observation requirement (follow-up then ends at death or the administrative end "
+        "unless an observation period holds code_date)"
     )
 
 
@@ -107,6 +115,10 @@ class Primary(_Model):
 
 class Adult(_Model):
     min_age: int = Field(ge=0, le=150, description="completed years at index_date, inclusive")
+
+
+class SexRule(_Model):
+    include: tuple[Literal["M", "F"], ...] = Field(min_length=1, description="sexes kept")
 
 
 class FollowUp(_Model):
@@ -132,6 +144,7 @@ class Definition(_Model):
     diagnosis_date: DiagnosisDate | None = None  # absent: index_date = code_date
     primary: Primary | None = None  # absent: no case is secondary
     adult: Adult
+    sex: SexRule | None = None  # absent: both sexes
     follow_up: FollowUp
     privacy: Privacy = Privacy()
     treatments: Treatments | None = None
@@ -153,9 +166,16 @@ class Definition(_Model):
                     f"it needs a {' or '.join(domains)} codelist"
                 )
         self._check_treatments()
+        prior = self.incident.prior_observation_days
+        if self.analyses.incidence is not None and prior is None:
+            raise ValueError(
+                "analyses.incidence needs incident.prior_observation_days (the at-risk time "
+                "is observed time)"
+            )
         if (
             self.diagnosis_date is not None
-            and self.diagnosis_date.lookback_days > self.incident.prior_observation_days
+            and prior is not None
+            and self.diagnosis_date.lookback_days > prior
         ):
             raise ValueError(
                 f"diagnosis_date.lookback_days ({self.diagnosis_date.lookback_days}) exceeds "
@@ -170,7 +190,9 @@ class Definition(_Model):
         return self
 
     def _codelist_uses(self) -> list[tuple[str, str, tuple[str, ...]]]:
-        uses = [("case_finding.codelist", self.case_finding.codelist, ("diagnoses",))]
+        uses = []
+        if self.case_finding.codelist is not None:
+            uses.append(("case_finding.codelist", self.case_finding.codelist, ("diagnoses",)))
         if self.case_finding.dispensings is not None:
             uses += [
                 ("case_finding.dispensings.codelists", name, ("dispensings",))

@@ -12,13 +12,20 @@ SCHEMA = {"step": pl.Int32, "description": pl.String, "persons": pl.Int64, "excl
 
 
 def descriptions(d: Definition) -> list[str]:
-    settings = ", ".join(d.case_finding.settings)
-    found = f"qualifying {d.case_finding.codelist} code ({settings})"
+    finders = []
+    if d.case_finding.codelist is not None:
+        settings = ", ".join(d.case_finding.settings)
+        finders.append(f"qualifying {d.case_finding.codelist} code ({settings})")
     if (by := d.case_finding.dispensings) is not None:
-        found += (
-            f" or {by.min_count} dispensing days of {', '.join(by.codelists)} "
+        finders.append(
+            f"{by.min_count} dispensing days of {', '.join(by.codelists)} "
             f"within {by.within_days} days"
         )
+    found = " or ".join(finders)
+    prior = d.incident.prior_observation_days
+    observed = (
+        "no observation requirement" if prior is None else f"{prior} days of prior observation"
+    )
     primary = (
         f"primary: no {d.primary.codelist} code in [index_date - {d.primary.days_before}, "
         f"index_date + {d.primary.days_after}]"
@@ -29,16 +36,18 @@ def descriptions(d: Definition) -> list[str]:
         "persons in the extract (valid rows)",
         f"{found} in {d.study_period.start}..{d.study_period.end}",
         f"incident: no qualifying date in the {d.incident.washout_days} days before "
-        f"code_date, {d.incident.prior_observation_days} days of prior observation",
+        f"code_date, {observed}",
         primary,
         f"adult: age >= {d.adult.min_age} at index_date",
+        *([f"sex: {', '.join(d.sex.include)}"] if d.sex else []),
     ]
 
 
 def attrition_table(engine: Engine, d: Definition) -> pl.DataFrame:
     """Counts from the attrition_counts stage, with descriptions and exclusions per step."""
     counts = dict(engine.con.table("attrition_counts").fetchall())
-    persons = [counts[i] for i in range(len(counts))]
+    steps = 6 if d.sex is not None else 5
+    persons = [counts[i] for i in range(steps)]
     excluded = [None] + [persons[i - 1] - persons[i] for i in range(1, len(persons))]
     return pl.DataFrame(
         {

@@ -54,8 +54,13 @@ def run_rules(engine: Engine, d: Definition) -> None:
             "days_after": primary.days_after if primary else 0,
         },
     )
+    sexes = list(d.sex.include) if d.sex else ["M", "F"]
     engine.run(
         "cohort/cohort",
-        {"min_age": d.adult.min_age, "administrative_end": d.follow_up.administrative_end},
+        {
+            "min_age": d.adult.min_age,
+            "sexes": sexes,
+            "administrative_end": d.follow_up.administrative_end,
+        },
     )
-    engine.run("cohort/attrition_counts")
+    engine.run("cohort/attrition_counts", {"min_age": d.adult.min_age})

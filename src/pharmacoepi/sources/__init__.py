@@ -82,6 +82,8 @@ def register_source(engine: Engine, source: str, data_dir: Path) -> SourceRead:
     from pharmacoepi.sources.layout import register_layout
 
     inputs = register_layout(engine.con, data_dir, adapter.TABLES, adapter.LABEL)
+    if hasattr(adapter, "prepare"):  # lookup tables the adapter's views read
+        adapter.prepare(engine.con)
     for stage in adapter.STAGES:
         engine.run(stage, adapter.stage_params(stage))
     return SourceRead(source, inputs, _view_id_types(engine))
