@@ -297,6 +297,56 @@ def synth(
     )
 
 
+@app.command("drug-eras")
+def drug_eras(
+    data: Annotated[Path, typer.Option(help="Folder of the OMOP CDM tables (docs/sources.md).")],
+    out: Annotated[Path, typer.Option(help="Parquet file to write the drug_era table to.")],
+    source: SourceOption = "omop",
+    persistence_days: Annotated[
+        int, typer.Option(min=1, help="Persistence window: exposures this close merge.")
+    ] = 30,
+    threads: Annotated[int | None, typer.Option(min=1, help="DuckDB worker threads.")] = None,
+    memory_limit: Annotated[str | None, typer.Option(help="DuckDB memory limit, e.g. 8GB.")] = None,
+    quiet: Annotated[bool, typer.Option(help="No progress lines.")] = False,
+) -> None:
+    """Build the OMOP standard drug_era table from drug_exposure.
+
+    Ingredient roll-up through concept_ancestor, CDM end dates, and a 30-day persistence
+    window, built by the same era builder as build-cohort. When the CDM ships its own
+    drug_era table, prints how many eras agree exactly.
+    """
+    from pharmacoepi.progress import Reporter
+    from pharmacoepi.sources.drug_eras import build_drug_eras
+
+    if _check_source(source) != "omop":
+        raise UserError(
+            "drug-eras reads an OMOP CDM (drug_exposure, concept, concept_ancestor)",
+            hint="use --source omop; build-cohort builds eras for the other layouts",
+        )
+    result = build_drug_eras(
+        data,
+        out,
+        persistence_days=persistence_days,
+        threads=threads,
+        memory_limit=memory_limit,
+        reporter=Reporter.for_stderr(quiet),
+    )
+    out_console.print(
+        f"{result.eras:,} drug eras of {result.persons:,} persons from "
+        f"{result.exposures_rolled_up:,} ingredient exposures ({result.exposures_read:,} "
+        f"drug_exposure rows); {result.seconds:.1f}s"
+    )
+    if result.comparison is not None:
+        c = result.comparison
+        table = Table(title="Agreement with the CDM's own drug_era", title_justify="left")
+        table.add_column("eras")
+        table.add_column("count", justify="right")
+        for measure, count in c.items():
+            table.add_row(measure, f"{count:,}")
+        out_console.print(table)
+    out_console.print(f"output: {result.out.resolve()}")
+
+
 def _parse_date(value: str | None, option: str) -> dt.date | None:
     if value is None:
         return None

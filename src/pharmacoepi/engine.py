@@ -69,6 +69,8 @@ class Engine:
                 f"cannot start DuckDB with these settings: {str(exc).splitlines()[0]}",
                 hint="--threads takes a positive integer, --memory-limit a size such as 8GB",
             ) from None
+        # The reporter shows stage progress; DuckDB's own bar would interleave with it.
+        self.con.execute("SET enable_progress_bar = false")
         try:
             # Timestamps with a time zone keep their UTC calendar day on every machine.
             # Without the ICU extension DuckDB already casts in UTC and has no such setting.

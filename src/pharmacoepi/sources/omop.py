@@ -21,6 +21,9 @@ PRIMARY_CONDITION_CONCEPTS = [32902, 44786627, 38000183, 38000199]
 GENDER_CONCEPTS = {8507: "M", 8532: "F"}
 # Birth month and day when the CDM gives only the year (and month): mid-year, mid-month.
 MISSING_BIRTH_MONTH, MISSING_BIRTH_DAY = 7, 15
+# The OMOP drug_era rolls drugs up to these ingredients (OHDSI's standard script).
+INGREDIENT_VOCABULARIES = ["RxNorm", "RxNorm Extension"]
+INGREDIENT_CLASS = "Ingredient"
 
 TABLES: tuple[LayoutTable, ...] = (
     LayoutTable(
@@ -120,4 +123,6 @@ def prepare(con) -> None:
 def stage_params(stage: str) -> dict[str, object]:
     if stage == "sources/omop/visits":
         return {"inpatient_visit_concepts": INPATIENT_VISIT_CONCEPTS}
+    if stage == "sources/omop/drug_concepts":
+        return {"atc_vocabulary": "ATC", "atc_level": "ATC 5th"}
     return {}
