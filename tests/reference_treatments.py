@@ -18,6 +18,7 @@ class Record:
     date: dt.date
     quantity: float = 1.0
     days_supply: int | None = None
+    end_date: dt.date | None = None  # an exposure's own end (OMOP), inclusive
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,13 @@ def _days(n: int) -> dt.timedelta:
 
 def _duration(r: Record, c, ohdsi: bool) -> int:
     if ohdsi:
+        if r.end_date is not None:  # the CDM end: end = date + duration
+            return (r.end_date - r.date).days
         return r.days_supply if r.days_supply and r.days_supply > 0 else 1
     if c.kind == "administration":
         return c.effect_days
+    if r.end_date is not None:  # [date, end_date], both inclusive
+        return (r.end_date - r.date).days + 1
     if r.days_supply and r.days_supply > 0:
         return r.days_supply
     # half a day rounds up, as SQL's round() does (Python's round() goes to even)
@@ -42,8 +47,15 @@ def _duration(r: Record, c, ohdsi: bool) -> int:
 
 
 def _order(r: Record):
-    # the SQL's tie-break: date, then days_supply (missing last), then quantity
-    return (r.date, r.days_supply is None, r.days_supply or 0, r.quantity)
+    # the SQL's tie-break: date, then end_date, then days_supply (missing last), quantity
+    return (
+        r.date,
+        r.end_date is None,
+        r.end_date or r.date,
+        r.days_supply is None,
+        r.days_supply or 0,
+        r.quantity,
+    )
 
 
 def windows_of(records: list[Record], c, p: Person, t) -> list[tuple]:

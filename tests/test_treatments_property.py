@@ -32,7 +32,11 @@ def histories(draw):
             date = index + dt.timedelta(days=offset)
             quantity = draw(st.sampled_from([0.5, 0.75, 1.0, 1.0, 2.0, 3.0]))
             supply = draw(st.one_of(st.none(), st.none(), st.sampled_from([0, 1, 10, 28, 90])))
-            records.append(Record(pid, cls, date, quantity, supply))
+            # an end date given by the source (OMOP): from the same day to 60 days on
+            ends = st.one_of(st.none(), st.none(), st.none(), st.integers(0, 60))
+            end_offset = draw(ends)
+            end = None if end_offset is None else date + dt.timedelta(days=end_offset)
+            records.append(Record(pid, cls, date, quantity, supply, end))
     overrides = {
         "treatments.convention": draw(st.sampled_from(["standard", "standard", "ohdsi"])),
         "treatments.classes.tpo_ra.grace_days": draw(st.sampled_from([0, 1, 29, 30, 60])),

@@ -36,9 +36,10 @@ def run_treatment_stages(
             {"person_id": [r.person for r in dispensings], "date": [r.date for r in dispensings],
              "atc": [code_of[r.cls] for r in dispensings],
              "quantity": [r.quantity for r in dispensings],
-             "days_supply": [r.days_supply for r in dispensings]},
+             "days_supply": [r.days_supply for r in dispensings],
+             "end_date": [r.end_date for r in dispensings]},
             schema={"person_id": pl.Int64, "date": pl.Date, "atc": pl.String,
-                    "quantity": pl.Float64, "days_supply": pl.Int32},
+                    "quantity": pl.Float64, "days_supply": pl.Int32, "end_date": pl.Date},
         ))  # fmt: skip
         con.execute(
             "CREATE TEMP TABLE screened_dispensings AS "

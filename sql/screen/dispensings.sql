@@ -20,6 +20,7 @@ WITH typed AS (
         lower(trim(CAST(r.setting AS VARCHAR))) AS setting,
         TRY_CAST(r.quantity AS DOUBLE) AS quantity,
         TRY_CAST(r.days_supply AS INTEGER) AS days_supply,
+        TRY_CAST(r.end_date AS DATE) AS end_date,
         CASE
             WHEN r.person_id IS NOT NULL AND TRY_CAST(r.person_id AS {{person_id_type}}) IS NULL
                 THEN 'person_id'
@@ -27,6 +28,7 @@ WITH typed AS (
             WHEN r.quantity IS NOT NULL AND TRY_CAST(r.quantity AS DOUBLE) IS NULL THEN 'quantity'
             WHEN r.days_supply IS NOT NULL AND TRY_CAST(r.days_supply AS INTEGER) IS NULL
                 THEN 'days_supply'
+            WHEN r.end_date IS NOT NULL AND TRY_CAST(r.end_date AS DATE) IS NULL THEN 'end_date'
         END AS unparseable_column,
         r.person_id AS raw_person_id,
         r.date AS raw_date,
@@ -34,7 +36,8 @@ WITH typed AS (
         r.product_code AS raw_product_code,
         r.setting AS raw_setting,
         r.quantity AS raw_quantity,
-        r.days_supply AS raw_days_supply
+        r.days_supply AS raw_days_supply,
+        r.end_date AS raw_end_date
     FROM raw_dispensings AS r
 ),
 checked AS (
@@ -54,6 +57,8 @@ checked AS (
             WHEN t.days_supply < 0 OR t.days_supply > $max_days_supply
                 THEN 'invalid value:days_supply'
             WHEN t.date < $min_date OR t.date > $max_date THEN 'date out of range:date'
+            WHEN t.end_date < $min_date OR t.end_date > $max_date THEN 'date out of range:end_date'
+            WHEN t.end_date < t.date THEN 'end before start:end_date'
             WHEN p.person_id IS NULL THEN 'unknown person:person_id'
             WHEN t.date > p.death_date THEN 'event after death:date'
         END AS problem
@@ -68,13 +73,14 @@ SELECT
     setting,
     quantity,
     days_supply,
+    end_date,
     concept_id,
     nullif(split_part(problem, ':', 1), '') AS reject_reason,  -- '' for a null problem on some engines
     nullif(split_part(problem, ':', 2), '') AS reject_column,
     CASE WHEN problem IS NOT NULL THEN to_json(struct_pack(
         person_id := raw_person_id, date := raw_date, atc := raw_atc,
         product_code := raw_product_code, setting := raw_setting,
-        quantity := raw_quantity, days_supply := raw_days_supply
+        quantity := raw_quantity, days_supply := raw_days_supply, end_date := raw_end_date
     )) END AS source_record
 FROM checked
 WHERE problem IS NOT NULL

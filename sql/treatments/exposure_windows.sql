@@ -1,13 +1,13 @@
 -- stage: treatments/exposure_windows
 -- creates: exposure_windows
 -- purpose: the days each dispensing or administration covers, [start_date, end_date]
---          inclusive. standard: a dispensing covers days_supply days when given (> 0), else
---          quantity x days_per_box (rounded, at least 1); an administration covers
---          effect_days. With stockpiling, a window starts the day after the class's supply
+--          inclusive. standard: a dispensing covers [date, end_date] when the source gives
+--          its end (OMOP), else days_supply days when given (> 0), else quantity x
+--          days_per_box (rounded, at least 1); an administration covers effect_days. With stockpiling, a window starts the day after the class's supply
 --          so far runs out: end_i = max over j <= i of (date_j + sum of durations j..i) - 1,
 --          the closed form of "start = max(date, previous end + 1)", so no recursion.
---          ohdsi: days_supply when > 0, else 1 day; end_date = date + days (the CDM's end
---          convention); never stockpiled; gap allowance = persistence window - 1 uncovered days.
+--          ohdsi: the source's end date when given, else date + days_supply when > 0, else
+--          date + 1 day (the CDM's end convention); never stockpiled; gap allowance = persistence window - 1 uncovered days.
 --          Windows starting after follow_up_end are dropped.
 -- inputs: treatment_records, treatment_classes
 -- param ohdsi: BOOLEAN, use the OHDSI drug_era convention
@@ -21,8 +21,11 @@ WITH supplied AS (
         r.date,
         r.follow_up_end,
         CASE
+            WHEN $ohdsi AND r.end_date IS NOT NULL
+                THEN CAST(date_diff('day', r.date, r.end_date) AS INTEGER)
             WHEN $ohdsi THEN CASE WHEN r.days_supply > 0 THEN r.days_supply ELSE 1 END
             WHEN k.kind = 'administration' THEN k.effect_days
+            WHEN r.end_date IS NOT NULL THEN CAST(date_diff('day', r.date, r.end_date) AS INTEGER) + 1
             WHEN r.days_supply > 0 THEN r.days_supply
             ELSE greatest(1, CAST(round(r.quantity * k.days_per_box) AS INTEGER))
         END AS duration,

@@ -1,9 +1,10 @@
 -- stage: sources/omop/dispensings
 -- creates: raw_dispensings
 -- purpose: OMOP drug_exposure as the canonical dispensings. One exposure covers
---          [start, CDM end] inclusive: days_supply = end - start + 1 (drug_exposure_ends
---          gives the CDM end), quantity = 1 record (the CDM's quantity counts units, often
---          0, and is not needed once days_supply is known). atc: the drug concept's ATC
+--          [start, CDM end] inclusive: end_date = the CDM end (drug_exposure_ends), which
+--          the era builder uses before days_supply (passed on as given); quantity = 1
+--          record (the CDM's quantity counts units, often 0, and is not needed once the
+--          end is known). atc: the drug concept's ATC
 --          ancestor, else the source value, else the concept id. concept_id:
 --          drug_concept_id. setting: hospital during an inpatient visit, else community.
 -- inputs: drug_exposure_ends, drug_concept_atc, inpatient_visits
@@ -16,7 +17,8 @@ SELECT
     CAST(e.drug_source_value AS VARCHAR) AS product_code,
     CASE WHEN v.stay_id IS NULL THEN 'community' ELSE 'hospital' END AS setting,
     1.0 AS quantity,
-    CAST(date_diff('day', e.start_day, e.cdm_end_date) AS INTEGER) + 1 AS days_supply,
+    e.days_supply,
+    e.cdm_end_date AS end_date,
     e.drug_concept_id AS concept_id
 FROM drug_exposure_ends AS e
 LEFT JOIN drug_concept_atc AS a ON a.drug_concept_id = TRY_CAST(e.drug_concept_id AS BIGINT)

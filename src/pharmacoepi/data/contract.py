@@ -97,6 +97,7 @@ TABLES: tuple[Table, ...] = (
             Column("setting", "text"),
             Column("quantity", "number"),
             Column("days_supply", "integer", required=False),
+            Column("end_date", "date", required=False),
             Column("concept_id", "concept", required=False),
         ),
     ),

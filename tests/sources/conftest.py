@@ -1,0 +1,1 @@
+from tests.sources.eunomia import gibleed  # noqa: F401 - a session fixture
