@@ -86,7 +86,10 @@ def register_source(engine: Engine, source: str, data_dir: Path) -> SourceRead:
         adapter.prepare(engine.con)
     for stage in adapter.STAGES:
         engine.run(stage, adapter.stage_params(stage))
-    return SourceRead(source, inputs, _view_id_types(engine))
+    id_types = _view_id_types(engine)
+    if getattr(adapter, "ID_TYPE", None):  # the layout fixes the ids' type (OMOP: integers)
+        id_types = {v: dict.fromkeys(cols, adapter.ID_TYPE) for v, cols in id_types.items()}
+    return SourceRead(source, inputs, id_types)
 
 
 def _view_id_types(engine: Engine) -> dict[str, dict[str, str]]:

@@ -11,6 +11,9 @@ import pyarrow as pa
 from pharmacoepi.sources.layout import LayoutTable
 
 LABEL = "OMOP CDM"
+# The CDM types every id as an integer: ids are compared as integers even when read from
+# CSV text, and one that is not an integer is set aside as unparseable.
+ID_TYPE = "BIGINT"
 
 # Visit concepts that are hospital stays: inpatient visit, emergency room and inpatient.
 INPATIENT_VISIT_CONCEPTS = [9201, 262]
