@@ -182,3 +182,15 @@ def test_build_cohort_on_omop_from_the_command_line(gibleed, tmp_path):
     rejected = pl.read_parquet(tmp_path / "gi" / "rejected_rows.parquet")
     assert rejected.height == 2649
     assert set(rejected["reject_reason"]) == {"unknown person"}
+
+
+def test_the_itp_definition_runs_on_an_omop_cdm_unchanged(gibleed, tmp_path):
+    """Only --source changes: GiBleed holds no ITP, so the cohort is empty, but every
+    stage (treatments, incidence, survival) runs on the OMOP views."""
+    result = run_cli(
+        "build-cohort", "itp_faith", "--source", "omop", "--data", gibleed,
+        "--out", tmp_path / "itp", "--quiet",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "0 persons in the cohort" in result.stdout
+    assert (tmp_path / "itp" / "incidence.parquet").is_file()
