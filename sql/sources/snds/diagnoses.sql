@@ -1,0 +1,40 @@
+-- stage: sources/snds/diagnoses
+-- creates: raw_diagnoses
+-- purpose: ICD-10 codes: of each kept PMSI MCO stay, dated at its admission (the contract's
+--          convention; dates typed here, so an unparseable one reads as missing), DGN_PAL -> hospital_primary, DGN_REL -> hospital_related (T_MCOaaB),
+--          ASS_DGN -> hospital_associated (T_MCOaaD); and long-term disease registrations
+--          (IR_IMB_R: MED_MTF_COD at IMB_ALD_DTD) -> long_term_disease, when the exoneration
+--          is an ALD one (IMB_ETM_NAT in ald_exonerations, or not given). Blank codes
+--          (no related diagnosis) give no row.
+-- inputs: src_t_mcoaab, src_t_mcoaad, src_ir_imb_r, snds_stays, snds_pseudonyms, snds_settings
+CREATE OR REPLACE TEMP VIEW raw_diagnoses AS
+SELECT s.person_id, s.admission_day AS date, CAST(b.dgn_pal AS VARCHAR) AS code,
+    'hospital_primary' AS setting, s.stay_id, CAST(NULL AS BIGINT) AS concept_id
+FROM src_t_mcoaab AS b
+JOIN snds_stays AS s
+    ON s.eta_num = CAST(b.eta_num AS VARCHAR) AND s.rsa_num = CAST(b.rsa_num AS VARCHAR)
+WHERE s.problem IS NULL AND trim(coalesce(CAST(b.dgn_pal AS VARCHAR), '')) <> ''
+UNION ALL
+SELECT s.person_id, s.admission_day, CAST(b.dgn_rel AS VARCHAR),
+    'hospital_related', s.stay_id, CAST(NULL AS BIGINT)
+FROM src_t_mcoaab AS b
+JOIN snds_stays AS s
+    ON s.eta_num = CAST(b.eta_num AS VARCHAR) AND s.rsa_num = CAST(b.rsa_num AS VARCHAR)
+WHERE s.problem IS NULL AND trim(coalesce(CAST(b.dgn_rel AS VARCHAR), '')) <> ''
+UNION ALL
+SELECT s.person_id, s.admission_day, CAST(d.ass_dgn AS VARCHAR),
+    'hospital_associated', s.stay_id, CAST(NULL AS BIGINT)
+FROM src_t_mcoaad AS d
+JOIN snds_stays AS s
+    ON s.eta_num = CAST(d.eta_num AS VARCHAR) AND s.rsa_num = CAST(d.rsa_num AS VARCHAR)
+WHERE s.problem IS NULL AND trim(coalesce(CAST(d.ass_dgn AS VARCHAR), '')) <> ''
+UNION ALL
+SELECT p.person_id, TRY_CAST(i.imb_ald_dtd AS DATE), CAST(i.med_mtf_cod AS VARCHAR),
+    'long_term_disease', CAST(NULL AS VARCHAR), CAST(NULL AS BIGINT)
+FROM src_ir_imb_r AS i
+LEFT JOIN snds_pseudonyms AS p
+    ON p.ben_nir_psa = CAST(i.ben_nir_psa AS VARCHAR)
+    AND p.ben_rng_gem = TRY_CAST(i.ben_rng_gem AS INTEGER)
+CROSS JOIN snds_settings AS k
+WHERE (i.imb_etm_nat IS NULL OR list_contains(k.ald_exonerations, TRY_CAST(i.imb_etm_nat AS INTEGER)))
+    AND trim(coalesce(CAST(i.med_mtf_cod AS VARCHAR), '')) <> ''

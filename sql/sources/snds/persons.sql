@@ -1,0 +1,61 @@
+-- stage: sources/snds/persons
+-- creates: raw_persons
+-- purpose: one row per person (BEN_IDT_ANO) from IR_BEN_R, which has one row per
+--          pseudonym. Sex and birth come from the pseudonym row updated last (BEN_DTE_MAJ,
+--          then BEN_NIR_PSA, BEN_RNG_GEM); the death date is the earliest one recorded on
+--          any pseudonym. BEN_SEX_COD 1 = M, 2 = F (another value is passed on and set aside
+--          by the screening). Birth: BEN_NAI_ANN / BEN_NAI_MOI give the year and month only,
+--          the day is imputed (k.birth_day); a missing or invalid month is imputed too
+--          (k.unknown_birth_month). BEN_DCD_DTE = k.missing_date means alive. A row without
+--          BEN_IDT_ANO is a person of its own with a null id (set aside by the screening).
+-- inputs: src_ir_ben_r, snds_settings
+CREATE OR REPLACE TEMP VIEW raw_persons AS
+WITH pseudonyms AS (
+    SELECT
+        CAST(b.ben_idt_ano AS VARCHAR) AS person_id,
+        coalesce(
+            CAST(b.ben_idt_ano AS VARCHAR),
+            'pseudonym:' || CAST(b.ben_nir_psa AS VARCHAR) || ':' || CAST(b.ben_rng_gem AS VARCHAR)
+        ) AS person_key,
+        b.ben_sex_cod,
+        b.ben_nai_ann,
+        TRY_CAST(b.ben_nai_moi AS INTEGER) AS birth_month,
+        TRY_CAST(b.ben_dcd_dte AS DATE) AS death_date,
+        row_number() OVER (
+            PARTITION BY coalesce(
+                CAST(b.ben_idt_ano AS VARCHAR),
+                'pseudonym:' || CAST(b.ben_nir_psa AS VARCHAR) || ':' || CAST(b.ben_rng_gem AS VARCHAR)
+            )
+            ORDER BY TRY_CAST(b.ben_dte_maj AS DATE) DESC NULLS LAST,
+                CAST(b.ben_nir_psa AS VARCHAR), TRY_CAST(b.ben_rng_gem AS INTEGER)
+        ) AS recency
+    FROM src_ir_ben_r AS b
+),
+deaths AS (
+    SELECT person_key, min(death_date) AS death_date
+    FROM pseudonyms
+    CROSS JOIN snds_settings AS k
+    WHERE death_date <> k.missing_date
+    GROUP BY person_key
+)
+SELECT
+    p.person_id,
+    CASE
+        WHEN TRY_CAST(p.ben_sex_cod AS DOUBLE) = 1 THEN 'M'
+        WHEN TRY_CAST(p.ben_sex_cod AS DOUBLE) = 2 THEN 'F'
+        ELSE CAST(p.ben_sex_cod AS VARCHAR)
+    END AS sex,
+    -- text: the screening parses it, and rejects an unparseable year as for any source
+    CASE
+        WHEN TRY_CAST(p.ben_nai_ann AS INTEGER) IS NULL THEN CAST(p.ben_nai_ann AS VARCHAR)
+        ELSE lpad(CAST(TRY_CAST(p.ben_nai_ann AS INTEGER) AS VARCHAR), 4, '0') || '-'
+            || lpad(CAST(
+                CASE WHEN p.birth_month BETWEEN 1 AND 12 THEN p.birth_month ELSE k.unknown_birth_month END
+                AS VARCHAR), 2, '0')
+            || '-' || lpad(CAST(k.birth_day AS VARCHAR), 2, '0')
+    END AS birth_date,
+    d.death_date
+FROM pseudonyms AS p
+LEFT JOIN deaths AS d ON d.person_key = p.person_key
+CROSS JOIN snds_settings AS k
+WHERE p.recency = 1
