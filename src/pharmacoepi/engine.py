@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import polars as pl
+import pyarrow as pa
 
 from pharmacoepi.errors import UserError
 from pharmacoepi.stages import load_stage
@@ -152,3 +154,26 @@ class Engine:
 
     def count(self, table: str) -> int:
         return self.con.table(table).count("*").fetchall()[0][0]
+
+    # The engine-neutral surface the pipeline uses besides run(): the Spark engine
+    # (spark_engine.py) provides the same methods.
+
+    name = "duckdb"
+
+    def register(self, name: str, table: pa.Table) -> None:
+        """Expose a small in-memory table (codelists, classes) to the SQL stages."""
+        self.con.register(name, table)
+
+    def rows(self, table: str) -> list[tuple]:
+        return self.con.table(table).fetchall()
+
+    def frame(self, table: str) -> pl.DataFrame:
+        """A table as a Polars frame (analysis tables: one row per person at most)."""
+        return self.con.table(table).pl()
+
+    def write_parquet(self, table: str, path: Path, order: str | None = None) -> None:
+        relation = self.con.table(table)
+        (relation.order(order) if order else relation).write_parquet(str(path))
+
+    def settings(self) -> dict[str, object]:
+        return {"name": self.name, "threads": self.threads, "memory_limit": self.memory_limit}

@@ -41,7 +41,7 @@ def person_time(engine: Engine, d: Definition) -> pl.DataFrame:
             "prior_observation_days": d.incident.prior_observation_days,
         },
     )
-    return lexis_split(engine.con.table("at_risk_intervals").pl())
+    return lexis_split(engine.frame("at_risk_intervals"))
 
 
 def external_person_time(engine: Engine, d: Definition, data_dir: Path) -> pl.DataFrame:
@@ -68,7 +68,7 @@ def external_person_time(engine: Engine, d: Definition, data_dir: Path) -> pl.Da
     denominator = population.join(years, on="year").select(
         "year", "sex", "age_band", (pl.col("population") * pl.col("fraction")).alias("person_years")
     )
-    cases = engine.con.table("classified_cases").pl().select(
+    cases = engine.frame("classified_cases").select(
         pl.col("code_date").dt.year().cast(pl.Int64).alias("year"),
         "sex",
         ((completed_years(pl.col("birth_date"), pl.col("code_date")) // 5) * 5)

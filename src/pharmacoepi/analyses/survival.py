@@ -25,7 +25,7 @@ def survival_times(engine: Engine, d: Definition) -> pl.DataFrame:
             "chronic_after_days": phase.chronic_after_days if phase else None,
         },
     )
-    return engine.con.table("survival_times").pl()
+    return engine.frame("survival_times")
 
 
 def _curve(times: pl.DataFrame, analysis: str) -> tuple[str, pl.DataFrame]:

@@ -45,7 +45,7 @@ def descriptions(d: Definition) -> list[str]:
 
 def attrition_table(engine: Engine, d: Definition) -> pl.DataFrame:
     """Counts from the attrition_counts stage, with descriptions and exclusions per step."""
-    counts = dict(engine.con.table("attrition_counts").fetchall())
+    counts = dict(engine.rows("attrition_counts"))
     steps = 6 if d.sex is not None else 5
     persons = [counts[i] for i in range(steps)]
     excluded = [None] + [persons[i - 1] - persons[i] for i in range(1, len(persons))]

@@ -109,10 +109,9 @@ def _survival(
     out = {"survival.parquet": table}
     if d.analyses.survival.cox_covariates and not hidden:
         cohort = (
-            engine.con.table("cohort")
-            .pl()
+            engine.frame("cohort")
             .join(
-                engine.con.table("classified_cases").pl().select("person_id", "secondary"),
+                engine.frame("classified_cases").select("person_id", "secondary"),
                 on="person_id",
             )
         )
@@ -130,10 +129,8 @@ def _write_outputs(
     """Write the parquet outputs; return their manifest entries and the rejected-row counts."""
     d = loaded.definition
     cohort = "cohort_phased" if d.phase is not None else "cohort"  # a phase needs treatments
-    engine.con.table(cohort).write_parquet(str(staging / "cohort.parquet"))
-    engine.con.table("classified_cases").order("person_id").write_parquet(
-        str(staging / "incident_cases.parquet")
-    )
+    engine.write_parquet(cohort, staging / "cohort.parquet", "person_id")
+    engine.write_parquet("classified_cases", staging / "incident_cases.parquet", "person_id")
     outputs: dict[str, dict[str, Any]] = {
         "cohort.parquet": {"rows": engine.count(cohort), "level": "individual"},
         "incident_cases.parquet": {"rows": engine.count("classified_cases"), "level": "individual"},
@@ -143,7 +140,7 @@ def _write_outputs(
         written |= {"exposures", "course_outcomes", "lines"}
     for name, (table, order) in _TREATMENT_TABLES.items():
         if table in written:
-            engine.con.table(table).order(order).write_parquet(str(staging / name))
+            engine.write_parquet(table, staging / name, order)
             outputs[name] = {"rows": engine.count(table), "level": "individual"}
     for name, frame in {"attrition.parquet": attrition, **aggregates}.items():
         frame.write_parquet(staging / name)
@@ -155,12 +152,12 @@ def _write_outputs(
     rejected = engine.count("rejected_rows")
     if not rejected:
         return outputs, []
-    engine.con.table("rejected_rows").write_parquet(str(staging / "rejected_rows.parquet"))
+    engine.write_parquet("rejected_rows", staging / "rejected_rows.parquet")
     outputs["rejected_rows.parquet"] = {"rows": rejected, "level": "individual"}
     engine.run("screen/problem_summary")
     summary = [
         {"table": t, "reason": r, "column": c, "rows": n}
-        for t, r, c, n, _example in engine.con.table("problem_summary").fetchall()
+        for t, r, c, n, _example in engine.rows("problem_summary")
     ]
     return outputs, summary
 
@@ -197,7 +194,7 @@ def build_cohort(
             **_survival(engine, loaded, masked),
         }
         phase_counts = (
-            dict(engine.con.table("phase_counts").fetchall())
+            dict(engine.rows("phase_counts"))
             if "phases.parquet" in aggregates
             else None
         )

@@ -47,7 +47,7 @@ def register_codelists(engine: Engine, codelists: Iterable[Codelist]) -> None:
             "code": pa.array([r[3] for r in rows], pa.string()),
         }
     )
-    engine.con.register("codelist_codes", table)
+    engine.register("codelist_codes", table)
 
 
 def _check_concept_codelists(codelists: list[Codelist], source: str) -> None:
@@ -84,7 +84,7 @@ def screen_data(
         engine.run("sources/omop/codelist_concepts")
         engine.run("sources/omop/concept_vocabulary")
     else:
-        engine.con.register("codelist_concepts", _EMPTY_CONCEPTS)
+        engine.register("codelist_concepts", _EMPTY_CONCEPTS)
     engine.run("screen/diagnoses", {**dates, "settings": list(ALL_DIAGNOSIS_SETTINGS)}, both)
     limits = {"max_quantity": MAX_QUANTITY, "max_days_supply": MAX_DAYS_SUPPLY}
     engine.run("screen/dispensings", {**dates, **limits}, pid)

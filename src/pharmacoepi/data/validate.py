@@ -50,15 +50,13 @@ def validate_data(
         engine.run("screen/problem_summary")
         problems = [
             {"table": t, "reason": r, "column": c, "rows": n, "example": e}
-            for t, r, c, n, e in engine.con.table("problem_summary").fetchall()
+            for t, r, c, n, e in engine.rows("problem_summary")
         ]
         report = ValidationReport(sources, problems, source_problems(engine))
         if out is not None:
             with atomic_output_dir(out, "validate", inputs=data_dir) as staging:
-                engine.con.table("problem_summary").write_parquet(str(staging / "problems.parquet"))
-                engine.con.table("rejected_rows").write_parquet(
-                    str(staging / "rejected_rows.parquet")
-                )
+                engine.write_parquet("problem_summary", staging / "problems.parquet")
+                engine.write_parquet("rejected_rows", staging / "rejected_rows.parquet")
                 write_json(
                     staging / "manifest.json",
                     {

@@ -45,7 +45,7 @@ def register_treatment_classes(engine: Engine, d: Definition) -> None:
             ("efficacy_rank", pa.int32()),
         ]
     )
-    engine.con.register("treatment_classes", pa.Table.from_pylist(rows, schema=schema))
+    engine.register("treatment_classes", pa.Table.from_pylist(rows, schema=schema))
 
 
 def run_treatments(engine: Engine, d: Definition) -> None:

@@ -30,7 +30,7 @@ COUNTS = {
 
 
 def _frame(engine: Engine, table: str) -> pl.DataFrame:
-    return engine.con.table(table).pl()
+    return engine.frame(table)
 
 
 def _mask(frame: pl.DataFrame, columns: list[str], min_cell: int, *, total_known: bool):
