@@ -50,11 +50,11 @@ def test_standardised_incidence_recovers_the_injected_rate(default_data, tmp_pat
     )
     weights = ESP2013.join(per_band, left_on="stratum", right_on="esp_band")
     true_dsr = (weights["weight"] * weights["true_rate"]).sum() / weights["weight"].sum()
-    # measured: 62.6 [54.3, 72.0] per 100,000 against a true 58.6
+    # measured (generator 1.3.0): 59.0 [50.9, 68.3] per 100,000 against a true ~58.6
     assert esp["ci_lower"] <= true_dsr <= esp["ci_upper"], (esp, true_dsr)
     assert abs(esp["rate"] - true_dsr) / true_dsr < 0.2
     crude = table.filter(pl.col("measure") == "crude").row(0, named=True)
-    assert crude["events"] == 204  # every incident case of the attrition's step 2
+    assert crude["events"] == 191  # every incident case of the attrition's step 2
 
     survival = pl.read_parquet(out / "survival.parquet")
     assert set(survival["analysis"]) == {

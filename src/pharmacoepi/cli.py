@@ -267,6 +267,14 @@ def synth(
     chunk_size: Annotated[
         int | None, typer.Option(min=1000, help="Persons generated per chunk (bounds memory).")
     ] = None,
+    layout: Annotated[
+        str,
+        typer.Option(
+            help="Tables to write: claims (docs/data-model.md) or snds (native SNDS tables, "
+            "read with --source snds; docs/sources-snds.md). Same seed, same population.",
+            case_sensitive=False,
+        ),
+    ] = "claims",
 ) -> None:
     """Generate a synthetic claims extract with known ground truth (DIR/ground_truth/)."""
     import dataclasses
@@ -289,7 +297,21 @@ def synth(
         config = dataclasses.replace(base, **{k: v for k, v in changes.items() if v is not None})
     except ValueError as exc:
         raise UserError(str(exc), hint="see `pharmacoepi synth --help`") from None
+    if layout.lower() not in ("claims", "snds"):
+        raise UserError(f"--layout {layout!r} is not a known layout", hint="claims or snds")
     reporter = Reporter.for_stderr()
+    if layout.lower() == "snds":
+        from pharmacoepi.synth.snds_layout import generate_snds_dataset, summarise_counts
+
+        _, snds_counts = generate_snds_dataset(
+            config, out, lambda d, t: reporter.chunks(d, t, "synthetic persons")
+        )
+        out_console.print(
+            f"wrote {config.persons:,} persons as SNDS tables: "
+            + ", ".join(f"{t} {n:,}" for t, n in summarise_counts(snds_counts).items())
+            + f" rows to {out.resolve()}"
+        )
+        return
     summary = generate_dataset(config, out, reporter)
     counts = summary.get("row_counts", {})
     out_console.print(

@@ -63,9 +63,10 @@ details AS (
         TRY_CAST(u.prs_ord_num AS BIGINT),
         TRY_CAST(u.rem_typ_aff AS BIGINT),
         'hospital',
-        lpad(trim(CAST(u.ucd_ucd_cod AS VARCHAR)), 13, '0'),
+        lpad(trim(CAST(u.ucd_ucd_cod AS VARCHAR)), k.ucd_digits, '0'),
         CAST(u.ucd_dlv_nbr AS VARCHAR)
     FROM src_er_ucd_f AS u
+    CROSS JOIN snds_settings AS k
 ),
 lines AS (
     SELECT
@@ -112,11 +113,12 @@ cip_atc AS (
     GROUP BY CAST(TRY_CAST(r.pha_cip_c13 AS BIGINT) AS VARCHAR)
 ),
 ucd_atc AS (
-    SELECT lpad(CAST(TRY_CAST(r.pha_cip_ucd AS BIGINT) AS VARCHAR), 13, '0') AS product_code,
+    SELECT lpad(CAST(TRY_CAST(r.pha_cip_ucd AS BIGINT) AS VARCHAR), k.ucd_digits, '0') AS product_code,
         min(CAST(r.pha_atc_c07 AS VARCHAR)) AS atc
     FROM src_ir_pha_r AS r
+    CROSS JOIN snds_settings AS k
     WHERE TRY_CAST(r.pha_cip_ucd AS BIGINT) IS NOT NULL
-    GROUP BY lpad(CAST(TRY_CAST(r.pha_cip_ucd AS BIGINT) AS VARCHAR), 13, '0')
+    GROUP BY lpad(CAST(TRY_CAST(r.pha_cip_ucd AS BIGINT) AS VARCHAR), k.ucd_digits, '0')
 )
 SELECT
     s.person_id,
@@ -140,14 +142,15 @@ SELECT
     st.person_id,
     st.admission_day + coalesce(TRY_CAST(m.delai AS INTEGER), 0),
     ua.atc,
-    lpad(trim(CAST(m.ucd_ucd_cod AS VARCHAR)), 13, '0'),
+    lpad(trim(CAST(m.ucd_ucd_cod AS VARCHAR)), k.ucd_digits, '0'),
     'hospital',
     CAST(m.adm_nbr AS VARCHAR),
     CAST(NULL AS INTEGER),
     CAST(NULL AS DATE),
     CAST(NULL AS BIGINT)
 FROM src_t_mcoaamed AS m
+CROSS JOIN snds_settings AS k
 JOIN snds_stays AS st
     ON st.eta_num = CAST(m.eta_num AS VARCHAR) AND st.rsa_num = CAST(m.rsa_num AS VARCHAR)
-LEFT JOIN ucd_atc AS ua ON ua.product_code = lpad(trim(CAST(m.ucd_ucd_cod AS VARCHAR)), 13, '0')
+LEFT JOIN ucd_atc AS ua ON ua.product_code = lpad(trim(CAST(m.ucd_ucd_cod AS VARCHAR)), k.ucd_digits, '0')
 WHERE st.problem IS NULL

@@ -20,6 +20,9 @@ WITH pseudonyms AS (
         b.ben_sex_cod,
         b.ben_nai_ann,
         TRY_CAST(b.ben_nai_moi AS INTEGER) AS birth_month,
+        -- a month is valid when it makes a date (1-12)
+        TRY_CAST('2000-' || CAST(TRY_CAST(b.ben_nai_moi AS INTEGER) AS VARCHAR) || '-01' AS DATE)
+            IS NOT NULL AS valid_month,
         TRY_CAST(b.ben_dcd_dte AS DATE) AS death_date,
         row_number() OVER (
             PARTITION BY coalesce(
@@ -48,9 +51,9 @@ SELECT
     -- text: the screening parses it, and rejects an unparseable year as for any source
     CASE
         WHEN TRY_CAST(p.ben_nai_ann AS INTEGER) IS NULL THEN CAST(p.ben_nai_ann AS VARCHAR)
-        ELSE lpad(CAST(TRY_CAST(p.ben_nai_ann AS INTEGER) AS VARCHAR), 4, '0') || '-'
+        ELSE CAST(TRY_CAST(p.ben_nai_ann AS INTEGER) AS VARCHAR) || '-'
             || lpad(CAST(
-                CASE WHEN p.birth_month BETWEEN 1 AND 12 THEN p.birth_month ELSE k.unknown_birth_month END
+                CASE WHEN p.valid_month THEN p.birth_month ELSE k.unknown_birth_month END
                 AS VARCHAR), 2, '0')
             || '-' || lpad(CAST(k.birth_day AS VARCHAR), 2, '0')
     END AS birth_date,

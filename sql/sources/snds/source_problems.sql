@@ -63,10 +63,10 @@ SELECT 'IR_BEN_R', 'pseudonym of several persons',
 FROM snds_pseudonyms WHERE n_persons > 1
 UNION ALL
 SELECT 'IR_BEN_R', 'birth month unknown',
-    'BEN_NAI_MOI missing or not 1-12: month imputed (7) with the imputed day (15)',
+    'BEN_NAI_MOI missing or not a month: imputed July, with the imputed day (the 15th)',
     CAST(count(*) AS BIGINT)
 FROM src_ir_ben_r AS b
-WHERE TRY_CAST(b.ben_nai_moi AS INTEGER) IS NULL OR TRY_CAST(b.ben_nai_moi AS INTEGER) NOT BETWEEN 1 AND 12
+WHERE TRY_CAST('2000-' || CAST(TRY_CAST(b.ben_nai_moi AS INTEGER) AS VARCHAR) || '-01' AS DATE) IS NULL
 UNION ALL
 SELECT 'IR_BEN_R', 'no processed claim',
     'MAX_TRT_DTD missing: the pseudonym gives no observation span',

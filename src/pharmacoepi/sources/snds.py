@@ -128,6 +128,7 @@ PLACEHOLDER_IDS = ("xxxxxxxxxxxxxxxxx", "XXXXXXXXXXXXXXXXD", "BXXXXXXXXXXXXXXXX"
 ERROR_GHM_PREFIX = "90"  # CMD 90: stays the grouper put in error
 INFO_ONLY_QUALIFIER = 71  # DPN_QLF 71: a line sent "for information", not a claim
 ALD_EXONERATIONS = (41, 43, 45)  # IMB_ETM_NAT of a long-term disease (ALD) registration
+UCD_DIGITS = 13  # UCD codes compared zero-padded on the left ("0 a gauche" in the PMSI)
 
 _SETTINGS: dict[str, object] = {
     "missing_date": MISSING_DATE,
@@ -137,6 +138,7 @@ _SETTINGS: dict[str, object] = {
     "error_ghm_prefix": ERROR_GHM_PREFIX,
     "info_only_qualifier": INFO_ONLY_QUALIFIER,
     "ald_exonerations": list(ALD_EXONERATIONS),
+    "ucd_digits": UCD_DIGITS,
 }
 
 

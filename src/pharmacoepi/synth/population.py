@@ -51,11 +51,31 @@ def sample_population(
     birth_born = start + (rng.random(n) * (end - start + 1)).astype(np.int64)
     sex = np.where(born, sex_born, sex)
     birth = np.where(born, birth_born, birth)
+    birth = on_the_15th(birth, born, start, end)
 
     death = sample_death(rng, model, sex, birth, np.maximum(birth, start))
     death = np.where(death <= end, death, NO_DATE)
     ids = np.arange(first_id, first_id + n, dtype=np.int64)
     return Population(ids, sex, birth, death, born)
+
+
+def on_the_15th(birth: np.ndarray, born: np.ndarray, start: int, end: int) -> np.ndarray:
+    """Birth dates moved to the 15th of their month: SNDS records only the year and month
+    of birth, and its adapter imputes the 15th, so the claims and SNDS layouts of one
+    dataset hold the same birth dates. A person present at `start` stays born before it,
+    a newborn inside [start, end]: the 15th of the next or previous month when needed
+    (the original day is kept only when the period holds no 15th at all)."""
+    month = birth.astype("datetime64[D]").astype("datetime64[M]")
+
+    def fifteenth(shift: int) -> np.ndarray:
+        first = (month + np.timedelta64(shift, "M")).astype("datetime64[D]")
+        return (first + np.timedelta64(14, "D")).astype(np.int64)
+
+    moved, previous, following = fifteenth(0), fifteenth(-1), fifteenth(1)
+    present = np.where(moved < start, moved, previous)
+    newborn = np.where(moved < start, following, np.where(moved > end, previous, moved))
+    newborn = np.where((newborn >= start) & (newborn <= end), newborn, birth)
+    return np.where(born, newborn, present).astype(birth.dtype)
 
 
 def sample_death(

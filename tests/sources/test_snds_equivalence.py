@@ -1,0 +1,113 @@
+"""One synthetic population, two layouts: `synth --layout claims` and `synth --layout snds`
+with the same options, read with --source claims and --source snds, must give the same
+canonical tables (bar the outpatient diagnoses SNDS cannot hold), the same ITP cohort and
+the same exposures. BEN_IDT_ANO is the claims person_id written as text."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from pharmacoepi.engine import Engine
+from pharmacoepi.sources import register_source, source_problems
+from pharmacoepi.synth.snds_layout import read_layout_counts
+from tests.cli import run_cli
+
+# 25,000 persons over 10 years with ITP x150: ~100 cohort members, a few seconds per layout
+SYNTH = (
+    "synth",
+    "--persons",
+    "25000",
+    "--start",
+    "2005-01-01",
+    "--end",
+    "2014-12-31",
+    "--seed",
+    "11",
+    "--itp-multiplier",
+    "150",
+)
+# Each canonical column compared as a value: ids as text, stay ids by their number
+# (claims: 123; SNDS: ETA_NUM:RSA_NUM with RSA_NUM the zero-padded claims stay_id).
+_STAY = "TRY_CAST(regexp_extract(CAST(stay_id AS VARCHAR), '(\\d+)$', 1) AS BIGINT)"
+CANONICAL = {
+    "persons": "CAST(person_id AS VARCHAR), sex, TRY_CAST(birth_date AS DATE), "
+    "TRY_CAST(death_date AS DATE)",
+    "observation_periods": "CAST(person_id AS VARCHAR), TRY_CAST(start_date AS DATE), "
+    "TRY_CAST(end_date AS DATE)",
+    "diagnoses": f"CAST(person_id AS VARCHAR), TRY_CAST(date AS DATE), code, setting, {_STAY}",
+    "dispensings": "CAST(person_id AS VARCHAR), TRY_CAST(date AS DATE), atc, product_code, "
+    "setting, TRY_CAST(quantity AS DOUBLE)",
+    "procedures": f"CAST(person_id AS VARCHAR), TRY_CAST(date AS DATE), code, {_STAY}",
+    "hospital_stays": f"{_STAY}, CAST(person_id AS VARCHAR), TRY_CAST(admission_date AS DATE), "
+    "TRY_CAST(discharge_date AS DATE)",
+}
+
+
+@pytest.fixture(scope="module")
+def layouts(tmp_path_factory):
+    root = tmp_path_factory.mktemp("layouts")
+    for layout in ("claims", "snds"):
+        result = run_cli(*SYNTH, "--layout", layout, "--out", root / layout)
+        assert result.returncode == 0, result.stderr
+    assert "25,000 persons as SNDS tables" in result.stdout
+    return root / "claims", root / "snds"
+
+
+def _table(engine: Engine, view: str, where: str = "") -> pl.DataFrame:
+    sql = f"SELECT {CANONICAL[view]} FROM raw_{view} {where}"
+    frame = pl.from_arrow(engine.con.sql(sql).to_arrow_table())
+    return frame.sort(frame.columns, nulls_last=True)
+
+
+def test_same_canonical_tables(layouts):
+    claims, snds = layouts
+    with Engine() as a, Engine() as b:
+        register_source(a, "claims", claims)
+        register_source(b, "snds", snds)
+        for view in CANONICAL:
+            # SNDS records no outpatient diagnosis
+            where = "WHERE setting <> 'outpatient'" if view == "diagnoses" else ""
+            expected, got = _table(a, view, where), _table(b, view)
+            assert expected.height > 0, view
+            assert got.equals(expected), view
+
+
+def test_injected_problems_are_the_ones_counted(layouts):
+    _, snds = layouts
+    injected = {
+        k.removeprefix("injected:"): v
+        for k, v in read_layout_counts(snds).items()
+        if k.startswith("injected:")
+    }
+    with Engine() as e:
+        register_source(e, "snds", snds)
+        counted = {p["problem"]: p["rows"] for p in source_problems(e)}
+    assert all(v > 0 for v in injected.values()), injected
+    assert counted == injected  # and no other problem
+
+
+def _build(data, out, source: str) -> None:
+    result = run_cli("build-cohort", "itp_faith", "--data", data, "--out", out, "--source", source)
+    assert result.returncode == 0, result.stderr
+
+
+def _read(out, name: str, columns: list[str]) -> pl.DataFrame:
+    frame = pl.read_parquet(out / f"{name}.parquet")
+    frame = frame.with_columns(pl.col("person_id").cast(pl.Int64)).select(columns)
+    return frame.sort(columns)
+
+
+def test_same_itp_cohort_and_exposures(layouts, tmp_path):
+    claims, snds = layouts
+    _build(claims, tmp_path / "claims", "claims")
+    _build(snds, tmp_path / "snds", "snds")
+    cohort = ["person_id", "index_date", "code_date", "birth_date", "follow_up_end", "phase"]
+    exposures = ["person_id", "class", "era_number", "start_date", "end_date", "n_dispensings"]
+    for name, columns in (("cohort", cohort), ("exposures", exposures)):
+        expected = _read(tmp_path / "claims", name, columns)
+        got = _read(tmp_path / "snds", name, columns)
+        assert expected.height >= (50 if name == "cohort" else 200), name
+        assert got.to_dicts() == expected.to_dicts(), name
+    attrition = [pl.read_parquet(tmp_path / s / "attrition.parquet") for s in ("claims", "snds")]
+    assert attrition[1].to_dicts() == attrition[0].to_dicts()
