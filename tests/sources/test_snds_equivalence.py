@@ -13,11 +13,11 @@ from pharmacoepi.sources import register_source, source_problems
 from pharmacoepi.synth.snds_layout import read_layout_counts
 from tests.cli import run_cli
 
-# 25,000 persons over 10 years with ITP x150: ~100 cohort members, a few seconds per layout
+# 20,000 persons over 10 years with ITP x150: ~90 cohort members, a few seconds per layout
 SYNTH = (
     "synth",
     "--persons",
-    "25000",
+    "20000",
     "--start",
     "2005-01-01",
     "--end",
@@ -50,14 +50,16 @@ def layouts(tmp_path_factory):
     for layout in ("claims", "snds"):
         result = run_cli(*SYNTH, "--layout", layout, "--out", root / layout)
         assert result.returncode == 0, result.stderr
-    assert "25,000 persons as SNDS tables" in result.stdout
+    assert "20,000 persons as SNDS tables" in result.stdout
     return root / "claims", root / "snds"
 
 
-def _table(engine: Engine, view: str, where: str = "") -> pl.DataFrame:
-    sql = f"SELECT {CANONICAL[view]} FROM raw_{view} {where}"
-    frame = pl.from_arrow(engine.con.sql(sql).to_arrow_table())
-    return frame.sort(frame.columns, nulls_last=True)
+def _fingerprint(engine: Engine, view: str, where: str = "") -> tuple[int, int]:
+    """Rows and the sum of their hashes: equal for equal multisets of rows, whatever the
+    order (both engines are one DuckDB version, so hashes agree)."""
+    sql = f"SELECT count(*), sum(CAST(hash({CANONICAL[view]}) AS HUGEINT)) FROM raw_{view} {where}"
+    rows, total = engine.con.sql(sql).fetchall()[0]
+    return rows, int(total or 0)
 
 
 def test_same_canonical_tables(layouts):
@@ -68,9 +70,9 @@ def test_same_canonical_tables(layouts):
         for view in CANONICAL:
             # SNDS records no outpatient diagnosis
             where = "WHERE setting <> 'outpatient'" if view == "diagnoses" else ""
-            expected, got = _table(a, view, where), _table(b, view)
-            assert expected.height > 0, view
-            assert got.equals(expected), view
+            expected = _fingerprint(a, view, where)
+            assert expected[0] > 0, view
+            assert _fingerprint(b, view) == expected, view
 
 
 def test_injected_problems_are_the_ones_counted(layouts):
