@@ -1,11 +1,12 @@
 -- stage: sources/snds/diagnoses
 -- creates: raw_diagnoses
 -- purpose: ICD-10 codes: of each kept PMSI MCO stay, dated at its admission (the contract's
---          convention; dates typed here, so an unparseable one reads as missing), DGN_PAL -> hospital_primary, DGN_REL -> hospital_related (T_MCOaaB),
+--          convention), DGN_PAL -> hospital_primary, DGN_REL -> hospital_related (T_MCOaaB),
 --          ASS_DGN -> hospital_associated (T_MCOaaD); and long-term disease registrations
 --          (IR_IMB_R: MED_MTF_COD at IMB_ALD_DTD) -> long_term_disease, when the exoneration
 --          is an ALD one (IMB_ETM_NAT in ald_exonerations, or not given). Blank codes
---          (no related diagnosis) give no row.
+--          (no related diagnosis) give no row. Dates are typed here (UNION ALL needs one
+--          type), so an unparseable one reads as missing and the screening sets it aside.
 -- inputs: src_t_mcoaab, src_t_mcoaad, src_ir_imb_r, snds_stays, snds_pseudonyms, snds_settings
 CREATE OR REPLACE TEMP VIEW raw_diagnoses AS
 SELECT s.person_id, s.admission_day AS date, CAST(b.dgn_pal AS VARCHAR) AS code,

@@ -1,11 +1,11 @@
 -- stage: sources/snds/stays
 -- creates: snds_stays
 -- purpose: every PMSI MCO stay (ETA_NUM + RSA_NUM: T_MCOaaB with its T_MCOaaC row), its
---          person, dates, and the first problem that excludes it, in this order: a
---          return code of T_MCOaaC other than 0 (the patient's id, birth date, sex, stay
---          number, the two merges, the entry date; the 2013+ cohesion checks when filled),
---          a placeholder NIR_ANO_17 (no usable id), an error GHM (CMD 90), no T_MCOaaC or
---          no T_MCOaaB row, a NIR_ANO_17 absent from IR_BEN_R, or one shared by several
+--          person, dates, and the first problem that excludes it, in this order: no
+--          T_MCOaaC or no T_MCOaaB row, a return code of T_MCOaaC other than 0 (the
+--          patient's id, birth date, sex, stay number, the two merges, the entry date; the
+--          2013+ cohesion checks when filled), a placeholder NIR_ANO_17 (no usable id), an
+--          error GHM (CMD 90), a NIR_ANO_17 absent from IR_BEN_R, or one shared by several
 --          persons (twins share BEN_NIR_PSA; PMSI has no BEN_RNG_GEM to tell them apart).
 --          Stays with a problem are kept here to be counted (source_problems) and left out
 --          of every canonical view. A table: four views and the counts read it.
