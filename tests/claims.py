@@ -153,11 +153,22 @@ class Built:
         return frame.select(columns).rows()
 
 
+# The engine spec tests build with: tests/spec/conftest.py runs each rule's tests on
+# DuckDB and on Spark (when PySpark is installed), setting this for the test's duration.
+ENGINE = {"name": "duckdb"}
+
+
 def build(claims: Claims, tmp_path: Path, definition: str = "itp_faith", **overrides) -> Built:
     data = claims.write(tmp_path / "data")
     out = tmp_path / "out"
     loaded = load_definition(definition, overrides)
-    result = build_cohort(loaded, data, out, reporter=Reporter.for_stderr(quiet=True))
+    result = build_cohort(
+        loaded,
+        data,
+        out,
+        reporter=Reporter.for_stderr(quiet=True),
+        engine_name=ENGINE["name"],
+    )
     return Built(
         cohort=pl.read_parquet(out / "cohort.parquet"),
         incident=pl.read_parquet(out / "incident_cases.parquet"),

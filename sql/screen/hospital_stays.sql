@@ -22,7 +22,12 @@ WITH typed AS (
             WHEN r.discharge_date IS NOT NULL AND TRY_CAST(r.discharge_date AS DATE) IS NULL
                 THEN 'discharge_date'
         END AS unparseable_column,
-        to_json(r) AS source_record
+        to_json(struct_pack(
+            stay_id := r.stay_id,
+            person_id := r.person_id,
+            admission_date := r.admission_date,
+            discharge_date := r.discharge_date
+        )) AS source_record
     FROM raw_hospital_stays AS r
 ),
 checked AS (

@@ -18,7 +18,11 @@ WITH typed AS (
             WHEN r.start_date IS NOT NULL AND TRY_CAST(r.start_date AS DATE) IS NULL THEN 'start_date'
             WHEN r.end_date IS NOT NULL AND TRY_CAST(r.end_date AS DATE) IS NULL THEN 'end_date'
         END AS unparseable_column,
-        to_json(r) AS source_record
+        to_json(struct_pack(
+            person_id := r.person_id,
+            start_date := r.start_date,
+            end_date := r.end_date
+        )) AS source_record
     FROM raw_observation_periods AS r
 ),
 checked AS (

@@ -18,7 +18,12 @@ WITH typed AS (
             WHEN r.birth_date IS NOT NULL AND TRY_CAST(r.birth_date AS DATE) IS NULL THEN 'birth_date'
             WHEN r.death_date IS NOT NULL AND TRY_CAST(r.death_date AS DATE) IS NULL THEN 'death_date'
         END AS unparseable_column,
-        to_json(r) AS source_record
+        to_json(struct_pack(
+            person_id := r.person_id,
+            sex := r.sex,
+            birth_date := r.birth_date,
+            death_date := r.death_date
+        )) AS source_record
     FROM raw_persons AS r
 ),
 checked AS (

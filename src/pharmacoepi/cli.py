@@ -110,6 +110,18 @@ def build_cohort_command(
     memory_limit: Annotated[
         str | None, typer.Option(help="DuckDB memory limit, e.g. 8GB; larger work spills to disk.")
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="duckdb (embedded, the default) or spark: the same SQL on Apache Spark "
+            "(pip install 'pharmacoepi[spark]'; docs/scaling.md).",
+            case_sensitive=False,
+        ),
+    ] = "duckdb",
+    spark_master: Annotated[
+        str | None,
+        typer.Option(help="Spark master URL (default local[N], N = --threads or every core)."),
+    ] = None,
     quiet: Annotated[bool, typer.Option(help="No progress lines.")] = False,
     show_small_counts: Annotated[
         bool,
@@ -147,6 +159,8 @@ def build_cohort_command(
         reporter=reporter,
         argv=sys.argv,
         source=source,
+        engine_name=engine.lower(),
+        spark_master=spark_master,
     )
     # Batch logs travel: by default the terminal shows the same masked counts as the file.
     # A masked cell may be small or may hide a small neighbour: it shows as "masked".

@@ -48,6 +48,30 @@ def _as_user_error(stage: str, exc: Exception) -> UserError:
     return UserError(f"stage {stage} failed: {message}", hint=hint)
 
 
+def sorted_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.sort(frame.columns, nulls_last=True) if frame.width else frame
+
+
+def make_engine(
+    kind: str = "duckdb",
+    threads: int | None = None,
+    memory_limit: str | None = None,
+    temp_directory: Path | None = None,
+    on_stage: Callable[[str, str], None] | None = None,
+    spark_master: str | None = None,
+):
+    """The engine that runs the SQL stages: DuckDB (embedded, the default) or Spark."""
+    if kind == "duckdb":
+        if spark_master:
+            raise UserError("--spark-master needs --engine spark")
+        return Engine(threads, memory_limit, temp_directory, on_stage=on_stage)
+    if kind == "spark":
+        from pharmacoepi.spark_engine import SparkEngine
+
+        return SparkEngine(threads, memory_limit, temp_directory, on_stage, master=spark_master)
+    raise UserError(f"--engine {kind!r} is not an engine", hint="duckdb or spark")
+
+
 @dataclass
 class Engine:
     threads: int | None = None
@@ -168,8 +192,10 @@ class Engine:
         return self.con.table(table).fetchall()
 
     def frame(self, table: str) -> pl.DataFrame:
-        """A table as a Polars frame (analysis tables: one row per person at most)."""
-        return self.con.table(table).pl()
+        """A table as a Polars frame (analysis tables: about one row per person), in a
+        defined row order, so float sums in the estimators do not depend on the engine's
+        parallel scheduling (DuckDB and Spark then agree to the last bit)."""
+        return sorted_frame(self.con.table(table).pl())
 
     def write_parquet(self, table: str, path: Path, order: str | None = None) -> None:
         relation = self.con.table(table)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from pharmacoepi.resources import resource_dir
 
-_PARAM = re.compile(r"^--\s*param\s+(\w+)\s*:")
+_PARAM = re.compile(r"^--\s*param\s+(\w+)\s*:\s*([A-Z]+(?:\[\])?)?")
 _IDENT = re.compile(r"^--\s*identifier\s+(\w+)\s*:\s*(.+)$")
 _CREATES = re.compile(r"^--\s*creates\s*:\s*(\w+)")
 _SLOT = re.compile(r"\{\{\s*(\w+)\s*\}\}")
@@ -36,6 +36,7 @@ class Stage:
     params: frozenset[str]
     identifiers: dict[str, frozenset[str]]
     template: str
+    param_types: dict[str, str] | None = None  # as the header declares: DATE, VARCHAR[] ...
 
     @property
     def creates_view(self) -> bool:
@@ -69,12 +70,13 @@ def load_stage(name: str) -> Stage:
     if not path.is_file():
         raise FileNotFoundError(f"SQL stage {name!r} not found at {path}")
     text = path.read_text()
-    params, idents, creates = set(), {}, None
+    params, idents, creates, types = set(), {}, None, {}
     for line in text.splitlines():
         if not line.startswith("--"):
             break
         if m := _PARAM.match(line):
             params.add(m.group(1))
+            types[m.group(1)] = m.group(2)
         elif m := _IDENT.match(line):
             idents[m.group(1)] = frozenset(v.strip() for v in m.group(2).split("|"))
         elif m := _CREATES.match(line):
@@ -86,4 +88,4 @@ def load_stage(name: str) -> Stage:
         raise ValueError(
             f"SQL stage {name!r}: header params {sorted(params)} != used {sorted(used)}"
         )
-    return Stage(name, path, creates, frozenset(params), idents, text)
+    return Stage(name, path, creates, frozenset(params), idents, text, types)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pharmacoepi.analyses.lexis import completed_years, lexis_split
+from pharmacoepi.analyses.lexis import DAYS_PER_YEAR, completed_years, lexis_split
 from pharmacoepi.definition import Definition
 from pharmacoepi.engine import Engine
 from pharmacoepi.errors import DataError
@@ -118,9 +118,15 @@ def _standard_for(table: pl.DataFrame, standard: pl.DataFrame) -> pl.DataFrame:
 
 
 def cells_of(segments: pl.DataFrame) -> pl.DataFrame:
-    """Internal person-time segments -> cells: year, sex, age_band, events, person_years."""
-    return segments.group_by("year", "sex", "age_band").agg(
-        pl.col("events").sum(), pl.col("person_years").sum()
+    """Internal person-time segments -> cells: year, sex, age_band, events, person_years.
+    Days are summed (integers, exact in any order), then turned into years: the cells do
+    not depend on the row order the engine delivered."""
+    return (
+        segments.group_by("year", "sex", "age_band")
+        .agg(pl.col("events").sum(), pl.col("days").sum())
+        .with_columns((pl.col("days") / DAYS_PER_YEAR).alias("person_years"))
+        .drop("days")
+        .sort("year", "sex", "age_band")
     )
 
 

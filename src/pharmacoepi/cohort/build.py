@@ -18,7 +18,7 @@ from pharmacoepi.cohort.manifest import run_manifest
 from pharmacoepi.cohort.rules import run_rules
 from pharmacoepi.data.screen import screen_data
 from pharmacoepi.definition import LoadedDefinition
-from pharmacoepi.engine import Engine
+from pharmacoepi.engine import Engine, make_engine
 from pharmacoepi.output import atomic_output_dir, write_json
 from pharmacoepi.privacy import hide_columns
 from pharmacoepi.progress import Reporter
@@ -108,12 +108,9 @@ def _survival(
         table = hide_columns(table, survival.COUNTS)
     out = {"survival.parquet": table}
     if d.analyses.survival.cox_covariates and not hidden:
-        cohort = (
-            engine.frame("cohort")
-            .join(
-                engine.frame("classified_cases").select("person_id", "secondary"),
-                on="person_id",
-            )
+        cohort = engine.frame("cohort").join(
+            engine.frame("classified_cases").select("person_id", "secondary"),
+            on="person_id",
         )
         out["cox.parquet"] = survival.cox_table(times, cohort, d, n)
     return out
@@ -172,6 +169,8 @@ def build_cohort(
     reporter: Reporter | None = None,
     argv: list[str] | None = None,
     source: str = "claims",
+    engine_name: str = "duckdb",
+    spark_master: str | None = None,
 ) -> BuildResult:
     reporter = reporter or Reporter.for_stderr()
     min_cell_count = loaded.definition.privacy.min_cell_count
@@ -179,7 +178,9 @@ def build_cohort(
     started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     with (
         tempfile.TemporaryDirectory(prefix="pharmacoepi-spill-") as spill,
-        Engine(threads, memory_limit, Path(spill), on_stage=reporter.stage) as engine,
+        make_engine(
+            engine_name, threads, memory_limit, Path(spill), reporter.stage, spark_master
+        ) as engine,
         atomic_output_dir(out_dir, "build-cohort", inputs=data_dir) as staging,
     ):
         sources = screen_data(engine, data_dir, loaded.codelists.values(), source)
@@ -193,11 +194,7 @@ def build_cohort(
             **_incidence(engine, loaded, masked, data_dir),
             **_survival(engine, loaded, masked),
         }
-        phase_counts = (
-            dict(engine.rows("phase_counts"))
-            if "phases.parquet" in aggregates
-            else None
-        )
+        phase_counts = dict(engine.rows("phase_counts")) if "phases.parquet" in aggregates else None
         outputs, rejected_summary = _write_outputs(engine, loaded, staging, masked, aggregates)
         run = {
             "command": argv or sys.argv,
@@ -205,6 +202,7 @@ def build_cohort(
             "seconds": round(time.perf_counter() - started, 3),
             "threads": threads,
             "memory_limit": memory_limit,
+            "engine": engine.settings(),
         }
         manifest = run_manifest(
             loaded, sources, engine, outputs=outputs, rejected_summary=rejected_summary, run=run

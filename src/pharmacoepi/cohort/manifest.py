@@ -39,7 +39,7 @@ def run_manifest(
             "pyarrow": pyarrow.__version__,
         },
         "engine": {
-            "name": "duckdb",
+            **run["engine"],
             "threads": run["threads"],
             "memory_limit": run["memory_limit"],
         },

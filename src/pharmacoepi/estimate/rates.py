@@ -3,6 +3,7 @@ with the Fay-Feuer gamma interval (as R's epitools::ageadjust.direct)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import polars as pl
@@ -39,11 +40,13 @@ def incidence_rates(
         frame.group_by(list(by), maintain_order=True) if by else frame.group_by(pl.lit(0))
     ).agg(
         pl.col(events_col).sum().alias("events"),
-        pl.col(person_time_col).sum().cast(pl.Float64).alias("person_time"),
+        pl.col(person_time_col).cast(pl.Float64).alias("person_time"),
     )
     rows = []
     for row in grouped.iter_rows(named=True):
-        x, pt = row["events"], row["person_time"]
+        # fsum: the exactly rounded sum, whatever order the rows came in (a parallel sum
+        # may differ in the last bit from run to run)
+        x, pt = row["events"], math.fsum(row["person_time"])
         lower, upper = poisson_ci(x, pt, alpha) if pt > 0 else (None, None)
         rows.append(
             {
@@ -80,8 +83,16 @@ def direct_standardize(
     require_columns(standard, ["stratum", "weight"], "direct_standardize standard")
     # strata of one type on both sides (Polars before 1.x releases does not cast join keys)
     frame = frame.with_columns(pl.col(stratum_col).cast(standard.schema["stratum"]))
-    strata = frame.group_by(stratum_col).agg(
-        pl.col(events_col).sum().alias("x"), pl.col(person_time_col).sum().alias("n")
+    # exactly rounded sums (fsum) in stratum order: the result does not depend on the
+    # order the rows came in
+    strata = (
+        frame.group_by(stratum_col)
+        .agg(pl.col(events_col).sum().alias("x"), pl.col(person_time_col).cast(pl.Float64))
+        .sort(stratum_col)
+        .with_columns(
+            pl.col(person_time_col).map_elements(math.fsum, return_dtype=pl.Float64).alias("n")
+        )
+        .drop(person_time_col)
     )
     joined = standard.join(strata, left_on="stratum", right_on=stratum_col, how="left")
     missing = joined.filter(pl.col("n").is_null() & (pl.col("weight") > 0))
@@ -104,7 +115,7 @@ def direct_standardize(
     upper = float(
         gamma.ppf(1 - alpha / 2, (dsr + wm) ** 2 / (var + wm**2), scale=(var + wm**2) / (dsr + wm))
     )
-    crude_x, crude_n = float(strata["x"].sum()), float(strata["n"].sum())
+    crude_x, crude_n = float(strata["x"].sum()), math.fsum(strata["n"].to_list())
     crude_lower, crude_upper = poisson_ci(crude_x, crude_n, alpha)
     return pl.DataFrame(
         {

@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from pharmacoepi.data.reader import SourceTable, register_all
 from pharmacoepi.engine import Engine
+from pharmacoepi.errors import UserError
 
 Source = Literal["claims", "omop", "snds"]
 SOURCES: tuple[str, ...] = Source.__args__  # type: ignore[attr-defined]
@@ -75,9 +76,20 @@ def _adapter(source: str):
 def register_source(engine: Engine, source: str, data_dir: Path) -> SourceRead:
     """Register the canonical `raw_*` views for `source`; create `source_problems`."""
     if source == "claims":
-        tables = register_all(engine.con, data_dir)
-        engine.con.register("source_problems", PROBLEM_SCHEMA.empty_table())
+        if engine.name == "spark":
+            from pharmacoepi.spark_engine import register_claims
+
+            tables = register_claims(engine, data_dir)
+        else:
+            tables = register_all(engine.con, data_dir)
+        engine.register("source_problems", PROBLEM_SCHEMA.empty_table())
         return SourceRead(source, tables, {n: t.id_types for n, t in tables.items()})
+    if engine.name != "duckdb":
+        raise UserError(
+            f"the {engine.name} engine reads the claims layout only; --source {source} "
+            "runs on DuckDB",
+            hint="convert the extract to the claims layout, or drop --engine",
+        )
     adapter = _adapter(source)
     from pharmacoepi.sources.layout import register_layout
 
@@ -108,10 +120,6 @@ def _view_id_types(engine: Engine) -> dict[str, dict[str, str]]:
 
 def source_problems(engine: Engine) -> list[dict[str, object]]:
     """The adapter's documented data problems, as counted (empty for claims)."""
-    rows = engine.con.sql(
-        "SELECT source_table, problem, handling, rows FROM source_problems "
-        "WHERE rows > 0 ORDER BY source_table, problem"
-    ).fetchall()
-    return [
-        dict(zip(("source_table", "problem", "handling", "rows"), r, strict=True)) for r in rows
-    ]
+    keys = ("source_table", "problem", "handling", "rows")
+    rows = sorted(r for r in engine.rows("source_problems") if r[3])
+    return [dict(zip(keys, r, strict=True)) for r in rows]
