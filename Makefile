@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PHARMACOEPI_DATA_HOME ?= $(CURDIR)/synthetic_data/generated
 
-.PHONY: setup demo test bench check clean
+.PHONY: setup demo test test-spark bench check clean
 
 setup: $(STAMP)
 
@@ -23,6 +23,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# every rule's spec tests on DuckDB and on Spark (about 20 minutes on 2 cores)
+test-spark: $(STAMP)
+	PHARMACOEPI_SPARK_SPEC=1 $(BIN)/python -m pytest tests/spec tests/test_engine_parity.py
 
 check: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -285,7 +285,7 @@ def synth(
         str,
         typer.Option(
             help="Tables to write: claims (docs/data-model.md) or snds (native SNDS tables, "
-            "read with --source snds; docs/sources-snds.md). Same seed, same population.",
+            "read with --source snds; docs/sources.md, SNDS). Same seed, same population.",
             case_sensitive=False,
         ),
     ] = "claims",

@@ -1,6 +1,6 @@
 """Spec tests of the SNDS adapter: tiny SNDS tables drawn here (CSV, every value text), the
 canonical views it builds, person by person, and the problems it counts
-(docs/sources-snds.md)."""
+(docs/sources.md, SNDS)."""
 
 from __future__ import annotations
 
@@ -92,7 +92,8 @@ STAYS = [
     ("R4", "PSA_A2", OK, "90Z00Z", "10"),
     ("R5", "PSA_T", OK, "09M021", "10"),
     ("R6", "PSA_UNKNOWN", OK, "09M021", "10"),
-    ("R9", "PSA_C", ("0",) * 7 + ("0", "1"), "09M021", "11"),
+    # the same RSA_NUM as R1, in the next year's files: another stay (numbers restart)
+    ("R1", "PSA_C", ("0",) * 7 + ("0", "1"), "09M021", "11"),
 ]
 
 
@@ -230,29 +231,29 @@ def test_dispensings(engine):
 
 def test_only_clean_stays_reach_the_canonical_tables(engine):
     assert _rows(engine, "SELECT * FROM raw_hospital_stays") == [
-        ("E1:R1", "A", "2010-06-01", "2010-06-05")
+        ("E1:10/R1", "A", "2010-06-01", "2010-06-05")
     ]
     assert _rows(
         engine, "SELECT person_id, date, code, setting, stay_id FROM raw_diagnoses"
     ) == sorted(
         [
-            ("A", D(2010, 6, 1), "D693", "hospital_primary", "E1:R1"),
-            ("A", D(2010, 6, 1), "K922", "hospital_related", "E1:R1"),
-            ("A", D(2010, 6, 1), "R58", "hospital_associated", "E1:R1"),
+            ("A", D(2010, 6, 1), "D693", "hospital_primary", "E1:10/R1"),
+            ("A", D(2010, 6, 1), "K922", "hospital_related", "E1:10/R1"),
+            ("A", D(2010, 6, 1), "R58", "hospital_associated", "E1:10/R1"),
             ("A", D(2009, 5, 1), "D693", "long_term_disease", None),
             ("B", D(2009, 7, 1), "E11", "long_term_disease", None),
         ],
         key=repr,
     )
     assert _rows(engine, "SELECT person_id, date, code, stay_id FROM raw_procedures") == [
-        ("A", D(2010, 6, 3), "FFFC001", "E1:R1")  # admission + ENT_DAT_DEL 2
+        ("A", D(2010, 6, 3), "FFFC001", "E1:10/R1")  # admission + ENT_DAT_DEL 2
     ]
 
 
 def test_every_problem_counted(engine):
     counts = {(p["source_table"], p["problem"]): p["rows"] for p in source_problems(engine)}
     assert counts == {
-        ("T_MCOaaC", "return code"): 2,  # R2 (SEX_RET), R9 (COH_SEX_RET)
+        ("T_MCOaaC", "return code"): 2,  # R2 (SEX_RET), R1 of 2011 (COH_SEX_RET)
         ("T_MCOaaC", "placeholder id"): 1,
         ("T_MCOaaB", "error GHM"): 1,
         ("T_MCOaaB", "no T_MCOaaC row"): 1,

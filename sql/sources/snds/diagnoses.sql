@@ -13,21 +13,21 @@ SELECT s.person_id, s.admission_day AS date, CAST(b.dgn_pal AS VARCHAR) AS code,
     'hospital_primary' AS setting, s.stay_id, CAST(NULL AS BIGINT) AS concept_id
 FROM src_t_mcoaab AS b
 JOIN snds_stays AS s
-    ON s.eta_num = CAST(b.eta_num AS VARCHAR) AND s.rsa_num = CAST(b.rsa_num AS VARCHAR)
+    ON s.eta_num = CAST(b.eta_num AS VARCHAR) AND s.rsa_num = (CAST(b.file_year AS VARCHAR) || '/' || CAST(b.rsa_num AS VARCHAR))
 WHERE s.problem IS NULL AND trim(coalesce(CAST(b.dgn_pal AS VARCHAR), '')) <> ''
 UNION ALL
 SELECT s.person_id, s.admission_day, CAST(b.dgn_rel AS VARCHAR),
     'hospital_related', s.stay_id, CAST(NULL AS BIGINT)
 FROM src_t_mcoaab AS b
 JOIN snds_stays AS s
-    ON s.eta_num = CAST(b.eta_num AS VARCHAR) AND s.rsa_num = CAST(b.rsa_num AS VARCHAR)
+    ON s.eta_num = CAST(b.eta_num AS VARCHAR) AND s.rsa_num = (CAST(b.file_year AS VARCHAR) || '/' || CAST(b.rsa_num AS VARCHAR))
 WHERE s.problem IS NULL AND trim(coalesce(CAST(b.dgn_rel AS VARCHAR), '')) <> ''
 UNION ALL
 SELECT s.person_id, s.admission_day, CAST(d.ass_dgn AS VARCHAR),
     'hospital_associated', s.stay_id, CAST(NULL AS BIGINT)
 FROM src_t_mcoaad AS d
 JOIN snds_stays AS s
-    ON s.eta_num = CAST(d.eta_num AS VARCHAR) AND s.rsa_num = CAST(d.rsa_num AS VARCHAR)
+    ON s.eta_num = CAST(d.eta_num AS VARCHAR) AND s.rsa_num = (CAST(d.file_year AS VARCHAR) || '/' || CAST(d.rsa_num AS VARCHAR))
 WHERE s.problem IS NULL AND trim(coalesce(CAST(d.ass_dgn AS VARCHAR), '')) <> ''
 UNION ALL
 SELECT p.person_id, TRY_CAST(i.imb_ald_dtd AS DATE), CAST(i.med_mtf_cod AS VARCHAR),

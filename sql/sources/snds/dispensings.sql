@@ -151,6 +151,6 @@ SELECT
 FROM src_t_mcoaamed AS m
 CROSS JOIN snds_settings AS k
 JOIN snds_stays AS st
-    ON st.eta_num = CAST(m.eta_num AS VARCHAR) AND st.rsa_num = CAST(m.rsa_num AS VARCHAR)
+    ON st.eta_num = CAST(m.eta_num AS VARCHAR) AND st.rsa_num = (CAST(m.file_year AS VARCHAR) || '/' || CAST(m.rsa_num AS VARCHAR))
 LEFT JOIN ucd_atc AS ua ON ua.product_code = lpad(trim(CAST(m.ucd_ucd_cod AS VARCHAR)), k.ucd_digits, '0')
 WHERE st.problem IS NULL

@@ -12,5 +12,5 @@ SELECT
     CAST(NULL AS BIGINT) AS concept_id
 FROM src_t_mcoaaa AS a
 JOIN snds_stays AS s
-    ON s.eta_num = CAST(a.eta_num AS VARCHAR) AND s.rsa_num = CAST(a.rsa_num AS VARCHAR)
+    ON s.eta_num = CAST(a.eta_num AS VARCHAR) AND s.rsa_num = (CAST(a.file_year AS VARCHAR) || '/' || CAST(a.rsa_num AS VARCHAR))
 WHERE s.problem IS NULL

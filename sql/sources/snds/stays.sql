@@ -1,6 +1,7 @@
 -- stage: sources/snds/stays
 -- creates: snds_stays
--- purpose: every PMSI MCO stay (ETA_NUM + RSA_NUM: T_MCOaaB with its T_MCOaaC row), its
+-- purpose: every PMSI MCO stay (ETA_NUM + the file's year + RSA_NUM, since RSA_NUM restarts
+--          each year: T_MCOaaB with its T_MCOaaC row), its
 --          person, dates, and the first problem that excludes it, in this order: no
 --          T_MCOaaC or no T_MCOaaB row, a return code of T_MCOaaC other than 0 (the
 --          patient's id, birth date, sex, stay number, the two merges, the entry date; the
@@ -14,7 +15,7 @@ CREATE OR REPLACE TEMP TABLE snds_stays AS
 WITH c AS (
     SELECT
         CAST(t.eta_num AS VARCHAR) AS eta_num,
-        CAST(t.rsa_num AS VARCHAR) AS rsa_num,
+        (CAST(t.file_year AS VARCHAR) || '/' || CAST(t.rsa_num AS VARCHAR)) AS rsa_num,
         CAST(t.nir_ano_17 AS VARCHAR) AS nir_ano_17,
         t.exe_soi_dtd,
         t.exe_soi_dtf,
@@ -34,7 +35,7 @@ WITH c AS (
 b AS (
     SELECT
         CAST(t.eta_num AS VARCHAR) AS eta_num,
-        CAST(t.rsa_num AS VARCHAR) AS rsa_num,
+        (CAST(t.file_year AS VARCHAR) || '/' || CAST(t.rsa_num AS VARCHAR)) AS rsa_num,
         CAST(t.grg_ghm AS VARCHAR) AS grg_ghm
     FROM src_t_mcoaab AS t
 ),
@@ -71,7 +72,7 @@ stays AS (
 SELECT
     eta_num,
     rsa_num,
-    -- ETA_NUM + RSA_NUM identify a stay: text, so no two stays can collide
+    -- ETA_NUM + year/RSA_NUM identify a stay: text, so no two stays can collide
     eta_num || ':' || rsa_num AS stay_id,
     CASE WHEN problem IS NULL THEN person_id END AS person_id,
     exe_soi_dtd AS admission_date,

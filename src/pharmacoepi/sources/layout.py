@@ -39,9 +39,19 @@ class LayoutTable:
     optional: tuple[str, ...] = ()  # read as NULL when absent
     required: bool = True
     pattern: str | None = None
+    # The pattern's first group names the file's year (T_MCO(\d{2})B): it is added to
+    # every row as the column `file_year`, since PMSI numbers stays (RSA_NUM) per year.
+    file_year: bool = False
 
     def matches(self, stem: str) -> bool:
-        return re.fullmatch(self.pattern or re.escape(self.name), stem, re.IGNORECASE) is not None
+        return self._match(stem) is not None
+
+    def _match(self, stem: str):
+        return re.fullmatch(self.pattern or re.escape(self.name), stem, re.IGNORECASE)
+
+    def year_of(self, stem: str) -> str | None:
+        match = self._match(stem)
+        return match.group(1) if self.file_year and match and match.groups() else None
 
 
 def _stem(path: Path) -> tuple[str, str] | None:
@@ -54,12 +64,12 @@ def _stem(path: Path) -> tuple[str, str] | None:
     return None
 
 
-def _found(data_dir: Path, table: LayoutTable) -> list[tuple[str, Path]]:
+def _found(data_dir: Path, table: LayoutTable) -> list[tuple[str, Path, str | None]]:
     found = []
     for path in sorted(data_dir.iterdir()):
         stem = _stem(path)
         if stem is not None and table.matches(stem[0]):
-            found.append((stem[1], path))
+            found.append((stem[1], path, table.year_of(stem[0])))
     return found
 
 
@@ -101,11 +111,11 @@ def register_layout_table(
                 hint=f"expected {table.name}.csv, .csv.gz, .parquet or a {table.name}/ folder "
                 f"(see docs/sources.md, {source} layout)",
             )
-        columns = [*table.columns, *table.optional]
+        columns = [*table.columns, *table.optional, *(("file_year",) if table.file_year else ())]
         con.register(view, pa.table({c: pa.array([], pa.string()) for c in columns}))
         return SourceTable(table.name, "absent", (), 0, {})
     parts, files, rows, formats = [], [], 0, set()
-    for fmt, path in found:
+    for fmt, path, year in found:
         try:
             rel, part_files = _relation(con, fmt, path)
             rows += _rows(rel, fmt, part_files)
@@ -130,6 +140,8 @@ def register_layout_table(
             else duckdb.ConstantExpression(None).alias(c)
             for c in (*table.columns, *table.optional)
         ]
+        if table.file_year:
+            projection.append(duckdb.ConstantExpression(year).alias("file_year"))
         parts.append(rel.project(*projection))
         files.extend(part_files)
         formats.add(fmt)

@@ -3,7 +3,7 @@ ER_PRS_F joined to ER_PHA_F / ER_UCD_F on the nine DCIR keys, ATC from IR_PHA_R)
 stays (PMSI MCO T_MCOaaB/C/D/A/MED, yearly files stacked) and long-term diseases (IR_IMB_R).
 
 The SQL stages under sql/sources/snds/ map them onto the canonical `raw_*` views and count
-the layout's documented data problems in `source_problems` (docs/sources-snds.md).
+the layout's documented data problems in `source_problems` (docs/sources.md, SNDS).
 Column names and types follow the public SNDS schema (indsante/schema-snds).
 """
 
@@ -32,7 +32,7 @@ RETURN_CODES = ("nir_ret", "nai_ret", "sex_ret", "sej_ret", "fho_ret", "pms_ret"
 # A DCIR table may come whole (ER_PRS_F) or split by year (ER_PRS_F_2010 ...); a PMSI
 # table comes by year (T_MCO09B, T_MCO10B ...). Every matching file is stacked.
 _DCIR = r"{}(_\d{{4}})?"
-_PMSI = r"T_MCO\d{{2}}{}"
+_PMSI = r"T_MCO(\d{{2}}){}"  # the group is the file's year: stay numbers restart yearly
 
 TABLES: tuple[LayoutTable, ...] = (
     LayoutTable(
@@ -72,6 +72,7 @@ TABLES: tuple[LayoutTable, ...] = (
         ("eta_num", "rsa_num", "dgn_pal", "grg_ghm"),
         optional=("dgn_rel",),
         pattern=_PMSI.format("B"),
+        file_year=True,
     ),
     LayoutTable(
         "T_MCOaaC",
@@ -79,9 +80,14 @@ TABLES: tuple[LayoutTable, ...] = (
         # cohesion checks of birth date and sex, filled from 2013 on
         optional=("coh_nai_ret", "coh_sex_ret"),
         pattern=_PMSI.format("C"),
+        file_year=True,
     ),
     LayoutTable(
-        "T_MCOaaD", ("eta_num", "rsa_num", "ass_dgn"), required=False, pattern=_PMSI.format("D")
+        "T_MCOaaD",
+        ("eta_num", "rsa_num", "ass_dgn"),
+        required=False,
+        pattern=_PMSI.format("D"),
+        file_year=True,
     ),
     LayoutTable(
         "T_MCOaaA",
@@ -89,6 +95,7 @@ TABLES: tuple[LayoutTable, ...] = (
         optional=("ent_dat_del",),
         required=False,
         pattern=_PMSI.format("A"),
+        file_year=True,
     ),
     LayoutTable(
         "T_MCOaaMED",
@@ -96,6 +103,7 @@ TABLES: tuple[LayoutTable, ...] = (
         optional=("delai",),
         required=False,
         pattern=_PMSI.format("MED"),
+        file_year=True,
     ),
     LayoutTable(
         "IR_IMB_R",
@@ -118,7 +126,7 @@ STAGES: tuple[str, ...] = (
     "sources/snds/source_problems",
 )
 
-# Documented conventions of the layout (docs/sources-snds.md), bound as parameters.
+# Documented conventions of the layout (docs/sources.md, SNDS), bound as parameters.
 MISSING_DATE = dt.date(1600, 1, 1)  # SNDS's "no date" value (e.g. BEN_DCD_DTE of the living)
 BIRTH_DAY = 15  # SNDS gives the year and month of birth only: the day is imputed
 UNKNOWN_BIRTH_MONTH = 7  # month missing or invalid: mid-year

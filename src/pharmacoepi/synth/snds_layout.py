@@ -3,7 +3,7 @@
 The claims layout is generated as usual, then converted with DuckDB; ground_truth/ is kept
 as is, so both layouts describe the same persons, events and truth. What SNDS cannot
 hold is left out (outpatient diagnoses: SNDS records none), and what the SNDS adapter must
-discard is added on top, never in place of a real record (docs/sources-snds.md):
+discard is added on top, never in place of a real record (docs/sources.md, SNDS):
 
 - every coverage segment of a person is one pseudonym (BEN_NIR_PSA) under one BEN_IDT_ANO
   (the claims person_id as text), inserted at the segment's start (BEN_DTE_INS) with its
