@@ -99,7 +99,14 @@ def _session(master: str, memory: str | None):
             for item in filter(None, os.environ.get("PHARMACOEPI_SPARK_CONF", "").split(",")):
                 key, _, value = item.partition("=")
                 builder = builder.config(key.strip(), value.strip())
-            session = builder.getOrCreate()
+            try:
+                session = builder.getOrCreate()
+            except Exception as exc:  # no Java, a wrong master URL: the user can fix it
+                raise UserError(
+                    f"cannot start Spark ({master}): {str(exc).splitlines()[0][:300]}",
+                    hint="the Spark engine needs Java 17 or later (JAVA_HOME) and a "
+                    "reachable --spark-master",
+                ) from None
             if not master.startswith("sc://"):
                 session.sparkContext.setLogLevel("ERROR")
             _SESSIONS[key] = session
