@@ -1,14 +1,26 @@
-"""`make bench`: wall time and peak memory of synth and build-cohort at national size.
+"""`make bench`: build-cohort against its scan floor, Spark and the OHDSI era peer, at
+100,000, 1,000,000 and 4,000,000 persons over 10 years.
 
-Generates the `national_1m` preset (1,000,000 persons, 2005-2014) into .bench/ once
-(again when the generator version changed), then times build-cohort of each shipped
-definition (itp_faith with its treatments, ms_dmt) REPEATS times and reports medians.
-Each command runs in its own process; its peak RSS comes from wait4(). The machine is
-shared: read medians and ratios from one run, not single timings.
+For each size (BENCH_SIZES), the `national_1m` preset with that many persons is generated
+into .bench/p<N>/ once (again when the generator version changes; `synth` is timed when
+it runs and its timing kept), then, each command in its own process (peak RSS from
+wait4), REPEATS times with the median reported:
+
+- `build-cohort itp_faith` end to end (cohort, exposures, lines, estimators, outputs);
+  at sizes in BENCH_LIMITED_SIZES with `--memory-limit` BENCH_MEMORY_LIMIT (spilling);
+- the scan floor (benchmarks/scan_floor.py): the needed columns of each table read once
+  with the same code filters, nothing else;
+- `build-cohort --engine spark` (local mode) at sizes in BENCH_SPARK_SIZES (once: minutes);
+- the era builder and the OHDSI drug_era algorithm over the same dispensings
+  (benchmarks/era_peers.py).
+
+It prints and writes benchmarks/results.md (and .bench/results.json). The machine is
+shared: read medians and the ratios of one run. A benchmark reports; it fails nothing.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -21,35 +33,50 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / ".bench"
 REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
-PRESET = os.environ.get("BENCH_PRESET", "national_1m")
 
 
-def measure(args: list[str]) -> tuple[float, float]:
-    """Run `pharmacoepi ARGS`; return (seconds, peak RSS in MiB)."""
+def _sizes(name: str, default: str) -> list[int]:
+    return [int(s) for s in os.environ.get(name, default).split(",") if s.strip()]
+
+
+SIZES = _sizes("BENCH_SIZES", "100000,1000000,4000000")
+SPARK_SIZES = _sizes("BENCH_SPARK_SIZES", "100000,1000000")
+LIMITED_SIZES = _sizes("BENCH_LIMITED_SIZES", "4000000")
+MEMORY_LIMIT = os.environ.get("BENCH_MEMORY_LIMIT", "4GB")
+
+
+def measure(command: list[str]) -> tuple[float, float, str]:
+    """Run a command; return (seconds, peak RSS in GiB, its last stdout line)."""
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "pharmacoepi", *args], stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    output = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"benchmark command failed: pharmacoepi {' '.join(args)}")
-    return seconds, usage.ru_maxrss / 1024
+        raise SystemExit(f"benchmark command failed: {' '.join(command)}")
+    lines = output.strip().splitlines()
+    return seconds, usage.ru_maxrss / 1024 / 1024, lines[-1] if lines else ""
 
 
-def recovery(data: Path, out: Path) -> dict[str, object]:
-    """Sensitivity and PPV of the cohort against the generator's ground truth."""
-    import polars as pl
+def pharmacoepi(*args: str) -> list[str]:
+    return [sys.executable, "-m", "pharmacoepi", *args]
 
-    sys.path.insert(0, str(ROOT))
-    from tests.ground_truth import expected_cohort
 
-    found = set(pl.read_parquet(out / "cohort.parquet")["person_id"])
-    true = set(expected_cohort(data)["person_id"])
-    hits = len(found & true)
+def script(name: str, *args: str) -> list[str]:
+    return [sys.executable, str(ROOT / "benchmarks" / name), *args]
+
+
+def repeat(label: str, command: list[str], times: int = REPEATS) -> dict[str, object]:
+    runs = []
+    for i in range(times):
+        seconds, rss, last = measure(command)
+        runs.append((seconds, rss))
+        print(f"  {label} run {i + 1}: {seconds:.1f}s, peak RSS {rss:.2f} GiB", flush=True)
     return {
-        "cohort": len(found),
-        "expected": len(true),
-        "sensitivity": hits / len(true) if true else None,
-        "ppv": hits / len(found) if found else None,
+        "seconds": round(statistics.median(s for s, _ in runs), 2),
+        "peak_rss_gib": round(statistics.median(r for _, r in runs), 2),
+        "runs": [round(s, 2) for s, _ in runs],
+        "output": last,
     }
 
 
@@ -63,44 +90,153 @@ def _outdated(data: Path) -> bool:
     return summary.get("generator_version") != GENERATOR_VERSION
 
 
-def time_builds(definition: str, data: Path) -> dict[str, object]:
-    runs = []
-    for i in range(REPEATS):
-        out = BENCH / "out" / definition
-        seconds, rss = measure(
-            ["build-cohort", definition, "--data", str(data), "--out", str(out), "--quiet"]
-        )
-        runs.append((seconds, rss))
-        print(f"build-cohort {definition} run {i + 1}: {seconds:.1f}s, peak RSS {rss:.0f} MiB",
-              flush=True)  # fmt: skip
-    manifest = json.loads((BENCH / "out" / definition / "manifest.json").read_text())
-    return {
-        "median_seconds": round(statistics.median(s for s, _ in runs), 1),
-        "median_peak_rss_mib": round(statistics.median(r for _, r in runs)),
-        "runs": [{"seconds": round(s, 1), "peak_rss_mib": round(r)} for s, r in runs],
-        "stages": {s["stage"]: s["seconds"] for s in manifest["stages"]},
-    }
-
-
-def main() -> None:
-    BENCH.mkdir(exist_ok=True)
-    data = BENCH / PRESET
-    results: dict[str, object] = {"preset": PRESET, "cpu_count": os.cpu_count()}
+def dataset(persons: int) -> tuple[Path, dict[str, object] | None]:
+    """The cached dataset of this size, generated (and timed) when missing or outdated."""
+    data = BENCH / f"p{persons}"
+    timing = BENCH / f"synth_p{persons}.json"
     if data.exists() and (os.environ.get("BENCH_REGENERATE") or _outdated(data)):
         shutil.rmtree(data)
     if not (data / "ground_truth" / "summary.json").is_file():
-        seconds, rss = measure(["synth", "--preset", PRESET, "--out", str(data)])
-        results["synth"] = {"seconds": round(seconds, 1), "peak_rss_mib": round(rss)}
-        print(f"synth {PRESET}: {seconds:.1f}s, peak RSS {rss:.0f} MiB", flush=True)
+        seconds, rss, _ = measure(
+            pharmacoepi("synth", "--preset", "national_1m", "--persons", str(persons),
+                        "--out", str(data))
+        )  # fmt: skip
+        timing.write_text(json.dumps({"seconds": round(seconds, 1), "peak_rss_gib": rss}))
+        print(f"  synth {persons:,}: {seconds:.1f}s, peak RSS {rss:.2f} GiB", flush=True)
+    synth = json.loads(timing.read_text()) if timing.is_file() else None
+    return data, synth
+
+
+def recovery(data: Path, out: Path) -> dict[str, object]:
+    """Sensitivity and PPV of the cohort against the generator's ground truth."""
+    import polars as pl
+
+    sys.path.insert(0, str(ROOT))
+    from tests.ground_truth import expected_cohort
+
+    found = set(pl.read_parquet(out / "cohort.parquet")["person_id"])
+    true = set(expected_cohort(data)["person_id"])
+    hits = len(found & true)
+    return {"cohort": len(found), "expected": len(true), "found": hits}
+
+
+def bench_size(persons: int) -> dict[str, object]:
+    print(f"{persons:,} persons", flush=True)
+    data, synth = dataset(persons)
     summary = json.loads((data / "ground_truth" / "summary.json").read_text())
-    results["rows"] = summary.get("row_counts")
-    if (BENCH / "out").exists() and not (BENCH / "out" / "itp_faith").exists():
-        shutil.rmtree(BENCH / "out")  # the single-definition layout of earlier versions
-    results["build_cohort"] = time_builds("itp_faith", data)
-    results["ground_truth"] = recovery(data, BENCH / "out" / "itp_faith")
-    results["build_cohort_ms"] = time_builds("ms_dmt", data)
+    rows = summary.get("row_counts", {})
+    out = BENCH / "out" / f"p{persons}"
+    build_args = ["build-cohort", "itp_faith", "--data", str(data), "--quiet"]
+    limited = persons in LIMITED_SIZES
+    if limited:
+        build_args += ["--memory-limit", MEMORY_LIMIT]
+    result: dict[str, object] = {
+        "persons": persons,
+        "input_rows": sum(rows.values()),
+        "rows": rows,
+        "synth": synth,
+        "memory_limit": MEMORY_LIMIT if limited else None,
+    }
+    result["build"] = repeat("build-cohort", pharmacoepi(*build_args, "--out", str(out / "duckdb")))
+    result["ground_truth"] = recovery(data, out / "duckdb")
+    result["scan_floor"] = repeat("scan floor", script("scan_floor.py", "itp_faith", str(data)))
+    if persons in SPARK_SIZES:
+        result["spark"] = repeat(
+            "build-cohort --engine spark",
+            # Spark local mode gets the memory DuckDB would take by itself (80% of RAM)
+            pharmacoepi(
+                *[a for a in build_args if a not in ("--memory-limit", MEMORY_LIMIT)],
+                "--out",
+                str(out / "spark"),
+                "--engine",
+                "spark",
+                "--memory-limit",
+                os.environ.get("BENCH_SPARK_MEMORY", "16g"),
+            ),  # fmt: skip
+            times=1,
+        )
+    for mode in ("builder", "ohdsi"):
+        result[f"eras_{mode}"] = repeat(
+            f"eras ({mode})", script("era_peers.py", mode, "itp_faith", str(data)), times=1
+        )
+    return result
+
+
+def _memory_gib() -> float:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+
+
+def report(results: list[dict[str, object]]) -> str:
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Run {dt.date.today()} on {os.cpu_count()} cores, {_memory_gib():.0f} GiB "
+        f"(a shared machine), generator {results[0].get('generator', '?')}; "
+        f"medians of {REPEATS} runs (Spark and the era peers: 1 run). "
+        "`ratio to floor` = wall / the scan floor's wall at that size; `ratio to Spark` = "
+        "Spark's wall / this wall.",
+        "",
+        "| persons | step | input rows | wall (s) | peak RSS (GiB) | ratio to floor "
+        "| ratio to Spark |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        floor = r["scan_floor"]["seconds"]
+        spark = r.get("spark", {}).get("seconds") if r.get("spark") else None
+        build = r["build"]["seconds"]
+        label = "build-cohort itp_faith" + (
+            f" (--memory-limit {r['memory_limit']})" if r["memory_limit"] else ""
+        )
+        steps = [
+            (label, r["build"], f"{spark / build:.1f}x" if spark else ""),
+            ("scan floor", r["scan_floor"], ""),
+            ("build-cohort --engine spark", r.get("spark"), ""),
+            ("era builder (all persons)", r["eras_builder"], ""),
+            ("OHDSI drug_era peer (same dispensings)", r["eras_ohdsi"], ""),
+            ("synth", r.get("synth"), ""),
+        ]
+        for name, m, vs_spark in steps:
+            if not m:
+                continue
+            ratio = f"{m['seconds'] / floor:.1f}x" if name != "synth" else ""
+            lines.append(
+                f"| {r['persons']:,} | {name} | {r['input_rows']:,} | {m['seconds']:.1f} "
+                f"| {m['peak_rss_gib']:.2f} | {ratio} | {vs_spark} |"
+            )
+    per_row = {
+        r["persons"]: r["build"]["seconds"] / r["input_rows"] * 1e6 for r in results
+    }  # fmt: skip
+    lines += ["", "Build seconds per million input rows: " + ", ".join(
+        f"{p:,} persons {v:.3f}" for p, v in per_row.items())]  # fmt: skip
+    if 1_000_000 in per_row and 4_000_000 in per_row:
+        lines.append(
+            f"4,000,000 vs 1,000,000 persons, time per input row: "
+            f"{per_row[4_000_000] / per_row[1_000_000]:.2f}x"
+        )
+    lines += ["", "Ground truth (itp_faith): " + ", ".join(
+        f"{r['persons']:,}: {r['ground_truth']['found']} of {r['ground_truth']['expected']} "
+        f"true cases found, cohort {r['ground_truth']['cohort']}" for r in results)]  # fmt: skip
+    eras = ", ".join(
+        f"{r['persons']:,}: builder {r['eras_builder']['output']}, "
+        f"OHDSI {r['eras_ohdsi']['output']}" for r in results
+    )  # fmt: skip
+    lines += [f"Eras built (both algorithms must agree): {eras}", ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    from pharmacoepi.synth import GENERATOR_VERSION
+
+    BENCH.mkdir(exist_ok=True)
+    results = []
+    for persons in SIZES:
+        result = bench_size(persons)
+        result["generator"] = GENERATOR_VERSION
+        results.append(result)
     (BENCH / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(results, indent=2))
+    text = report(results)
+    (ROOT / "benchmarks" / "results.md").write_text(text)
+    print(text)
 
 
 if __name__ == "__main__":
