@@ -194,3 +194,10 @@ def test_the_itp_definition_runs_on_an_omop_cdm_unchanged(gibleed, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "0 persons in the cohort" in result.stdout
     assert (tmp_path / "itp" / "incidence.parquet").is_file()
+
+
+def test_validate_reports_the_known_omop_problems(gibleed):
+    result = run_cli("validate", "--source", "omop", "--data", gibleed)
+    assert result.returncode == 0, result.stderr
+    assert "Known omop data problems" in result.stdout
+    assert "person missing from person" in result.stdout and "2,649" in result.stdout

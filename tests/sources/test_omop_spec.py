@@ -239,3 +239,22 @@ def test_concept_codelists_need_the_omop_source(cdm, tmp_path):
     loaded = load_definition(_definition(tmp_path, "gi", "[outpatient]"))
     with pytest.raises(DefinitionError, match="names OMOP concept ids"):
         build_cohort(loaded, cdm, tmp_path / "o", reporter=Reporter.for_stderr(True))
+
+
+def test_parquet_tables_read_like_csv(cdm, tmp_path):
+    """One file per CDM table as parquet (typed ids and dates) gives the same cohort."""
+    parquet = tmp_path / "cdm_parquet"
+    parquet.mkdir()
+    for csv in cdm.glob("*.csv"):
+        frame = pl.read_csv(csv, try_parse_dates=True)
+        frame.write_parquet(parquet / f"{csv.stem.upper()}.parquet")  # names: case ignored
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    from_csv = _build(cdm, tmp_path / "a", "gi")
+    out = _build(parquet, tmp_path / "b", "gi")
+    columns = ["person_id", "index_date", "birth_date", "sex"]
+    assert (
+        pl.read_parquet(out / "cohort.parquet")
+        .select(columns)
+        .equals(pl.read_parquet(from_csv / "cohort.parquet").select(columns))
+    )
