@@ -45,9 +45,7 @@ def _class_codes(definition: str) -> pa.Table:
 def _windows(engine: Engine, definition: str, data: Path) -> None:
     engine.register("class_codes", _class_codes(definition))
     files = [str(data / "dispensings.parquet")]
-    engine.con.execute(
-        f"CREATE VIEW dispensings AS SELECT * FROM read_parquet({files!r})"  # bench only
-    )
+    engine.con.read_parquet(files).create_view("dispensings")
     engine.con.execute(
         """
         CREATE TEMP TABLE class_atc AS

@@ -40,7 +40,7 @@ def scan_floor(definition: str, data: Path) -> int:
         files = _files(data, table)
         if not files:
             continue
-        con.execute(f"CREATE VIEW t AS SELECT {columns} FROM read_parquet({files!r})")
+        con.read_parquet(files).project(columns).create_view("t")
         if table in CODE:
             lists = [c for c in loaded.codelists.values() if c.domain == table]
             # the distinct raw codes that match, as the screening's code vocabulary

@@ -13,7 +13,7 @@ import polars as pl
 import pyarrow as pa
 
 from pharmacoepi.errors import UserError
-from pharmacoepi.stages import load_stage
+from pharmacoepi.stages import Stage, load_stage
 
 
 @dataclass
@@ -46,6 +46,26 @@ def _as_user_error(stage: str, exc: Exception) -> UserError:
     else:
         hint = "an input value cannot be read as the data contract says (docs/data-model.md)"
     return UserError(f"stage {stage} failed: {message}", hint=hint)
+
+
+def timed_stage(engine, stage: Stage, work: Callable[[], int | None]) -> StageRecord:
+    """Run one stage's work (returning its row count) for either engine: time it, record
+    it, and tell the progress display it started, ended or aborted."""
+    if engine.on_stage:
+        engine.on_stage("start", stage.name)
+    started = time.perf_counter()
+    finished = False
+    try:
+        rows = work()
+        finished = True
+    finally:
+        if engine.on_stage and not finished:
+            engine.on_stage("abort", stage.name)  # stop a live spinner before any message
+    record = StageRecord(stage.name, stage.creates, rows, time.perf_counter() - started)
+    engine.records.append(record)
+    if engine.on_stage:
+        engine.on_stage("end", stage.name)
+    return record
 
 
 def sorted_frame(frame: pl.DataFrame) -> pl.DataFrame:
@@ -122,28 +142,17 @@ class Engine:
         params = params or {}
         stage.check_params(params)
         sql = stage.render(identifiers)
-        if self.on_stage:
-            self.on_stage("start", name)
-        started = time.perf_counter()
-        finished = False
-        try:
-            self._execute_interruptibly(name, sql, params)
-            rows = (
-                None
-                if stage.creates_view
-                else self.con.table(stage.creates).count("*").fetchall()[0][0]
-            )
-            finished = True
-        except _DATA_FAILURES as exc:
-            raise _as_user_error(name, exc) from None
-        finally:
-            if self.on_stage and not finished:
-                self.on_stage("abort", name)  # stop a live spinner before any message
-        record = StageRecord(name, stage.creates, rows, time.perf_counter() - started)
-        self.records.append(record)
-        if self.on_stage:
-            self.on_stage("end", name)
-        return record
+
+        def work() -> int | None:
+            try:
+                self._execute_interruptibly(name, sql, params)
+            except _DATA_FAILURES as exc:
+                raise _as_user_error(name, exc) from None
+            if stage.creates_view:
+                return None
+            return self.con.table(stage.creates).count("*").fetchall()[0][0]
+
+        return timed_stage(self, stage, work)
 
     def _execute_interruptibly(self, name: str, sql: str, params: dict[str, object]) -> None:
         """Run the query in a worker thread while the main thread waits in short joins.

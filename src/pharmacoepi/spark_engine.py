@@ -18,7 +18,6 @@ import os
 import shutil
 import tempfile
 import threading
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
-from pharmacoepi.engine import StageRecord, sorted_frame
+from pharmacoepi.engine import StageRecord, sorted_frame, timed_stage
 from pharmacoepi.errors import UserError
 from pharmacoepi.stages import load_stage
 
@@ -171,27 +170,17 @@ class SparkEngine:
         table, query = to_spark(stage.render(identifiers))
         types = stage.param_types or {}
         args = {k: self._arg(v, types.get(k)) for k, v in params.items()}
-        if self.on_stage:
-            self.on_stage("start", name)
-        started = time.perf_counter()
-        finished = False
-        try:
+
+        def work() -> int:
             frame = self.spark.sql(query, args=args) if args else self.spark.sql(query)
             # Materialise, as DuckDB's temp table: later stages read the result, not the
             # whole lineage again, and a stage may replace the table it reads.
             frame = self._materialise(frame)
             frame.createOrReplaceTempView(table)
             self._views.append(table)
-            rows = frame.count()  # cheap on the checkpoint; loops stop on it (lines)
-            finished = True
-        finally:
-            if self.on_stage and not finished:
-                self.on_stage("abort", name)
-        record = StageRecord(name, stage.creates, rows, time.perf_counter() - started)
-        self.records.append(record)
-        if self.on_stage:
-            self.on_stage("end", name)
-        return record
+            return frame.count()  # cheap on the checkpoint; loops stop on it (lines)
+
+        return timed_stage(self, stage, work)
 
     @staticmethod
     def _materialise(frame):

@@ -49,14 +49,16 @@ def _base_type(type_name: str) -> str:
     return type_name.split("(")[0].strip()
 
 
-def _read(con: duckdb.DuckDBPyConnection, table: Table, fmt: str, path: Path):
+def read_files(con: duckdb.DuckDBPyConnection, name: str, fmt: str, path: Path):
+    """A table's file(s) as a relation, and the files read. CSV: every column as text
+    (typing and parse failures are the screening stages' business)."""
     if fmt == "parquet":
         return con.read_parquet(str(path)), (path,)
     if fmt == "parquet-folder":
         files = tuple(sorted(path.rglob("*.parquet")))
         if not files:
             raise DataError(
-                f"table {table.name!r}: folder has no parquet files",
+                f"table {name!r}: folder has no parquet files",
                 where=str(path),
                 hint="a table folder holds NAME/*.parquet or hive partitions "
                 "NAME/key=value/*.parquet",
@@ -65,11 +67,12 @@ def _read(con: duckdb.DuckDBPyConnection, table: Table, fmt: str, path: Path):
         # union_by_name: yearly files that gained or lost an optional column still stack.
         files_text = [str(f) for f in files]
         return con.read_parquet(files_text, hive_partitioning=hive, union_by_name=True), files
-    # CSV: every column as text; typing and parse failures are handled by the conform stage.
     return con.read_csv(str(path), header=True, all_varchar=True), (path,)
 
 
-def _row_count(rel, fmt: str, files: tuple[Path, ...]) -> int:
+def row_count(rel, fmt: str, files: tuple[Path, ...]) -> int:
+    """Rows of a table: parquet footers, or (CSV) a full read, which also finds a ragged
+    line now rather than mid-run."""
     if fmt.startswith("parquet"):
         return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
     return rel.count("*").fetchall()[0][0]
@@ -99,11 +102,11 @@ def register_table(con: duckdb.DuckDBPyConnection, data_dir: Path, table: Table)
 
     fmt, path = found[0]
     try:
-        rel, files = _read(con, table, fmt, path)
+        rel, files = read_files(con, table.name, fmt, path)
         types = {col: _base_type(str(t)) for col, t in zip(rel.columns, rel.types, strict=True)}
         # Counting reads every CSV row (and every parquet footer): a file that is corrupt
         # or ragged past the sniffed sample fails here, with a message, not mid-run.
-        rows = _row_count(rel, fmt, files)
+        rows = row_count(rel, fmt, files)
     except (duckdb.Error, pa.ArrowException, OSError) as exc:
         raise DataError(
             f"table {table.name!r} cannot be read: {str(exc).splitlines()[0]}",

@@ -17,9 +17,8 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from pharmacoepi.data.reader import SourceTable
+from pharmacoepi.data.reader import SourceTable, read_files, row_count
 from pharmacoepi.errors import DataError
 
 _SUFFIXES = (".parquet", ".csv.gz", ".csv")
@@ -73,30 +72,6 @@ def _found(data_dir: Path, table: LayoutTable) -> list[tuple[str, Path, str | No
     return found
 
 
-def _relation(con: duckdb.DuckDBPyConnection, fmt: str, path: Path):
-    if fmt == "csv":
-        return con.read_csv(str(path), header=True, all_varchar=True), (path,)
-    if fmt == "parquet":
-        return con.read_parquet(str(path)), (path,)
-    files = tuple(sorted(path.rglob("*.parquet")))
-    if not files:
-        raise DataError(
-            "table folder has no parquet files",
-            where=str(path),
-            hint="a table folder holds NAME/*.parquet or hive partitions NAME/key=value/*.parquet",
-        )
-    hive = any("=" in p.parent.name for p in files)
-    return con.read_parquet([str(f) for f in files], hive_partitioning=hive, union_by_name=True), (
-        files
-    )
-
-
-def _rows(rel, fmt: str, files: tuple[Path, ...]) -> int:
-    if fmt == "csv":
-        return rel.count("*").fetchall()[0][0]
-    return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
-
-
 def register_layout_table(
     con: duckdb.DuckDBPyConnection, data_dir: Path, table: LayoutTable, source: str
 ) -> SourceTable:
@@ -117,8 +92,8 @@ def register_layout_table(
     parts, files, rows, formats = [], [], 0, set()
     for fmt, path, year in found:
         try:
-            rel, part_files = _relation(con, fmt, path)
-            rows += _rows(rel, fmt, part_files)
+            rel, part_files = read_files(con, table.name, fmt, path)
+            rows += row_count(rel, fmt, part_files)
         except (duckdb.Error, pa.ArrowException, OSError) as exc:
             raise DataError(
                 f"{source} table {table.name!r} cannot be read: {str(exc).splitlines()[0]}",
