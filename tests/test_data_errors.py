@@ -89,7 +89,7 @@ def test_row_level_problems_are_set_aside_and_counted(tmp_path):
         {
             "person_id": ["1", "", "1"],
             "date": ["2010-01-01", "2010-01-01", "01/02/2010"],
-            "code": ["ZZZ1", "ZZZ1", "FFFA001"],
+            "code": ["ZZZ1", "FFFA001", "FFFA001"],  # FFFA001 (splenectomy) is on a codelist
             "stay_id": ["", "", ""],
         }
     ).write_csv(data / "procedures.csv")
@@ -233,3 +233,33 @@ def test_headerless_csv_does_not_print_its_data(tmp_path):
     result = run_cli("build-cohort", "itp_faith", "--data", data, "--out", tmp_path / "out")
     assert_user_error(result, "has no column", "is the header line missing?")
     assert "123456" not in result.stderr
+
+
+def test_build_screens_the_rows_its_codelists_select_validate_screens_every_row(tmp_path):
+    """build-cohort checks the coded tables' rows its codelists select (filtered in the scan);
+    a bad row on no codelist is never read by it. validate checks every row."""
+    c = Claims().person(1).diagnosis(1, CODE)
+    c.dispensing(1, "2010-01-05", atc="H02AB07", quantity=0)  # prednisone: on a codelist
+    c.dispensing(1, "2010-01-05", atc="N02BE01", quantity=0)  # paracetamol: on none
+    c.diagnosis(1, "2200-01-01", code="I10")  # hypertension, on none
+    c.rows["hospital_stays"].append(  # discharged before admission; no rule reads stays
+        {"stay_id": 1, "person_id": 1, "admission_date": d("2010-02-01"),
+         "discharge_date": d("2010-01-01")}
+    )  # fmt: skip
+    data = c.write(tmp_path / "data")
+    out = tmp_path / "out"
+    assert run_cli("build-cohort", "itp_faith", "--data", data, "--out", out).returncode == 0
+    rejected = pl.read_parquet(out / "rejected_rows.parquet")
+    assert rejected.select("table_name", "reject_reason").rows() == [
+        ("dispensings", "invalid value")
+    ]
+    assert json.loads(rejected["source_record"][0])["atc"] == "H02AB07"
+    report = tmp_path / "report"
+    assert run_cli("validate", "--data", data, "--out", report).returncode == 0
+    everything = pl.read_parquet(report / "rejected_rows.parquet")
+    assert sorted(everything.select("table_name", "reject_reason").rows()) == [
+        ("diagnoses", "date out of range"),
+        ("dispensings", "invalid value"),
+        ("dispensings", "invalid value"),
+        ("hospital_stays", "end before start"),
+    ]

@@ -8,9 +8,29 @@
 -- param max_date: DATE, latest plausible date (inclusive)
 -- param settings: VARCHAR[], the allowed diagnosis settings
 -- identifier person_id_type: BIGINT | VARCHAR
+-- identifier rows: codelist | all
 -- identifier stay_id_type: BIGINT | VARCHAR
 CREATE OR REPLACE TEMP TABLE screened_diagnoses AS
-WITH typed AS (
+WITH scoped AS (
+    -- rows: codelist (build-cohort) screens only the rows its codelists select, with
+    -- semi-joins the engine pushes into the scan: other rows are never decoded.
+    -- rows: all (validate) screens every row. The branches of the other mode are empty.
+    SELECT r.*, TRUE AS on_codelist FROM raw_diagnoses AS r
+    WHERE '{{rows}}' = 'codelist' AND r.code IN (SELECT v.raw_code FROM code_vocabulary AS v WHERE v.domain = 'diagnoses')
+    UNION ALL
+    -- matched by OMOP concept only (a row matching by code too came above)
+    SELECT r.*, TRUE FROM raw_diagnoses AS r
+    WHERE '{{rows}}' = 'codelist'
+        AND CAST(TRY_CAST(r.concept_id AS BIGINT) AS VARCHAR) IN (SELECT c.concept_id FROM codelist_concepts AS c WHERE c.domain = 'diagnoses')
+        AND (r.code IS NULL OR r.code NOT IN (SELECT v.raw_code FROM code_vocabulary AS v WHERE v.domain = 'diagnoses'))
+    UNION ALL
+    SELECT r.*,
+        coalesce(r.code IN (SELECT v.raw_code FROM code_vocabulary AS v WHERE v.domain = 'diagnoses'), FALSE)
+        OR coalesce(CAST(TRY_CAST(r.concept_id AS BIGINT) AS VARCHAR) IN (SELECT c.concept_id FROM codelist_concepts AS c WHERE c.domain = 'diagnoses'), FALSE)
+    FROM raw_diagnoses AS r
+    WHERE '{{rows}}' = 'all'
+),
+typed AS (
     SELECT
         TRY_CAST(r.person_id AS {{person_id_type}}) AS person_id,
         TRY_CAST(r.date AS DATE) AS date,
@@ -28,8 +48,9 @@ WITH typed AS (
         r.date AS raw_date,
         r.code AS raw_code,
         r.setting AS raw_setting,
-        r.stay_id AS raw_stay_id
-    FROM raw_diagnoses AS r
+        r.stay_id AS raw_stay_id,
+        r.on_codelist
+    FROM scoped AS r
 ),
 checked AS (
     SELECT
@@ -61,6 +82,4 @@ SELECT
         setting := raw_setting, stay_id := raw_stay_id
     )) END AS source_record
 FROM checked
-WHERE problem IS NOT NULL
-    OR raw_code IN (SELECT v.raw_code FROM code_vocabulary AS v WHERE v.domain = 'diagnoses')
-    OR concept_id IN (SELECT c.concept_id FROM codelist_concepts AS c WHERE c.domain = 'diagnoses')
+WHERE problem IS NOT NULL OR on_codelist

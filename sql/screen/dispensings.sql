@@ -9,8 +9,28 @@
 -- param max_quantity: DOUBLE, largest plausible quantity (boxes) on one line (exclusive)
 -- param max_days_supply: INTEGER, largest plausible days supply (inclusive)
 -- identifier person_id_type: BIGINT | VARCHAR
+-- identifier rows: codelist | all
 CREATE OR REPLACE TEMP TABLE screened_dispensings AS
-WITH typed AS (
+WITH scoped AS (
+    -- rows: codelist (build-cohort) screens only the rows its codelists select, with
+    -- semi-joins the engine pushes into the scan: other rows are never decoded.
+    -- rows: all (validate) screens every row. The branches of the other mode are empty.
+    SELECT r.*, TRUE AS on_codelist FROM raw_dispensings AS r
+    WHERE '{{rows}}' = 'codelist' AND r.atc IN (SELECT v.raw_code FROM code_vocabulary AS v WHERE v.domain = 'dispensings')
+    UNION ALL
+    -- matched by OMOP concept only (a row matching by code too came above)
+    SELECT r.*, TRUE FROM raw_dispensings AS r
+    WHERE '{{rows}}' = 'codelist'
+        AND CAST(TRY_CAST(r.concept_id AS BIGINT) AS VARCHAR) IN (SELECT c.concept_id FROM codelist_concepts AS c WHERE c.domain = 'dispensings')
+        AND (r.atc IS NULL OR r.atc NOT IN (SELECT v.raw_code FROM code_vocabulary AS v WHERE v.domain = 'dispensings'))
+    UNION ALL
+    SELECT r.*,
+        coalesce(r.atc IN (SELECT v.raw_code FROM code_vocabulary AS v WHERE v.domain = 'dispensings'), FALSE)
+        OR coalesce(CAST(TRY_CAST(r.concept_id AS BIGINT) AS VARCHAR) IN (SELECT c.concept_id FROM codelist_concepts AS c WHERE c.domain = 'dispensings'), FALSE)
+    FROM raw_dispensings AS r
+    WHERE '{{rows}}' = 'all'
+),
+typed AS (
     SELECT
         TRY_CAST(r.person_id AS {{person_id_type}}) AS person_id,
         TRY_CAST(r.date AS DATE) AS date,
@@ -37,8 +57,9 @@ WITH typed AS (
         r.setting AS raw_setting,
         r.quantity AS raw_quantity,
         r.days_supply AS raw_days_supply,
-        r.end_date AS raw_end_date
-    FROM raw_dispensings AS r
+        r.end_date AS raw_end_date,
+        r.on_codelist
+    FROM scoped AS r
 ),
 checked AS (
     SELECT
@@ -83,6 +104,4 @@ SELECT
         quantity := raw_quantity, days_supply := raw_days_supply, end_date := raw_end_date
     )) END AS source_record
 FROM checked
-WHERE problem IS NOT NULL
-    OR raw_atc IN (SELECT v.raw_code FROM code_vocabulary AS v WHERE v.domain = 'dispensings')
-    OR concept_id IN (SELECT c.concept_id FROM codelist_concepts AS c WHERE c.domain = 'dispensings')
+WHERE problem IS NOT NULL OR on_codelist

@@ -1,11 +1,14 @@
 -- stage: screen/hospital_stays
 -- creates: screened_hospital_stays
--- purpose: type and check hospital stays (the table is small: every row is kept).
+-- purpose: type and check hospital stays (the table is small: every row is kept). No
+--          rule reads the stays, so build-cohort (rows: codelist) leaves them to validate
+--          (rows: all): the table is then empty.
 -- inputs: raw_hospital_stays, persons_valid
 -- param min_date: DATE, earliest plausible date (inclusive)
 -- param max_date: DATE, latest plausible date (inclusive)
 -- identifier person_id_type: BIGINT | VARCHAR
 -- identifier stay_id_type: BIGINT | VARCHAR
+-- identifier rows: codelist | all
 CREATE OR REPLACE TEMP TABLE screened_hospital_stays AS
 WITH typed AS (
     SELECT
@@ -22,13 +25,12 @@ WITH typed AS (
             WHEN r.discharge_date IS NOT NULL AND TRY_CAST(r.discharge_date AS DATE) IS NULL
                 THEN 'discharge_date'
         END AS unparseable_column,
-        to_json(struct_pack(
-            stay_id := r.stay_id,
-            person_id := r.person_id,
-            admission_date := r.admission_date,
-            discharge_date := r.discharge_date
-        )) AS source_record
+        r.stay_id AS raw_stay_id,
+        r.person_id AS raw_person_id,
+        r.admission_date AS raw_admission_date,
+        r.discharge_date AS raw_discharge_date
     FROM raw_hospital_stays AS r
+    WHERE '{{rows}}' = 'all'
 ),
 checked AS (
     SELECT
@@ -58,5 +60,8 @@ SELECT
     discharge_date,
     nullif(split_part(problem, ':', 1), '') AS reject_reason,  -- '' for a null problem on some engines
     nullif(split_part(problem, ':', 2), '') AS reject_column,
-    CASE WHEN problem IS NOT NULL THEN source_record END AS source_record
+    CASE WHEN problem IS NOT NULL THEN to_json(struct_pack(
+        stay_id := raw_stay_id, person_id := raw_person_id,
+        admission_date := raw_admission_date, discharge_date := raw_discharge_date
+    )) END AS source_record
 FROM checked

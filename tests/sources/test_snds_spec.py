@@ -277,7 +277,7 @@ def test_screening_sets_aside_what_the_adapter_passes_on(snds):
     from pharmacoepi.data.screen import screen_data
 
     with Engine() as e:
-        screen_data(e, snds, [], source="snds")
+        screen_data(e, snds, [], source="snds", rows="all")
         rejected = e.con.sql(
             "SELECT table_name, reject_reason, reject_column, count(*) FROM rejected_rows "
             "GROUP BY ALL ORDER BY ALL"

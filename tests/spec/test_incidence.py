@@ -10,16 +10,40 @@ from hypothesis import strategies as st
 
 from pharmacoepi.analyses import incidence
 from pharmacoepi.analyses.lexis import lexis_split
-from tests.capture import capture
+from pharmacoepi.engine import Engine
 from tests.claims import Claims, build, d
 
 FULL = 730  # days in the study period
 
 
-def _days(segments: pl.DataFrame) -> dict[int, tuple[int, int]]:
-    """person -> (at-risk days, events), from the split segments of the build."""
-    totals = segments.group_by("person_id").agg(pl.col("days").sum(), pl.col("events").sum())
+def _days(intervals: pl.DataFrame) -> dict[int, tuple[int, int]]:
+    """person -> (at-risk days, events), from the at-risk intervals of the build."""
+    totals = intervals.group_by("person_id").agg(
+        ((pl.col("end_date") - pl.col("start_date")).dt.total_days() + 1).sum().alias("days"),
+        pl.col("event_date").is_not_null().sum().alias("events"),
+    )
     return {pid: (days, events) for pid, days, events in totals.rows()}
+
+
+def _keep_intervals(monkeypatch) -> dict:
+    """The build's at-risk intervals (person-level: never an output)."""
+    kept: dict = {}
+    original = incidence.at_risk
+
+    def keep(engine, definition):
+        original(engine, definition)
+        kept["result"] = engine.frame("at_risk_intervals")
+
+    monkeypatch.setattr(incidence, "at_risk", keep)
+    return kept
+
+
+def _sql_cells(intervals: pl.DataFrame, years: range) -> pl.DataFrame:
+    """The engine's Lexis split (sql/analyses/person_time_cells.sql) of these intervals."""
+    with Engine() as e:
+        e.register("at_risk_intervals", intervals.to_arrow())
+        e.run("analyses/person_time_cells", {"years": list(years), "band_years": 5})
+        return incidence.cells_of(e.frame("person_time_cells"))
 
 
 def test_at_risk_days_follow_the_case_rules(tmp_path, monkeypatch):
@@ -32,7 +56,7 @@ def test_at_risk_days_follow_the_case_rules(tmp_path, monkeypatch):
     c.person(5).diagnosis(5, "2008-01-01").diagnosis(5, "2009-09-01")
     c.person(6, covered=("2008-03-01", "2014-12-31"))  # 730 days of observation by 2010-03-01
     c.person(7, covered=("2000-01-01", "2010-01-31"))  # coverage ends 2010-01-31
-    kept = capture(monkeypatch, incidence, "person_time")  # person-level: never an output
+    kept = _keep_intervals(monkeypatch)
     built = build(c, tmp_path)
     span = lambda a, b: (d(b) - d(a)).days + 1  # noqa: E731
     assert _days(kept["result"]) == {
@@ -63,6 +87,15 @@ def test_lexis_split_across_a_birthday_and_new_year():
         (2010, 50, d("2010-07-15"), d("2010-12-31"), 170, 0),
         (2011, 50, d("2011-01-01"), d("2011-06-30"), 181, 1),
     ]
+    # the engine's split gives these segments' cells
+    assert _sql_cells(intervals, range(2009, 2012)).select(
+        "year", "age_band", "events", "person_years"
+    ).rows() == [
+        (2009, 45, 0, 184 / 365.25),
+        (2010, 45, 0, 195 / 365.25),
+        (2010, 50, 0, 170 / 365.25),
+        (2011, 50, 1, 181 / 365.25),
+    ]
 
 
 def test_a_29_february_birthday_is_reached_on_1_march():
@@ -73,6 +106,8 @@ def test_a_29_february_birthday_is_reached_on_1_march():
     )  # fmt: skip
     got = lexis_split(intervals).select("age_band", "start_date", "end_date").rows()
     assert got == [(45, d("2010-01-01"), d("2010-02-28")), (50, d("2010-03-01"), d("2010-12-31"))]
+    cells = _sql_cells(intervals, range(2010, 2011)).select("age_band", "person_years").rows()
+    assert cells == [(45, 59 / 365.25), (50, 306 / 365.25)]  # 1 Jan..28 Feb; 1 Mar..31 Dec
 
 
 @given(
@@ -131,3 +166,41 @@ def test_external_denominator_without_a_year_is_a_data_error(tmp_path):
     result = run_cli("build-cohort", "itp_faith", "--data", data, "--out", tmp_path / "out",
                      "--set", "analyses.incidence.population_file=census.csv")  # fmt: skip
     assert_user_error(result, "no rows for year(s) [2009, 2011]", "census.csv")
+
+
+_birth = st.one_of(
+    st.dates(dt.date(1900, 1, 1), dt.date(2012, 12, 31)),
+    st.sampled_from([dt.date(1960, 2, 29), dt.date(1964, 2, 29), dt.date(2000, 2, 29)]),
+)
+
+
+@given(
+    st.lists(
+        st.tuples(_birth, st.sampled_from("FM"), st.integers(0, 2500), st.integers(0, 2500),
+                  st.integers(-1, 2500)),
+        min_size=1, max_size=25,
+    )
+)  # fmt: skip
+def test_the_engine_split_gives_the_reference_split_cells(rows):
+    """Two implementations of the Lexis split must agree cell by cell, to the day: the
+    Polars reference (lexis_split, then cells_of) and the engine's SQL stage."""
+    start0 = dt.date(2005, 1, 1)
+    starts = [max(start0 + dt.timedelta(days=s), b) for b, _, s, _, _ in rows]
+    ends = [s + dt.timedelta(days=n) for s, (_, _, _, n, _) in zip(starts, rows, strict=True)]
+    events = [
+        s + dt.timedelta(days=min(e, (end - s).days)) if e >= 0 else None
+        for s, end, (_, _, _, _, e) in zip(starts, ends, rows, strict=True)
+    ]
+    intervals = pl.DataFrame(
+        {
+            "person_id": list(range(len(rows))),
+            "sex": [sex for _, sex, _, _, _ in rows],
+            "birth_date": [b for b, _, _, _, _ in rows],
+            "start_date": starts,
+            "end_date": ends,
+            "event_date": events,
+        },
+        schema_overrides={"event_date": pl.Date},
+    )
+    years = range(min(starts).year, max(ends).year + 1)
+    assert _sql_cells(intervals, years).equals(incidence.cells_of(lexis_split(intervals)))

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import polars as pl
 
-from pharmacoepi.analyses.lexis import DAYS_PER_YEAR, completed_years, lexis_split
+from pharmacoepi.analyses.lexis import DAYS_PER_YEAR, completed_years
 from pharmacoepi.definition import Definition
 from pharmacoepi.engine import Engine
 from pharmacoepi.errors import DataError
 from pharmacoepi.estimate import ESP2013, WHO_WORLD, direct_standardize, incidence_rates
 from pharmacoepi.privacy import suppress_cells
 
+BAND_YEARS = 5  # the standard populations' age bands
 STANDARDS = {"esp2013": ESP2013, "who_world": WHO_WORLD}
 SCHEMA = {
     "measure": pl.String,
@@ -30,8 +31,9 @@ SCHEMA = {
 }
 
 
-def person_time(engine: Engine, d: Definition) -> pl.DataFrame:
-    """Segments of at-risk time split by calendar year, sex and 5-year age band."""
+def at_risk(engine: Engine, d: Definition) -> None:
+    """at_risk_intervals: per person and spell, the days on which a first code would make
+    an incident case (sql/analyses/at_risk_intervals.sql)."""
     engine.run(
         "analyses/at_risk_intervals",
         {
@@ -41,7 +43,16 @@ def person_time(engine: Engine, d: Definition) -> pl.DataFrame:
             "prior_observation_days": d.incident.prior_observation_days,
         },
     )
-    return lexis_split(engine.frame("at_risk_intervals"))
+
+
+def person_time(engine: Engine, d: Definition) -> pl.DataFrame:
+    """Cells of the internal denominator: year, sex, age_band, events, person_years. The
+    at-risk intervals are split by calendar year and 5-year age band in the engine
+    (sql/analyses/person_time_cells.sql), so no person-level table reaches Python."""
+    at_risk(engine, d)
+    years = list(range(d.study_period.start.year, d.study_period.end.year + 1))
+    engine.run("analyses/person_time_cells", {"years": years, "band_years": BAND_YEARS})
+    return cells_of(engine.frame("person_time_cells"))
 
 
 def external_person_time(engine: Engine, d: Definition, data_dir: Path) -> pl.DataFrame:
@@ -118,9 +129,9 @@ def _standard_for(table: pl.DataFrame, standard: pl.DataFrame) -> pl.DataFrame:
 
 
 def cells_of(segments: pl.DataFrame) -> pl.DataFrame:
-    """Internal person-time segments -> cells: year, sex, age_band, events, person_years.
-    Days are summed (integers, exact in any order), then turned into years: the cells do
-    not depend on the row order the engine delivered."""
+    """Person-time segments or cells (year, sex, age_band, events, days) -> cells: year,
+    sex, age_band, events, person_years. Days are summed (integers, exact in any order),
+    then turned into years: the cells do not depend on the row order of the engine."""
     return (
         segments.group_by("year", "sex", "age_band")
         .agg(pl.col("events").sum(), pl.col("days").sum())

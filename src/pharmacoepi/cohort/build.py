@@ -81,7 +81,7 @@ def _incidence(
     if d.analyses.incidence is None:
         return {}
     if d.analyses.incidence.population_file is None:
-        cells = incidence.cells_of(incidence.person_time(engine, d))
+        cells = incidence.person_time(engine, d)
     else:
         cells = incidence.external_person_time(engine, d, data_dir)
     table = incidence.masked(incidence.incidence_table(cells, d), d.privacy.min_cell_count)

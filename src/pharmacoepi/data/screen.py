@@ -1,7 +1,14 @@
-"""Screening: one pass over each input table that types it, checks every row and keeps
+"""Screening: one pass over each input table that types it, checks its rows and keeps
 only what later stages need (rows with a problem, rows whose code is on a codelist).
 
-Shared by `validate` (no codelists: only problems are kept) and `build-cohort`.
+Shared by `validate` and `build-cohort`, which differ in the coded tables' rows they check:
+- `validate` (rows="all") checks every row and keeps the rows with a problem;
+- `build-cohort` (rows="codelist") checks only the rows its codelists select, filtered
+  inside the scan, so the billions of dispensings on no codelist cost one column read.
+  Rows outside its codelists are not read, so not set aside either: `validate` is the
+  data-quality pass over a whole extract.
+Persons and observation periods are always checked whole. No rule reads hospital stays:
+only `validate` checks them.
 """
 
 from __future__ import annotations
@@ -9,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Literal
 
 import pyarrow as pa
 
@@ -60,9 +68,16 @@ def _check_concept_codelists(codelists: list[Codelist], source: str) -> None:
 
 
 def screen_data(
-    engine: Engine, data_dir: Path, codelists: Iterable[Codelist], source: str = "claims"
+    engine: Engine,
+    data_dir: Path,
+    codelists: Iterable[Codelist],
+    source: str = "claims",
+    rows: Literal["codelist", "all"] = "codelist",
 ) -> SourceRead:
-    """Register the inputs and run every screening stage; returns what was read."""
+    """Register the inputs and run every screening stage; returns what was read.
+
+    rows: which rows of the coded tables (diagnoses, dispensings, procedures) are checked:
+    those whose code is on a codelist, or all of them."""
     codelists = list(codelists)
     _check_concept_codelists(codelists, source)
     register_codelists(engine, codelists)
@@ -75,6 +90,7 @@ def screen_data(
     dates = {"min_date": MIN_DATE, "max_date": MAX_DATE}
     pid = {"person_id_type": person_id_type}
     both = {**pid, "stay_id_type": stay_id_type}
+    scope = {"rows": rows}
     engine.run("screen/persons", dates, pid)
     engine.run("screen/valid_persons")
     engine.run("screen/observation_periods", dates, pid)
@@ -85,11 +101,12 @@ def screen_data(
         engine.run("sources/omop/concept_vocabulary")
     else:
         engine.register("codelist_concepts", _EMPTY_CONCEPTS)
-    engine.run("screen/diagnoses", {**dates, "settings": list(ALL_DIAGNOSIS_SETTINGS)}, both)
+    settings = {"settings": list(ALL_DIAGNOSIS_SETTINGS)}
+    engine.run("screen/diagnoses", {**dates, **settings}, {**both, **scope})
     limits = {"max_quantity": MAX_QUANTITY, "max_days_supply": MAX_DAYS_SUPPLY}
-    engine.run("screen/dispensings", {**dates, **limits}, pid)
-    engine.run("screen/procedures", dates, both)
-    engine.run("screen/hospital_stays", dates, both)
+    engine.run("screen/dispensings", {**dates, **limits}, {**pid, **scope})
+    engine.run("screen/procedures", dates, {**both, **scope})
+    engine.run("screen/hospital_stays", dates, {**both, **scope})
     if source == "omop":
         for domain in ("diagnoses", "dispensings", "procedures"):
             engine.run(f"sources/omop/concept_{domain}")

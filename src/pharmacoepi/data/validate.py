@@ -45,8 +45,8 @@ def validate_data(
         tempfile.TemporaryDirectory(prefix="pharmacoepi-spill-") as spill,
         Engine(threads, memory_limit, Path(spill), on_stage=reporter.stage) as engine,
     ):
-        # No codelists: the screening stages keep only the rows with a problem.
-        sources = screen_data(engine, data_dir, [], source)
+        # Every row checked; no codelists, so only the rows with a problem are kept.
+        sources = screen_data(engine, data_dir, [], source, rows="all")
         engine.run("screen/problem_summary")
         problems = [
             {"table": t, "reason": r, "column": c, "rows": n, "example": e}

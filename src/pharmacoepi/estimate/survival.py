@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
-from scipy.stats import norm
+from scipy.special import ndtri  # norm.ppf, without importing scipy.stats
 
 from pharmacoepi.estimate.checks import require, require_columns
 
@@ -57,7 +57,7 @@ def _risk_table(exit_: np.ndarray, entry: np.ndarray, codes: np.ndarray, kinds: 
 
 
 def _z(alpha: float) -> float:
-    return float(norm.ppf(1 - alpha / 2))
+    return float(ndtri(1 - alpha / 2))
 
 
 @dataclass
