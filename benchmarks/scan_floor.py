@@ -14,14 +14,14 @@ import pyarrow as pa
 from pharmacoepi.codelists import normalise_code
 from pharmacoepi.definition import load_definition
 
-# The columns the screening stages read, per table (docs/data-model.md).
+# The columns build-cohort's screening stages read, per table (docs/data-model.md).
+# hospital_stays is not there: no rule reads it (only validate checks it).
 COLUMNS = {
     "persons": "person_id, sex, birth_date, death_date",
     "observation_periods": "person_id, start_date, end_date",
     "diagnoses": "person_id, date, code, setting, stay_id",
     "dispensings": "person_id, date, atc, product_code, setting, quantity, days_supply",
     "procedures": "person_id, date, code, stay_id",
-    "hospital_stays": "stay_id, person_id, admission_date, discharge_date",
 }
 CODE = {"diagnoses": "code", "dispensings": "atc", "procedures": "code"}
 

@@ -89,7 +89,9 @@ checked AS (
 SELECT
     person_id,
     date,
-    upper(regexp_replace(raw_atc, '[.\s\x{00A0}]', '', 'g')) AS atc,
+    -- the vocabulary holds the normalised form of every code on a codelist: the pattern
+    -- runs only on the other rows' codes (rows set aside, OMOP concept matches)
+    coalesce(v.normalised_code, upper(regexp_replace(raw_atc, '[.\s\x{00A0}]', '', 'g'))) AS atc,
     product_code,
     setting,
     quantity,
@@ -104,4 +106,8 @@ SELECT
         quantity := raw_quantity, days_supply := raw_days_supply, end_date := raw_end_date
     )) END AS source_record
 FROM checked
+LEFT JOIN (
+    SELECT DISTINCT raw_code AS listed_code, code AS normalised_code
+    FROM code_vocabulary WHERE domain = 'dispensings'
+) AS v ON v.listed_code = raw_atc
 WHERE problem IS NOT NULL OR on_codelist

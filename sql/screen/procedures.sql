@@ -66,7 +66,9 @@ checked AS (
 SELECT
     person_id,
     date,
-    upper(regexp_replace(raw_code, '[.\s\x{00A0}]', '', 'g')) AS code,
+    -- the vocabulary holds the normalised form of every code on a codelist: the pattern
+    -- runs only on the other rows' codes (rows set aside, OMOP concept matches)
+    coalesce(v.normalised_code, upper(regexp_replace(raw_code, '[.\s\x{00A0}]', '', 'g'))) AS code,
     stay_id,
     concept_id,
     nullif(split_part(problem, ':', 1), '') AS reject_reason,  -- '' for a null problem on some engines
@@ -75,4 +77,8 @@ SELECT
         person_id := raw_person_id, date := raw_date, code := raw_code, stay_id := raw_stay_id
     )) END AS source_record
 FROM checked
+LEFT JOIN (
+    SELECT DISTINCT raw_code AS listed_code, code AS normalised_code
+    FROM code_vocabulary WHERE domain = 'procedures'
+) AS v ON v.listed_code = raw_code
 WHERE problem IS NOT NULL OR on_codelist
