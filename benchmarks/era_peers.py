@@ -21,6 +21,7 @@ import pyarrow as pa
 from pharmacoepi.definition import load_definition
 from pharmacoepi.engine import Engine
 from pharmacoepi.sources.drug_eras import _empty_era_inputs
+from pharmacoepi.synth.writer import table_files
 
 PERSISTENCE = 30
 
@@ -44,7 +45,7 @@ def _class_codes(definition: str) -> pa.Table:
 
 def _windows(engine: Engine, definition: str, data: Path) -> None:
     engine.register("class_codes", _class_codes(definition))
-    files = [str(data / "dispensings.parquet")]
+    files = [str(f) for f in table_files(data, "dispensings")]
     engine.con.read_parquet(files).create_view("dispensings")
     engine.con.execute(
         """

@@ -15,6 +15,7 @@ import pytest
 from pharmacoepi.cohort.build import build_cohort
 from pharmacoepi.definition import load_definition
 from pharmacoepi.progress import Reporter
+from pharmacoepi.synth.writer import table_files
 from tests.ground_truth import spells
 from tests.reference_treatments import Person, _lines
 
@@ -129,7 +130,7 @@ def _expected_ms_cohort(data) -> set[int]:
     codes = {c for name, cl in dmt_atc.items() if name not in ("ms", "rituximab_off_label")
              for c in cl.codes}  # fmt: skip
     disp = (
-        pl.scan_parquet(data / "dispensings.parquet")
+        pl.scan_parquet(table_files(data, "dispensings"))
         .filter(pl.col("atc").is_in(codes))
         .select("person_id", "date")
         .unique()
@@ -197,7 +198,7 @@ def test_ms_cohort_is_the_true_incident_cases(ms, default_data):
         {c for cl in definition.codelists.values() if cl.domain == "dispensings" for c in cl.codes}
     )
     records = (
-        pl.scan_parquet(default_data / "dispensings.parquet")
+        pl.scan_parquet(table_files(default_data, "dispensings"))
         .filter(pl.col("atc").is_in(dmt_codes))
         .collect()
         .join(restart, on="person_id")

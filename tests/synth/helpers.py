@@ -5,6 +5,7 @@ from pathlib import Path
 import duckdb
 
 from pharmacoepi.definition import load_definition
+from pharmacoepi.synth.writer import table_files
 
 QUALIFYING = "('hospital_primary', 'hospital_related', 'hospital_associated', 'long_term_disease')"
 NORM = "replace(replace(upper(code), '.', ''), ' ', '')"
@@ -43,7 +44,7 @@ def connect(root: Path) -> duckdb.DuckDBPyConnection:
         "procedures",
         "hospital_stays",
     ):
-        con.execute(f"create view {name} as select * from read_parquet('{root / name}.parquet')")
+        con.read_parquet([str(f) for f in table_files(root, name)]).create_view(name)
     for view, name in (
         ("cases", "itp_cases"),
         ("itp_treatments", "itp_treatments"),

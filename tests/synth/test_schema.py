@@ -3,7 +3,7 @@ import re
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pharmacoepi.synth.writer import CONTRACT
+from pharmacoepi.synth.writer import CONTRACT, ROW_GROUP_ROWS, YEAR_PARTITIONED, table_files
 
 from .helpers import connect, scalar
 
@@ -11,8 +11,9 @@ from .helpers import connect, scalar
 def test_tables_have_exact_contract_types(extract):
     root, _ = extract
     for table, columns in CONTRACT.items():
-        schema = pq.read_schema(root / f"{table}.parquet")
-        assert [(f.name, f.type) for f in schema] == columns, table
+        for path in table_files(root, table):
+            schema = pq.read_schema(path)
+            assert [(f.name, f.type) for f in schema] == columns, path
     gt = pq.read_schema(root / "ground_truth" / "itp_cases.parquet")
     assert [(f.name, f.type) for f in gt] == [
         ("person_id", pa.int64()),
@@ -128,3 +129,22 @@ def test_population_pyramid_and_births(extract):
         ).fetchall()
     )
     assert 70 < age["M"] < 82 and 78 < age["F"] < 88 and age["F"] > age["M"] + 4
+
+
+def test_event_tables_are_partitioned_by_year(extract):
+    """diagnoses/year=2010/part-0.parquet holds the 2010 diagnoses, and only them."""
+    root, _ = extract
+    for table, column in YEAR_PARTITIONED.items():
+        files = table_files(root, table)
+        assert not (root / f"{table}.parquet").exists()
+        if files == [root / table / "part-0.parquet"]:  # a table without rows
+            assert pq.read_metadata(files[0]).num_rows == 0
+            continue
+        assert len(files) > 1, table
+        for path in files:
+            year = int(path.parent.name.removeprefix("year="))
+            dates = pq.read_table(path, columns=[column]).column(column).to_pylist()
+            assert dates and {d.year for d in dates} == {year}, path
+            meta = pq.read_metadata(path)
+            sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+            assert max(sizes) <= ROW_GROUP_ROWS, path

@@ -26,7 +26,7 @@ from .ms import generate_ms_claims, ms_hazard, recorded_episodes, sample_onsets
 from .population import DAYS_PER_YEAR, NO_DATE, sample_population
 from .writer import TableWriters, categories, dates, ints
 
-GENERATOR_VERSION = "1.3.0"  # 1.2: census; 1.3: births on the 15th (SNDS layout)
+GENERATOR_VERSION = "1.4.0"  # 1.2: census; 1.3: births on the 15th; 1.4: event tables by year
 EPOCH = date(1970, 1, 1)
 FAITH_WINDOW = (date(2009, 7, 1), date(2011, 6, 30))
 QUALIFYING = np.array([s != "outpatient" for s in DX_SETTINGS])

@@ -33,6 +33,7 @@ import pyarrow as pa
 from pharmacoepi.sources.snds import PLACEHOLDER_IDS, RETURN_CODES
 
 from . import snds_sql as q
+from .writer import table_files
 
 CLAIMS = ("persons", "observation_periods", "diagnoses", "dispensings", "procedures")
 
@@ -72,8 +73,9 @@ def write_snds_tables(claims_dir: Path, out_dir: Path) -> dict[str, int]:
     con = duckdb.connect()
     try:
         for name in (*CLAIMS, "hospital_stays"):
-            path = str(claims_dir / f"{name}.parquet")
-            con.execute(f"CREATE VIEW claims_{name} AS SELECT * FROM read_parquet('{path}')")
+            # paths reach DuckDB as arguments, never as SQL text
+            files = [str(f) for f in table_files(claims_dir, name)]
+            con.read_parquet(files).create_view(f"claims_{name}")
         params = {
             "placeholders": list(PLACEHOLDER_IDS),
             "return_codes": len(RETURN_CODES),
@@ -106,8 +108,8 @@ def write_snds_tables(claims_dir: Path, out_dir: Path) -> dict[str, int]:
 
 
 def _copy(con: duckdb.DuckDBPyConnection, sql: str, path: Path, params: dict) -> int:
-    con.execute(f"COPY ({sql}) TO '{path}' (FORMAT PARQUET, COMPRESSION ZSTD)", params)
-    return con.sql(f"SELECT count(*) FROM read_parquet('{path}')").fetchall()[0][0]
+    con.sql(sql, params=params or None).write_parquet(str(path), compression="zstd")
+    return con.read_parquet(str(path)).aggregate("count(*)").fetchall()[0][0]
 
 
 def generate_snds_dataset(

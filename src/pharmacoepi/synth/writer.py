@@ -1,6 +1,12 @@
-"""Parquet output: one file per table, appended chunk by chunk (bounded memory).
-Low-cardinality strings are written from numpy index arrays as dictionary arrays; the
-Arrow schema is not stored, so readers see plain strings (dictionary-encoded pages)."""
+"""Parquet output, appended chunk by chunk (bounded memory).
+
+The event tables (diagnoses, dispensings, procedures) are hive-partitioned by calendar
+year of their date, as claims extracts are delivered (`dispensings/year=2010/part-0.parquet`),
+so a reader can take the years it needs; the other tables are one file each
+(`persons.parquet`). Row groups hold at most 2 million rows: each chunk of persons adds
+one per file (about a million dispensing lines a year per 50,000 persons). Low-cardinality
+strings are written from numpy index arrays as dictionary arrays; the Arrow schema is not
+stored, so readers see plain strings (dictionary-encoded pages)."""
 
 from __future__ import annotations
 
@@ -56,6 +62,25 @@ CONTRACT: dict[str, list[tuple[str, pa.DataType]]] = {
 }
 
 
+# event tables -> the date column whose calendar year partitions them
+YEAR_PARTITIONED = {"diagnoses": "date", "dispensings": "date", "procedures": "date"}
+ROW_GROUP_ROWS = 2_000_000
+
+
+def table_files(root: Path, table: str) -> list[Path]:
+    """The parquet files of one synthetic table, in year order for partitioned ones."""
+    if table in YEAR_PARTITIONED:
+        return sorted((root / table).glob("*/*.parquet")) + sorted((root / table).glob("*.parquet"))
+    return [root / f"{table}.parquet"]
+
+
+def _years(dates_column: pa.ChunkedArray) -> np.ndarray:
+    if dates_column.null_count:
+        raise ValueError("a synthetic event has no date: it cannot be put in a year partition")
+    days = dates_column.to_numpy().astype("datetime64[D]")
+    return days.astype("datetime64[Y]").astype(np.int64) + 1970
+
+
 def _write_schema(table: str) -> pa.Schema:
     return pa.schema([(n, _DICT if t == pa.string() else t) for n, t in CONTRACT[table]])
 
@@ -74,36 +99,54 @@ def categories(indices: np.ndarray, dictionary: pa.Array) -> pa.Array:
 
 
 class TableWriters:
-    """One ParquetWriter per table in ``out_dir``; ``write`` appends one chunk."""
+    """One ParquetWriter per output file in ``out_dir``; ``write`` appends one chunk."""
 
     def __init__(self, out_dir: Path):
         self.out_dir = out_dir
-        self.writers: dict[str, pq.ParquetWriter] = {}
+        self.writers: dict[tuple[str, int | None], pq.ParquetWriter] = {}
         self.rows: dict[str, int] = {t: 0 for t in CONTRACT}
 
-    def write(self, table: str, columns: dict[str, pa.Array]) -> None:
-        schema = _write_schema(table)
-        batch = pa.Table.from_arrays([columns[n] for n in schema.names], schema=schema)
-        if table not in self.writers:
-            self.writers[table] = pq.ParquetWriter(
-                self.out_dir / f"{table}.parquet",
-                schema,
+    def _writer(self, table: str, year: int | None) -> pq.ParquetWriter:
+        key = (table, year)
+        if key not in self.writers:
+            if year is None:
+                path = self.out_dir / f"{table}.parquet"
+            else:
+                path = self.out_dir / table / f"year={year}" / "part-0.parquet"
+                path.parent.mkdir(parents=True, exist_ok=True)
+            self.writers[key] = pq.ParquetWriter(
+                path,
+                _write_schema(table),
                 compression="zstd",
                 store_schema=False,
                 write_statistics=True,
             )
-        self.writers[table].write_table(batch, row_group_size=2_000_000)
+        return self.writers[key]
+
+    def write(self, table: str, columns: dict[str, pa.Array]) -> None:
+        schema = _write_schema(table)
+        batch = pa.Table.from_arrays([columns[n] for n in schema.names], schema=schema)
+        if table in YEAR_PARTITIONED:
+            years = _years(batch.column(YEAR_PARTITIONED[table]))
+            for year in np.unique(years):
+                part = batch.filter(pa.array(years == year))
+                self._writer(table, int(year)).write_table(part, row_group_size=ROW_GROUP_ROWS)
+        else:
+            self._writer(table, None).write_table(batch, row_group_size=ROW_GROUP_ROWS)
         self.rows[table] += batch.num_rows
 
     def close(self) -> None:
         for table in CONTRACT:  # a table with no row at all still gets a (empty) file
-            if table not in self.writers:
-                pq.write_table(
-                    _write_schema(table).empty_table(),
-                    self.out_dir / f"{table}.parquet",
-                    compression="zstd",
-                    store_schema=False,
-                )
+            if any(key[0] == table for key in self.writers):
+                continue
+            if table in YEAR_PARTITIONED:
+                path = self.out_dir / table / "part-0.parquet"
+                path.parent.mkdir(parents=True, exist_ok=True)
+            else:
+                path = self.out_dir / f"{table}.parquet"
+            pq.write_table(
+                _write_schema(table).empty_table(), path, compression="zstd", store_schema=False
+            )
         for w in self.writers.values():
             w.close()
         self.writers.clear()
