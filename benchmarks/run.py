@@ -5,15 +5,16 @@ For each size (BENCH_SIZES), the `national_1m` preset with that many persons is 
 into .bench/p<N>/ once (again when the generator version changes; `synth` is timed when
 it runs and its timing kept), then, each command in its own process (peak RSS: the
 larger of wait4's and the process tree's, sampled every 0.1 s, so Spark's JVM counts),
-REPEATS times with the median reported:
+with the median reported:
 
 - `build-cohort itp_faith` end to end (cohort, exposures, lines, estimators, outputs);
   at sizes in BENCH_LIMITED_SIZES with `--memory-limit` BENCH_MEMORY_LIMIT (spilling);
 - the scan floor (benchmarks/scan_floor.py): the needed columns of each table read once
-  with the same code filters, nothing else;
+  with the same code filters, nothing else; build and floor run BENCH_REPEATS (5) times,
+  interleaved, so a change in the machine's load falls on both;
 - `build-cohort --engine spark` (local mode) at sizes in BENCH_SPARK_SIZES (once: minutes);
 - the era builder and the OHDSI drug_era algorithm over the same dispensings
-  (benchmarks/era_peers.py).
+  (benchmarks/era_peers.py), BENCH_ERA_REPEATS (3) times, interleaved.
 
 It prints and writes benchmarks/results.md (and .bench/results.json). The machine is
 shared: read medians and the ratios of one run. A benchmark reports; it fails nothing.
@@ -34,7 +35,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / ".bench"
-REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
+REPEATS = int(os.environ.get("BENCH_REPEATS", "5"))
+ERA_REPEATS = int(os.environ.get("BENCH_ERA_REPEATS", "3"))
 
 
 def _sizes(name: str, default: str) -> list[int]:
@@ -96,17 +98,23 @@ def script(name: str, *args: str) -> list[str]:
     return [sys.executable, str(ROOT / "benchmarks" / name), *args]
 
 
-def repeat(label: str, command: list[str], times: int = REPEATS) -> dict[str, object]:
-    runs = []
+def repeat(commands: dict[str, list[str]], times: int = REPEATS) -> dict[str, dict[str, object]]:
+    """Run each command `times` times, interleaved (a, b, a, b ...), so that a change in
+    the shared machine's load falls on every command alike and their ratio holds."""
+    runs: dict[str, list[tuple[float, float, str]]] = {label: [] for label in commands}
     for i in range(times):
-        seconds, rss, last = measure(command)
-        runs.append((seconds, rss))
-        print(f"  {label} run {i + 1}: {seconds:.1f}s, peak RSS {rss:.2f} GiB", flush=True)
+        for label, command in commands.items():
+            seconds, rss, last = measure(command)
+            runs[label].append((seconds, rss, last))
+            print(f"  {label} run {i + 1}: {seconds:.1f}s, peak RSS {rss:.2f} GiB", flush=True)
     return {
-        "seconds": round(statistics.median(s for s, _ in runs), 2),
-        "peak_rss_gib": round(statistics.median(r for _, r in runs), 2),
-        "runs": [round(s, 2) for s, _ in runs],
-        "output": last,
+        label: {
+            "seconds": round(statistics.median(s for s, _, _ in done), 2),
+            "peak_rss_gib": round(statistics.median(r for _, r, _ in done), 2),
+            "runs": [round(s, 2) for s, _, _ in done],
+            "output": done[-1][2],
+        }
+        for label, done in runs.items()
     }
 
 
@@ -167,28 +175,29 @@ def bench_size(persons: int) -> dict[str, object]:
         "synth": synth,
         "memory_limit": MEMORY_LIMIT if limited else None,
     }
-    result["build"] = repeat("build-cohort", pharmacoepi(*build_args, "--out", str(out / "duckdb")))
+    timed = repeat(
+        {
+            "build-cohort": pharmacoepi(*build_args, "--out", str(out / "duckdb")),
+            "scan floor": script("scan_floor.py", "itp_faith", str(data)),
+        }
+    )
+    result["build"], result["scan_floor"] = timed["build-cohort"], timed["scan floor"]
     result["ground_truth"] = recovery(data, out / "duckdb")
-    result["scan_floor"] = repeat("scan floor", script("scan_floor.py", "itp_faith", str(data)))
     if persons in SPARK_SIZES:
-        result["spark"] = repeat(
-            "build-cohort --engine spark",
-            # Spark local mode gets the memory DuckDB would take by itself (80% of RAM)
-            pharmacoepi(
-                *[a for a in build_args if a not in ("--memory-limit", MEMORY_LIMIT)],
-                "--out",
-                str(out / "spark"),
-                "--engine",
-                "spark",
-                "--memory-limit",
-                os.environ.get("BENCH_SPARK_MEMORY", "16g"),
-            ),  # fmt: skip
-            times=1,
-        )
-    for mode in ("builder", "ohdsi"):
-        result[f"eras_{mode}"] = repeat(
-            f"eras ({mode})", script("era_peers.py", mode, "itp_faith", str(data)), times=1
-        )
+        # Spark local mode gets the memory DuckDB would take by itself (80% of RAM)
+        spark_args = [a for a in build_args if a not in ("--memory-limit", MEMORY_LIMIT)]
+        spark_args += ["--out", str(out / "spark"), "--engine", "spark"]
+        spark_args += ["--memory-limit", os.environ.get("BENCH_SPARK_MEMORY", "16g")]
+        spark = repeat({"build-cohort --engine spark": pharmacoepi(*spark_args)}, times=1)
+        result["spark"] = spark["build-cohort --engine spark"]
+    eras = repeat(
+        {
+            f"eras ({mode})": script("era_peers.py", mode, "itp_faith", str(data))
+            for mode in ("builder", "ohdsi")
+        },
+        times=ERA_REPEATS,
+    )
+    result["eras_builder"], result["eras_ohdsi"] = eras["eras (builder)"], eras["eras (ohdsi)"]
     return result
 
 
@@ -202,7 +211,8 @@ def report(results: list[dict[str, object]]) -> str:
         "",
         f"Run {dt.date.today()} on {os.cpu_count()} cores, {_memory_gib():.0f} GiB "
         f"(a shared machine), generator {results[0].get('generator', '?')}; "
-        f"medians of {REPEATS} runs (Spark and the era peers: 1 run). "
+        f"medians of {REPEATS} runs, build and floor interleaved (the era peers: "
+        f"{ERA_REPEATS}, interleaved; Spark: 1 run). "
         "`ratio to floor` = wall / the scan floor's wall at that size; `ratio to Spark` = "
         "Spark's wall / this wall.",
         "",
