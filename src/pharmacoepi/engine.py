@@ -13,7 +13,7 @@ import polars as pl
 import pyarrow as pa
 
 from pharmacoepi.errors import UserError
-from pharmacoepi.stages import Stage, load_stage
+from pharmacoepi.stages import Stage, prepare_stage
 
 
 @dataclass
@@ -138,10 +138,7 @@ class Engine:
         identifiers: dict[str, str] | None = None,
     ) -> StageRecord:
         """Run sql/<name>.sql, which creates one temp table; return its row count and time."""
-        stage = load_stage(name)
-        params = params or {}
-        stage.check_params(params)
-        sql = stage.render(identifiers)
+        stage, params, sql = prepare_stage(name, params, identifiers)
 
         def work() -> int | None:
             try:

@@ -31,7 +31,7 @@ from sqlglot import exp
 
 from pharmacoepi.engine import StageRecord, sorted_frame, timed_stage
 from pharmacoepi.errors import UserError
-from pharmacoepi.stages import load_stage
+from pharmacoepi.stages import prepare_stage
 
 _SPARK_TYPES = {
     "VARCHAR": "string",
@@ -164,10 +164,8 @@ class SparkEngine:
         params: dict[str, object] | None = None,
         identifiers: dict[str, str] | None = None,
     ) -> StageRecord:
-        stage = load_stage(name)
-        params = params or {}
-        stage.check_params(params)
-        table, query = to_spark(stage.render(identifiers))
+        stage, params, sql = prepare_stage(name, params, identifiers)
+        table, query = to_spark(sql)
         types = stage.param_types or {}
         args = {k: self._arg(v, types.get(k)) for k, v in params.items()}
 

@@ -63,6 +63,17 @@ class Stage:
             raise ValueError(f"stage {self.name}: missing params {missing}, undeclared {extra}")
 
 
+def prepare_stage(
+    name: str, params: dict[str, object] | None, identifiers: dict[str, str] | None
+) -> tuple[Stage, dict[str, object], str]:
+    """What every engine does before running a stage: load it, check its params against
+    the header and render its identifiers; returns (stage, params, SQL text)."""
+    stage = load_stage(name)
+    params = params or {}
+    stage.check_params(params)
+    return stage, params, stage.render(identifiers)
+
+
 @cache
 def load_stage(name: str) -> Stage:
     """Load sql/<name>.sql; a missing or header-less template fails loudly."""

@@ -106,16 +106,20 @@ class TableWriters:
         self.writers: dict[tuple[str, int | None], pq.ParquetWriter] = {}
         self.rows: dict[str, int] = {t: 0 for t in CONTRACT}
 
+    def _path(self, table: str, year: int | None) -> Path:
+        """persons.parquet; dispensings/year=2010/part-0.parquet; a partitioned table
+        without any row: dispensings/part-0.parquet."""
+        if table not in YEAR_PARTITIONED:
+            return self.out_dir / f"{table}.parquet"
+        folder = self.out_dir / table / (f"year={year}" if year is not None else "")
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / "part-0.parquet"
+
     def _writer(self, table: str, year: int | None) -> pq.ParquetWriter:
         key = (table, year)
         if key not in self.writers:
-            if year is None:
-                path = self.out_dir / f"{table}.parquet"
-            else:
-                path = self.out_dir / table / f"year={year}" / "part-0.parquet"
-                path.parent.mkdir(parents=True, exist_ok=True)
             self.writers[key] = pq.ParquetWriter(
-                path,
+                self._path(table, year),
                 _write_schema(table),
                 compression="zstd",
                 store_schema=False,
@@ -139,13 +143,11 @@ class TableWriters:
         for table in CONTRACT:  # a table with no row at all still gets a (empty) file
             if any(key[0] == table for key in self.writers):
                 continue
-            if table in YEAR_PARTITIONED:
-                path = self.out_dir / table / "part-0.parquet"
-                path.parent.mkdir(parents=True, exist_ok=True)
-            else:
-                path = self.out_dir / f"{table}.parquet"
             pq.write_table(
-                _write_schema(table).empty_table(), path, compression="zstd", store_schema=False
+                _write_schema(table).empty_table(),
+                self._path(table, None),
+                compression="zstd",
+                store_schema=False,
             )
         for w in self.writers.values():
             w.close()
