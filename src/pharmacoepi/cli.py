@@ -136,6 +136,8 @@ def build_cohort_command(
     Writes cohort.parquet, incident_cases.parquet, attrition.parquet and manifest.json;
     with a treatments block also exposures, courses, lines (and switches) per person and
     masked summaries (exposed_at, pathways, retreatment, phases, switch_types_by_year).
+    Of diagnoses, dispensings and procedures it reads and checks only the rows on its
+    codelists; `pharmacoepi validate` checks every row (docs/data-model.md).
     """
     from pharmacoepi.cohort.build import build_cohort
     from pharmacoepi.datasets import default_dataset
@@ -209,7 +211,9 @@ def validate(
     threads: Annotated[int | None, typer.Option(min=1, help="DuckDB worker threads.")] = None,
     memory_limit: Annotated[str | None, typer.Option(help="DuckDB memory limit, e.g. 8GB.")] = None,
 ) -> None:
-    """Check a data directory against the data contract; report every problem with a count."""
+    """Check a data directory against the data contract; report every problem with a count.
+
+    Every row of every table is checked (build-cohort checks only the rows it uses)."""
     from pharmacoepi.data.validate import validate_data
     from pharmacoepi.progress import Reporter
 
