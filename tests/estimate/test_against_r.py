@@ -1,6 +1,6 @@
-"""The estimators against published R output on real reference data
-(../shared/reference/survival, read in place). Tolerances are stated per test: R prints
-4 significant digits, so printed values are matched to half a unit of the last digit."""
+"""The estimators against published R output on real reference data (tests/reference/
+survival, vendored from R's survival package). Tolerances are stated per test: R prints 4
+significant digits, so printed values are matched to half a unit of the last digit."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from pharmacoepi.estimate import AalenJohansen, CoxPH, KaplanMeier, direct_standardize, poisson_ci
 from pharmacoepi.estimate.survival import restricted_mean
 
-REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "survival"
+REFERENCE = Path(__file__).resolve().parents[1] / "reference" / "survival"
 
 # summary(survfit(Surv(time, status) ~ x, data = aml)) from R's survival package:
 # time, n.risk, n.event, survival, std.err, lower 95% CI, upper 95% CI

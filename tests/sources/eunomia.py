@@ -1,22 +1,17 @@
-"""The OHDSI test database Eunomia GiBleed (OMOP CDM 5.3, 2,694 persons), read in place
-from ../shared/reference and unzipped into a temporary folder per test session."""
+"""The OHDSI test database Eunomia GiBleed (OMOP CDM 5.3, 2,694 persons): the tables the
+adapter and drug-eras read, vendored as zstd parquet of the CSV text (tests/reference/
+README.md), written back as the CSV files a CDM export holds, once per test session."""
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
+import polars as pl
 import pytest
 
-ZIP = (
-    Path(__file__).resolve().parents[2].parent
-    / "shared"
-    / "reference"
-    / "omop_eunomia_gibleed"
-    / "gibleed_cdm53_csv.zip"
-)
+REFERENCE = Path(__file__).resolve().parents[1] / "reference" / "eunomia_gibleed"
 
-# The OMOP tables the adapter and drug-eras read (the zip holds the whole CDM).
+# The OMOP tables the adapter and drug-eras read (the published CDM holds more).
 TABLES = (
     "person",
     "observation_period",
@@ -33,9 +28,8 @@ TABLES = (
 
 @pytest.fixture(scope="session")
 def gibleed(tmp_path_factory) -> Path:
-    assert ZIP.is_file(), f"Eunomia GiBleed not found at {ZIP}"
     folder = tmp_path_factory.mktemp("gibleed")
-    with zipfile.ZipFile(ZIP) as archive:
-        for table in TABLES:
-            archive.extract(f"{table}.csv", folder)
+    for table in TABLES:
+        # every column was stored as the CSV's text: the adapter types it, as from a CDM export
+        pl.read_parquet(REFERENCE / f"{table}.parquet").write_csv(folder / f"{table}.csv")
     return folder
