@@ -19,7 +19,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from pharmacoepi.definition import load_definition
-from pharmacoepi.engine import Engine
+from pharmacoepi.engines.duckdb import DuckDBEngine as Engine
 from pharmacoepi.sources.drug_eras import _empty_era_inputs
 from pharmacoepi.synth.writer import table_files
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pharmacoepi.spark_engine import spark_available
+from pharmacoepi.engines import spark_available
 from tests.cli import assert_user_error, run_cli
 
 

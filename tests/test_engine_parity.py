@@ -10,7 +10,7 @@ import json
 import polars as pl
 import pytest
 
-from pharmacoepi.spark_engine import spark_available
+from pharmacoepi.engines import spark_available
 from tests.cli import run_cli
 
 pytestmark = pytest.mark.skipif(not spark_available(), reason="PySpark is not installed")

@@ -8,7 +8,7 @@ import pytest
 from pharmacoepi import cli
 from pharmacoepi.cohort.build import build_cohort
 from pharmacoepi.definition import load_definition
-from pharmacoepi.engine import Engine
+from pharmacoepi.engines.duckdb import DuckDBEngine as Engine
 from pharmacoepi.errors import Interrupted, UserError
 from pharmacoepi.progress import Reporter
 from tests.claims import Claims, d

@@ -8,8 +8,8 @@ import re
 import pytest
 import sqlglot
 
+from pharmacoepi.engines.stages import load_stage
 from pharmacoepi.resources import resource_dir
-from pharmacoepi.stages import load_stage
 
 STAGES = sorted(
     p.relative_to(resource_dir("sql")).with_suffix("").as_posix()

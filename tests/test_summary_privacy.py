@@ -7,7 +7,7 @@ import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pharmacoepi.engine import Engine
+from pharmacoepi.engines.duckdb import DuckDBEngine as Engine
 from pharmacoepi.privacy import suppress_cells
 from pharmacoepi.treatments import summaries
 from tests.claims import Claims, build

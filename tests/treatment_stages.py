@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from pharmacoepi.definition import Definition, LoadedDefinition
-from pharmacoepi.engine import Engine
+from pharmacoepi.engines.duckdb import DuckDBEngine as Engine
 from pharmacoepi.treatments.stages import run_treatments
 from tests.reference_treatments import Person, Record
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from pharmacoepi.engine import Engine
+from pharmacoepi.engines.duckdb import DuckDBEngine as Engine
 from pharmacoepi.sources import register_source, source_problems
 from pharmacoepi.synth.snds_layout import read_layout_counts
 from tests.cli import run_cli

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pharmacoepi.engine import Engine
+from pharmacoepi.engines.duckdb import DuckDBEngine as Engine
 from pharmacoepi.sources import register_source, source_problems
 
 D = dt.date

@@ -18,7 +18,7 @@ import os
 import pytest
 
 import tests.claims as claims
-from pharmacoepi.spark_engine import spark_available
+from pharmacoepi.engines import spark_available
 
 _RULE_MODULES = {
     "test_case_finding",

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from pharmacoepi.analyses import incidence
 from pharmacoepi.analyses.lexis import lexis_split
-from pharmacoepi.engine import Engine
+from pharmacoepi.engines.duckdb import DuckDBEngine as Engine
 from tests.claims import Claims, build, d
 
 FULL = 730  # days in the study period

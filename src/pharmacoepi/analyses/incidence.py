@@ -13,7 +13,7 @@ import polars as pl
 
 from pharmacoepi.analyses.lexis import DAYS_PER_YEAR, completed_years
 from pharmacoepi.definition import Definition
-from pharmacoepi.engine import Engine
+from pharmacoepi.engines import Engine
 from pharmacoepi.errors import DataError
 from pharmacoepi.estimate import ESP2013, WHO_WORLD, direct_standardize, incidence_rates
 from pharmacoepi.privacy import suppress_cells

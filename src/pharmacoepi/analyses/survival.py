@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 
 from pharmacoepi.definition import Definition
-from pharmacoepi.engine import Engine
+from pharmacoepi.engines import Engine
 from pharmacoepi.estimate import AalenJohansen, CoxPH, KaplanMeier
 
 COUNTS = ["persons", "at_risk", "cumulative_incidence", "ci_lower", "ci_upper"]

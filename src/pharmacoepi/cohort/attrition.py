@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from pharmacoepi.definition import Definition
-from pharmacoepi.engine import Engine
+from pharmacoepi.engines import Engine
 from pharmacoepi.privacy import suppress_attrition
 
 SCHEMA = {"step": pl.Int32, "description": pl.String, "persons": pl.Int64, "excluded": pl.Int64}

@@ -18,7 +18,7 @@ from pharmacoepi.cohort.manifest import run_manifest
 from pharmacoepi.cohort.rules import run_rules
 from pharmacoepi.data.screen import screen_data
 from pharmacoepi.definition import LoadedDefinition
-from pharmacoepi.engine import Engine, make_engine
+from pharmacoepi.engines import Engine, make_engine
 from pharmacoepi.output import atomic_output_dir, write_json
 from pharmacoepi.privacy import hide_columns
 from pharmacoepi.progress import Reporter

@@ -11,7 +11,7 @@ import pyarrow
 
 from pharmacoepi import __version__
 from pharmacoepi.definition import LoadedDefinition
-from pharmacoepi.engine import Engine
+from pharmacoepi.engines import Engine
 from pharmacoepi.sources import SourceRead, source_problems
 
 

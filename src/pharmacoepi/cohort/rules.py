@@ -6,7 +6,7 @@ Order matters and is the attrition order (docs/cohort-definitions.md).
 from __future__ import annotations
 
 from pharmacoepi.definition import Definition
-from pharmacoepi.engine import Engine
+from pharmacoepi.engines import Engine
 
 
 def run_rules(engine: Engine, d: Definition) -> None:

@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from pharmacoepi.codelists import Codelist
 from pharmacoepi.definition import ALL_DIAGNOSIS_SETTINGS
-from pharmacoepi.engine import Engine
+from pharmacoepi.engines import Engine
 from pharmacoepi.errors import DefinitionError
 from pharmacoepi.sources import SourceRead, register_source
 

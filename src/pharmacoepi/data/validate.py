@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pharmacoepi.data.screen import screen_data
-from pharmacoepi.engine import Engine
+from pharmacoepi.engines import make_engine
 from pharmacoepi.output import atomic_output_dir, check_output_target, write_json
 from pharmacoepi.progress import Reporter
 from pharmacoepi.sources import SourceRead, source_problems
@@ -43,7 +43,7 @@ def validate_data(
         check_output_target(out, "validate", data_dir)  # before the scan, not after it
     with (
         tempfile.TemporaryDirectory(prefix="pharmacoepi-spill-") as spill,
-        Engine(threads, memory_limit, Path(spill), on_stage=reporter.stage) as engine,
+        make_engine("duckdb", threads, memory_limit, Path(spill), reporter.stage) as engine,
     ):
         # Every row checked; no codelists, so only the rows with a problem are kept.
         sources = screen_data(engine, data_dir, [], source, rows="all")

@@ -1,6 +1,6 @@
 """Source adapters: map a real data layout onto the canonical tables, inside the engine.
 
-`claims` reads the canonical layout itself (docs/data-model.md). `omop` (OMOP CDM 5.3/5.4)
+`claims` registers the canonical layout as it is (docs/data-model.md). `omop` (OMOP CDM 5.3/5.4)
 and `snds` (native SNDS tables) register their files as views `src_<table>` and run the
 SQL stages under sql/sources/<source>/, which create the canonical views `raw_persons`,
 `raw_observation_periods`, `raw_diagnoses`, `raw_dispensings`, `raw_procedures` and
@@ -18,9 +18,12 @@ from typing import Literal
 
 import pyarrow as pa
 
-from pharmacoepi.data.reader import SourceTable, register_all
-from pharmacoepi.engine import Engine
+from pharmacoepi.data.contract import INTEGER_TYPES
+from pharmacoepi.engines import Engine
 from pharmacoepi.errors import UserError
+from pharmacoepi.sources.claims import register_claims
+from pharmacoepi.sources.files import SourceTable
+from pharmacoepi.sources.layout import register_layout
 
 Source = Literal["claims", "omop", "snds"]
 SOURCES: tuple[str, ...] = Source.__args__  # type: ignore[attr-defined]
@@ -43,7 +46,6 @@ _ID_COLUMNS = {
     "procedures": ("person_id", "stay_id"),
     "hospital_stays": ("stay_id", "person_id"),
 }
-_INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UBIGINT", "UINTEGER"}
 
 PROBLEM_SCHEMA = pa.schema(
     [
@@ -75,27 +77,20 @@ def _adapter(source: str):
 
 def register_source(engine: Engine, source: str, data_dir: Path) -> SourceRead:
     """Register the canonical `raw_*` views for `source`; create `source_problems`."""
-    if source == "claims":
-        if engine.name == "spark":
-            from pharmacoepi.spark_engine import register_claims
-
-            tables = register_claims(engine, data_dir)
-        else:
-            tables = register_all(engine.con, data_dir)
-        engine.register("source_problems", PROBLEM_SCHEMA.empty_table())
-        return SourceRead(source, tables, {n: t.id_types for n, t in tables.items()})
-    if engine.name != "duckdb":
+    adapter = _adapter(source)
+    if engine.name not in adapter.ENGINES:
         raise UserError(
             f"the {engine.name} engine reads the claims layout only; --source {source} "
             "runs on DuckDB",
             hint="convert the extract to the claims layout, or drop --engine",
         )
-    adapter = _adapter(source)
-    from pharmacoepi.sources.layout import register_layout
-
-    inputs = register_layout(engine.con, data_dir, adapter.TABLES, adapter.LABEL)
-    if hasattr(adapter, "prepare"):  # lookup tables the adapter's views read
-        adapter.prepare(engine.con)
+    if source == "claims":
+        tables = register_claims(engine, data_dir)
+        engine.register("source_problems", PROBLEM_SCHEMA.empty_table())
+        return SourceRead(source, tables, {n: t.id_types for n, t in tables.items()})
+    inputs = register_layout(engine, data_dir, adapter.TABLES, adapter.LABEL)
+    for name, table in adapter.lookup_tables().items():  # small tables the views read
+        engine.register(name, table)
     for stage in adapter.STAGES:
         engine.run(stage, adapter.stage_params(stage))
     id_types = _view_id_types(engine)
@@ -108,11 +103,9 @@ def _view_id_types(engine: Engine) -> dict[str, dict[str, str]]:
     """BIGINT when the adapter's view types an id column as an integer, else VARCHAR."""
     id_types = {}
     for view, columns in _ID_COLUMNS.items():
-        described = {r[0]: r[1] for r in engine.con.sql(f"DESCRIBE raw_{view}").fetchall()}
+        described = {c: t.split("(")[0] for c, t in engine.schema(f"raw_{view}").items()}
         id_types[view] = {
-            c: "BIGINT"
-            if described.get(c, "VARCHAR").split("(")[0] in _INTEGER_TYPES
-            else "VARCHAR"
+            c: "BIGINT" if described.get(c, "VARCHAR") in INTEGER_TYPES else "VARCHAR"
             for c in columns
         }
     return id_types

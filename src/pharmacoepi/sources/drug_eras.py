@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from pharmacoepi.engine import Engine
+from pharmacoepi.engines import Engine, make_engine
 from pharmacoepi.errors import DataError, UserError
 from pharmacoepi.progress import Reporter
 from pharmacoepi.sources import omop
@@ -54,7 +54,7 @@ class DrugEraResult:
 
 def _empty_era_inputs(engine: Engine) -> None:
     """treatments/exposures also merges courses and point treatments: none here."""
-    engine.con.register(
+    engine.register(
         "courses",
         pa.table(
             {
@@ -67,7 +67,7 @@ def _empty_era_inputs(engine: Engine) -> None:
             }
         ),
     )
-    engine.con.register(
+    engine.register(
         "treatment_records",
         pa.table(
             {
@@ -78,7 +78,7 @@ def _empty_era_inputs(engine: Engine) -> None:
             }
         ),
     )
-    engine.con.register(
+    engine.register(
         "treatment_classes",
         pa.table({"class": pa.array([], pa.string()), "kind": pa.array([], pa.string())}),
     )
@@ -105,9 +105,9 @@ def build_drug_eras(
     needed = (tables["drug_exposure"], tables["concept"], tables["concept_ancestor"])
     with (
         tempfile.TemporaryDirectory(prefix="pharmacoepi-spill-") as spill,
-        Engine(threads, memory_limit, Path(spill), on_stage=reporter.stage) as engine,
+        make_engine("duckdb", threads, memory_limit, Path(spill), reporter.stage) as engine,
     ):
-        inputs = register_layout(engine.con, data_dir, (*needed, SHIPPED_DRUG_ERA), omop.LABEL)
+        inputs = register_layout(engine, data_dir, (*needed, SHIPPED_DRUG_ERA), omop.LABEL)
         for name in ("concept", "concept_ancestor"):
             if inputs[name].format == "absent":
                 raise DataError(
@@ -130,9 +130,8 @@ def build_drug_eras(
         engine.run("treatments/exposures")
         engine.run("sources/omop/drug_era")
         _write_atomically(engine, out)
-        era_count, persons = engine.con.sql(
-            "SELECT count(*), count(DISTINCT person_id) FROM drug_era"
-        ).fetchall()[0]
+        engine.run("sources/omop/drug_era_counts")
+        ((era_count, persons),) = engine.rows("drug_era_counts")
         rolled_up = engine.count("exposure_windows")
         comparison = None
         if inputs["drug_era"].format != "absent":
@@ -153,7 +152,7 @@ def _write_atomically(engine: Engine, out: Path) -> None:
     never destroys a previous good one."""
     partial = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.partial")
     try:
-        engine.con.table("drug_era").order("drug_era_id").write_parquet(str(partial))
+        engine.write_parquet("drug_era", partial, "drug_era_id")
         os.replace(partial, out)
     finally:
         partial.unlink(missing_ok=True)
@@ -162,4 +161,4 @@ def _write_atomically(engine: Engine, out: Path) -> None:
 def compare_with_shipped(engine: Engine) -> dict[str, int]:
     """Agreement of the built drug_era with the CDM's own (src_drug_era), era by era."""
     engine.run("sources/omop/drug_era_comparison")
-    return dict(engine.con.table("drug_era_comparison").fetchall())
+    return dict(engine.rows("drug_era_comparison"))

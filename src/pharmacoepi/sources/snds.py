@@ -14,6 +14,8 @@ import datetime as dt
 from pharmacoepi.sources.layout import LayoutTable
 
 LABEL = "SNDS"
+# The engines that read this layout (see omop.ENGINES).
+ENGINES = ("duckdb",)
 
 # The nine keys that join a DCIR claim line (ER_PRS_F) to its detail tables.
 DCIR_KEYS = (
@@ -148,6 +150,11 @@ _SETTINGS: dict[str, object] = {
     "ald_exonerations": list(ALD_EXONERATIONS),
     "ucd_digits": UCD_DIGITS,
 }
+
+
+def lookup_tables() -> dict[str, object]:
+    """None: the views read their settings from the settings stage's table."""
+    return {}
 
 
 def stage_params(stage: str) -> dict[str, object]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from pharmacoepi.definition import Definition
-from pharmacoepi.engine import Engine
+from pharmacoepi.engines import Engine
 
 
 def register_treatment_classes(engine: Engine, d: Definition) -> None:

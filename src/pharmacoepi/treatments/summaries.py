@@ -12,7 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from pharmacoepi.definition import Definition
-from pharmacoepi.engine import Engine
+from pharmacoepi.engines import Engine
 from pharmacoepi.privacy import suppress_cells
 
 # The count and share columns of each table (the others are labels).

@@ -19,8 +19,8 @@ import shutil
 import tempfile
 import threading
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,18 +29,10 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
-from pharmacoepi.engine import StageRecord, sorted_frame, timed_stage
+from pharmacoepi.engines.base import Engine, FilePart, sorted_frame
+from pharmacoepi.engines.stages import Stage
 from pharmacoepi.errors import UserError
-from pharmacoepi.stages import prepare_stage
 
-_SPARK_TYPES = {
-    "VARCHAR": "string",
-    "INTEGER": "int",
-    "BIGINT": "bigint",
-    "DOUBLE": "double",
-    "BOOLEAN": "boolean",
-    "DATE": "date",
-}
 _ARROW_TO_SPARK = {
     pa.string(): "string",
     pa.large_string(): "string",
@@ -51,27 +43,48 @@ _ARROW_TO_SPARK = {
     pa.date32(): "date",
 }
 
+# Spark's types in DuckDB's names (Engine.schema speaks one dialect whatever the engine).
+_DUCKDB_TYPES = {
+    "string": "VARCHAR",
+    "tinyint": "TINYINT",
+    "smallint": "SMALLINT",
+    "int": "INTEGER",
+    "bigint": "BIGINT",
+    "float": "FLOAT",
+    "double": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP WITH TIME ZONE",
+    "timestamp_ntz": "TIMESTAMP",
+}
+
+# Spark failures caused by the inputs or the settings (by the exception's class name, or a
+# marker in its message: Java errors reach Python as Py4J errors), with the user's hint.
+_VALUE_FAILURES = ("NumberFormatException", "DateTimeException", "ArithmeticException")
+_FILE_MARKERS = (
+    "FAILED_READ_FILE",
+    "FileNotFoundException",
+    "PATH_NOT_FOUND",
+    "CANNOT_READ_FILE_FOOTER",
+    "ParquetDecodingException",
+    "java.io.IOException",
+)
+_MEMORY_MARKERS = ("OutOfMemoryError",)
+
 _SESSION_LOCK = threading.Lock()
 _SESSIONS: dict[tuple, Any] = {}
-
-
-def spark_available() -> bool:
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def _session(master: str, memory: str | None):
     """One SparkSession per process and master: starting a JVM takes seconds, so builds
     and tests in one process share it (it stops at exit)."""
-    if not spark_available():
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
         raise UserError(
             "the Spark engine needs PySpark",
             hint="pip install 'pharmacoepi[spark]' (and Java 17 or later)",
-        )
-    from pyspark.sql import SparkSession
+        ) from None
 
     key = (master, memory)
     with _SESSION_LOCK:
@@ -124,15 +137,10 @@ def to_spark(sql: str) -> tuple[str, str]:
 
 
 @dataclass
-class SparkEngine:
-    """Runs the pipeline's stages on Spark; the same methods as the DuckDB Engine."""
+class SparkEngine(Engine):
+    """Runs the pipeline's stages on Spark; a session's temp views are its tables."""
 
-    threads: int | None = None
-    memory_limit: str | None = None
-    temp_directory: Path | None = None
-    on_stage: Callable[[str, str], None] | None = None
     master: str | None = None
-    records: list[StageRecord] = field(default_factory=list)
     name = "spark"
 
     def __post_init__(self) -> None:
@@ -140,10 +148,7 @@ class SparkEngine:
         self.spark = _session(self.master, self.memory_limit)
         self._views: list[str] = []
 
-    def __enter__(self) -> SparkEngine:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
+    def close(self) -> None:
         # The session is shared; drop this run's views and cached blocks only.
         catalog = self.spark.catalog
         for view in self._views:
@@ -158,27 +163,39 @@ class SparkEngine:
             return F.array(*[F.lit(v) for v in (value or [])])
         return value
 
-    def run(
-        self,
-        name: str,
-        params: dict[str, object] | None = None,
-        identifiers: dict[str, str] | None = None,
-    ) -> StageRecord:
-        stage, params, sql = prepare_stage(name, params, identifiers)
+    def _create(self, stage: Stage, sql: str, params: dict[str, object]) -> int | None:
         table, query = to_spark(sql)
-        types = stage.param_types or {}
+        types = stage.param_types
         args = {k: self._arg(v, types.get(k)) for k, v in params.items()}
+        frame = self.spark.sql(query, args=args) if args else self.spark.sql(query)
+        if stage.creates_view:
+            # a source adapter's view over the input files: read by the stages after it,
+            # as DuckDB's view is, not materialised nor counted
+            self._name(table, frame)
+            return None
+        # Materialise, as DuckDB's temp table: later stages read the result, not the
+        # whole lineage again, and a stage may replace the table it reads.
+        frame = self._materialise(frame)
+        self._name(table, frame)
+        return frame.count()  # cheap on the checkpoint; loops stop on it (lines)
 
-        def work() -> int:
-            frame = self.spark.sql(query, args=args) if args else self.spark.sql(query)
-            # Materialise, as DuckDB's temp table: later stages read the result, not the
-            # whole lineage again, and a stage may replace the table it reads.
-            frame = self._materialise(frame)
-            frame.createOrReplaceTempView(table)
-            self._views.append(table)
-            return frame.count()  # cheap on the checkpoint; loops stop on it (lines)
+    def user_error(self, stage: str, exc: Exception) -> UserError | None:
+        names = {cls.__name__ for cls in type(exc).__mro__}
+        text = str(exc)
+        message = (text.strip().splitlines() or [type(exc).__name__])[0][:300]
+        if any(marker in text for marker in _MEMORY_MARKERS):
+            hint = "raise --memory-limit (the driver's memory), or run on a cluster"
+        elif any(marker in text for marker in _FILE_MARKERS):
+            hint = "check that every input file is complete and readable"
+        elif any(n.endswith(_VALUE_FAILURES) for n in names):
+            hint = "an input value cannot be read as the data contract says (docs/data-model.md)"
+        else:
+            return None
+        return UserError(f"stage {stage} failed: {message}", hint=hint)
 
-        return timed_stage(self, stage, work)
+    def _name(self, name: str, frame) -> None:
+        frame.createOrReplaceTempView(name)
+        self._views.append(name)
 
     @staticmethod
     def _materialise(frame):
@@ -190,18 +207,45 @@ class SparkEngine:
         frame = frame.localCheckpoint(eager=True)
         return frame.select(*[F.col(f"`{c}`").alias(c) for c in frame.columns])
 
-    def count(self, table: str) -> int:
-        return self.spark.table(table).count()
-
     def register(self, name: str, table: pa.Table) -> None:
         schema = ", ".join(f"`{f.name}` {_ARROW_TO_SPARK[f.type]}" for f in table.schema)
-        frame = self.spark.createDataFrame(table.to_pylist(), schema=schema)
-        frame.createOrReplaceTempView(name)
-        self._views.append(name)
+        self._name(name, self.spark.createDataFrame(table.to_pylist(), schema=schema))
 
-    def register_frame(self, name: str, frame) -> None:
-        frame.createOrReplaceTempView(name)
-        self._views.append(name)
+    def _read(self, part: FilePart):
+        from pyspark.sql import functions as F
+
+        files = [str(f) for f in part.files]
+        if part.format == "csv":
+            frame = self.spark.read.option("header", True).csv(files)  # all text, as DuckDB's
+        else:
+            frame = self.spark.read.option("mergeSchema", True).parquet(*files)
+        columns = [
+            F.col(f"`{source}`").alias(name)
+            if source is not None
+            else F.lit(None).cast("string").alias(name)
+            for name, source in part.columns
+        ]
+        columns += [F.lit(value).cast("string").alias(name) for name, value in part.constants]
+        return frame.select(*columns)
+
+    def register_files(self, name: str, parts: Sequence[FilePart]) -> None:
+        frames = [self._read(part) for part in parts]
+        frame = frames[0]
+        for other in frames[1:]:
+            if frame.dtypes != other.dtypes:  # stacked as text, as on DuckDB
+                frame, other = (f.select(*[f[c].cast("string").alias(c) for c in f.columns])
+                                for f in (frame, other))  # fmt: skip
+            frame = frame.unionByName(other)
+        self._name(name, frame)
+
+    def schema(self, name: str) -> dict[str, str]:
+        return {
+            column: _DUCKDB_TYPES.get(spark_type, spark_type.upper())
+            for column, spark_type in self.spark.table(name).dtypes
+        }
+
+    def count(self, table: str) -> int:
+        return self.spark.table(table).count()
 
     def rows(self, table: str) -> list[tuple]:
         return [tuple(r) for r in self.spark.table(table).collect()]
@@ -223,45 +267,5 @@ class SparkEngine:
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
-    def settings(self) -> dict[str, object]:
+    def settings(self) -> dict[str, Any]:
         return {"name": self.name, "master": self.master, "spark": self.spark.version}
-
-
-def register_claims(engine: SparkEngine, data_dir: Path) -> dict:
-    """The claims layout as Spark views `raw_<table>`.
-
-    The structural checks (tables, columns, types, ragged CSV) are the DuckDB reader's,
-    run on a private connection that reads only footers and headers (and counts CSV
-    lines); Spark then reads the same files, projected to the contract's columns."""
-    import duckdb
-    from pyspark.sql import functions as F
-
-    from pharmacoepi.data.contract import TABLES_BY_NAME
-    from pharmacoepi.data.reader import register_all
-
-    with duckdb.connect() as con:
-        tables = register_all(con, data_dir)
-    reader = engine.spark.read
-    for name, source in tables.items():
-        columns = TABLES_BY_NAME[name].columns
-        if source.format == "absent":
-            frame = engine.spark.createDataFrame(
-                [], ", ".join(f"`{c.name}` string" for c in columns)
-            )
-        else:
-            files = [str(f) for f in source.files]
-            if source.format == "csv":
-                frame = reader.option("header", True).csv(files)  # all text, as DuckDB's
-            else:
-                frame = reader.option("mergeSchema", True).parquet(*files)
-            present = {c.lower(): c for c in frame.columns}
-            frame = frame.select(
-                *[
-                    F.col(present[c.name]).alias(c.name)
-                    if c.name in present
-                    else F.lit(None).cast("string").alias(c.name)
-                    for c in columns
-                ]
-            )
-        engine.register_frame(f"raw_{name}", frame)
-    return tables

@@ -2,11 +2,15 @@
 
 A template opens with a header naming what it builds and what it takes:
 
-    -- stage: cohort/first_qualifying_code
-    -- creates: qualifying_code_in_period
-    -- inputs: diagnoses_extract, codelist_codes
-    -- param study_start: DATE, first day of the study period (inclusive)
+    -- stage: cohort/incident
+    -- creates: incident_cases
+    -- inputs: case_candidates, qualifying_codes,
+    --         observation_spells
+    -- param washout_days: INTEGER, no qualifying date in [code_date - N, code_date - 1]
     -- identifier person_id_type: BIGINT | VARCHAR
+
+`inputs` names every table or view the query reads (a line ending with a comma goes on
+to the next); a plan checks that an earlier step creates each one (pipeline/steps.py).
 
 `param` values are bound ($name), never pasted into the text. `identifier` slots
 ({{name}}) take only one of the values listed in the header, so no user value can reach
@@ -25,6 +29,7 @@ from pharmacoepi.resources import resource_dir
 _PARAM = re.compile(r"^--\s*param\s+(\w+)\s*:\s*([A-Z]+(?:\[\])?)?")
 _IDENT = re.compile(r"^--\s*identifier\s+(\w+)\s*:\s*(.+)$")
 _CREATES = re.compile(r"^--\s*creates\s*:\s*(\w+)")
+_INPUTS = re.compile(r"^--\s*inputs\s*:(.*)$")
 _SLOT = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
 
@@ -36,7 +41,8 @@ class Stage:
     params: frozenset[str]
     identifiers: dict[str, frozenset[str]]
     template: str
-    param_types: dict[str, str] | None = None  # as the header declares: DATE, VARCHAR[] ...
+    param_types: dict[str, str]  # as the header declares: DATE, VARCHAR[] ...
+    inputs: tuple[str, ...] = ()  # the tables and views it reads, as the header declares
 
     @property
     def creates_view(self) -> bool:
@@ -82,10 +88,19 @@ def load_stage(name: str) -> Stage:
         raise FileNotFoundError(f"SQL stage {name!r} not found at {path}")
     text = path.read_text()
     params, idents, creates, types = set(), {}, None, {}
+    inputs: list[str] = []
+    inputs_go_on = False
     for line in text.splitlines():
         if not line.startswith("--"):
             break
-        if m := _PARAM.match(line):
+        if inputs_go_on:
+            listed = line.removeprefix("--")
+            inputs_go_on = listed.rstrip().endswith(",")
+            inputs += [i.strip() for i in listed.split(",") if i.strip()]
+        elif m := _INPUTS.match(line):
+            inputs_go_on = m.group(1).rstrip().endswith(",")
+            inputs += [i.strip() for i in m.group(1).split(",") if i.strip()]
+        elif m := _PARAM.match(line):
             params.add(m.group(1))
             types[m.group(1)] = m.group(2)
         elif m := _IDENT.match(line):
@@ -99,4 +114,4 @@ def load_stage(name: str) -> Stage:
         raise ValueError(
             f"SQL stage {name!r}: header params {sorted(params)} != used {sorted(used)}"
         )
-    return Stage(name, path, creates, frozenset(params), idents, text, types)
+    return Stage(name, path, creates, frozenset(params), idents, text, types, tuple(inputs))

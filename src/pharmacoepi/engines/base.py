@@ -1,0 +1,159 @@
+"""What every engine offers the pipeline: run a SQL stage, register in-memory tables and
+input files, read tables back, write outputs. `run` is written once, here; an engine
+supplies only what differs (how a stage's result is created, how files are read, how its
+failures map to user errors).
+
+Nothing here knows a data layout: files reach an engine as `FileParts` (format, paths,
+projection, constants), found and checked by `pharmacoepi.sources.files`.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import polars as pl
+import pyarrow as pa
+
+from pharmacoepi.engines.stages import Stage, prepare_stage
+from pharmacoepi.errors import UserError
+
+
+@dataclass
+class StageRecord:
+    stage: str
+    creates: str
+    rows: int | None  # None for a view (not counted)
+    seconds: float
+
+
+@dataclass(frozen=True)
+class FilePart:
+    """One readable unit of an input table: a parquet file, a folder of parquet files
+    (hive partitions included) or a CSV file, projected onto the wanted columns.
+
+    `columns` maps each output column to the file's column that fills it, or to None
+    (an absent optional column: all NULL). `constants` adds text columns with one value
+    per part (a yearly file's year)."""
+
+    format: str  # parquet | parquet-folder | csv
+    files: tuple[Path, ...]
+    hive: bool = False
+    columns: tuple[tuple[str, str | None], ...] = ()
+    constants: tuple[tuple[str, str | None], ...] = ()
+
+    @property
+    def output_columns(self) -> list[str]:
+        return [name for name, _ in self.columns] + [name for name, _ in self.constants]
+
+
+def timed_stage(engine: Engine, stage: Stage, work: Callable[[], int | None]) -> StageRecord:
+    """Run one stage's work (returning its row count): time it, record it, and tell the
+    progress display it started, ended or aborted."""
+    if engine.on_stage:
+        engine.on_stage("start", stage.name)
+    started = time.perf_counter()
+    finished = False
+    try:
+        rows = work()
+        finished = True
+    finally:
+        if engine.on_stage and not finished:
+            engine.on_stage("abort", stage.name)  # stop a live spinner before any message
+    record = StageRecord(stage.name, stage.creates, rows, time.perf_counter() - started)
+    engine.records.append(record)
+    if engine.on_stage:
+        engine.on_stage("end", stage.name)
+    return record
+
+
+def sorted_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """A frame in a defined row order, so float sums in the estimators do not depend on
+    the engine's parallel scheduling (DuckDB and Spark then agree to the last bit)."""
+    return frame.sort(frame.columns, nulls_last=True) if frame.width else frame
+
+
+@dataclass
+class Engine(ABC):
+    """One session of an engine; a context manager. Tables live for the session."""
+
+    threads: int | None = None
+    memory_limit: str | None = None
+    temp_directory: Path | None = None
+    on_stage: Callable[[str, str], None] | None = None  # (event, stage) for progress display
+    records: list[StageRecord] = field(default_factory=list)
+    name: ClassVar[str]
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def run(
+        self,
+        name: str,
+        params: dict[str, object] | None = None,
+        identifiers: dict[str, str] | None = None,
+    ) -> StageRecord:
+        """Run sql/<name>.sql, which creates one table or view; record its time and rows."""
+        stage, params, sql = prepare_stage(name, params, identifiers)
+
+        def work() -> int | None:
+            try:
+                return self._create(stage, sql, params)
+            except Exception as exc:
+                error = self.user_error(stage.name, exc)
+                if error is None:
+                    raise
+                raise error from None
+
+        return timed_stage(self, stage, work)
+
+    # What each engine supplies.
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @abstractmethod
+    def _create(self, stage: Stage, sql: str, params: dict[str, object]) -> int | None:
+        """Create the stage's table (returning its rows) or view (returning None)."""
+
+    @abstractmethod
+    def user_error(self, stage: str, exc: Exception) -> UserError | None:
+        """The user error an engine failure stands for (bad input, too little memory), or
+        None for a bug in pharmacoepi, which keeps its traceback."""
+
+    @abstractmethod
+    def register(self, name: str, table: pa.Table) -> None:
+        """Expose a small in-memory table (codelists, classes, settings) to the stages."""
+
+    @abstractmethod
+    def register_files(self, name: str, parts: Sequence[FilePart]) -> None:
+        """A view `name` over input files: every part read, projected, stacked by column
+        name (parts typed differently are stacked as text)."""
+
+    @abstractmethod
+    def schema(self, name: str) -> dict[str, str]:
+        """Column -> type, in DuckDB's type names (BIGINT, VARCHAR, DATE ...)."""
+
+    @abstractmethod
+    def count(self, table: str) -> int: ...
+
+    @abstractmethod
+    def rows(self, table: str) -> list[tuple]: ...
+
+    @abstractmethod
+    def frame(self, table: str) -> pl.DataFrame:
+        """A table as a Polars frame, in a defined row order (see sorted_frame)."""
+
+    @abstractmethod
+    def write_parquet(self, table: str, path: Path, order: str | None = None) -> None: ...
+
+    @abstractmethod
+    def settings(self) -> dict[str, Any]:
+        """What the manifest records of the engine (name, threads, versions)."""

@@ -1,0 +1,177 @@
+"""The DuckDB engine (the default): one in-memory connection; stages create temp tables
+(or views, for a source adapter's mapping) with bound parameters; inputs are read where
+they lie, nothing is copied into a database file."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+
+from pharmacoepi.engines.base import Engine, FilePart, sorted_frame
+from pharmacoepi.engines.stages import Stage
+from pharmacoepi.errors import UserError
+
+# DuckDB failures caused by the inputs or the settings, not by pharmacoepi: reported as
+# user errors (exit 2). Anything else (binder, parser, internal errors) is a bug and keeps
+# its traceback.
+_DATA_FAILURES = (
+    duckdb.ConversionException,
+    duckdb.IOException,
+    duckdb.InvalidInputException,
+    duckdb.OutOfMemoryException,
+    duckdb.OutOfRangeException,
+    duckdb.PermissionException,
+)
+
+
+def read_part(con: duckdb.DuckDBPyConnection, fmt: str, files: Sequence[Path], hive: bool):
+    """The relation over one part's files, columns as stored. CSV: every column as text
+    (typing and parse failures are the screening stages' business)."""
+    if fmt == "parquet":
+        return con.read_parquet(str(files[0]))
+    if fmt == "parquet-folder":
+        # union_by_name: yearly files that gained or lost an optional column still stack.
+        return con.read_parquet([str(f) for f in files], hive_partitioning=hive, union_by_name=True)
+    return con.read_csv(str(files[0]), header=True, all_varchar=True)
+
+
+def _projected(con: duckdb.DuckDBPyConnection, part: FilePart):
+    relation = read_part(con, part.format, part.files, part.hive)
+    projection = [
+        duckdb.ColumnExpression(source).alias(name)
+        if source is not None
+        else duckdb.ConstantExpression(None).alias(name)
+        for name, source in part.columns
+    ]
+    projection += [duckdb.ConstantExpression(value).alias(name) for name, value in part.constants]
+    return relation.project(*projection)
+
+
+def _as_text(relation):
+    return relation.project(
+        *[
+            duckdb.ColumnExpression(c).cast(duckdb.sqltype("VARCHAR")).alias(c)
+            for c in relation.columns
+        ]
+    )
+
+
+@dataclass
+class DuckDBEngine(Engine):
+    name = "duckdb"
+
+    def __post_init__(self) -> None:
+        config: dict[str, str | int] = {}
+        if self.threads:
+            config["threads"] = self.threads
+        if self.memory_limit:
+            config["memory_limit"] = self.memory_limit
+        if self.temp_directory:
+            config["temp_directory"] = str(self.temp_directory)
+        try:
+            self.con = duckdb.connect(config=config)
+        except duckdb.Error as exc:
+            raise UserError(
+                f"cannot start DuckDB with these settings: {str(exc).splitlines()[0]}",
+                hint="--threads takes a positive integer, --memory-limit a size such as 8GB",
+            ) from None
+        # The reporter shows stage progress; DuckDB's own bar would interleave with it.
+        self.con.execute("SET enable_progress_bar = false")
+        try:
+            # Timestamps with a time zone keep their UTC calendar day on every machine.
+            # Without the ICU extension DuckDB already casts in UTC and has no such setting.
+            self.con.execute("SET TimeZone = 'UTC'")
+        except duckdb.Error:
+            pass
+
+    def close(self) -> None:
+        # Close on every exit, interrupts included, so DuckDB stops its threads in order.
+        self.con.close()
+
+    def _create(self, stage: Stage, sql: str, params: dict[str, object]) -> int | None:
+        self._execute_interruptibly(stage.name, sql, params)
+        if stage.creates_view:
+            return None  # counting a view over the input files would scan them
+        return self.count(stage.creates)
+
+    def user_error(self, stage: str, exc: Exception) -> UserError | None:
+        if not isinstance(exc, _DATA_FAILURES):
+            return None
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            hint = "raise --memory-limit, or lower --threads (each thread needs memory)"
+        elif isinstance(exc, (duckdb.IOException, duckdb.PermissionException)):
+            hint = "check that every input file is complete and readable"
+        else:
+            hint = "an input value cannot be read as the data contract says (docs/data-model.md)"
+        return UserError(f"stage {stage} failed: {message}", hint=hint)
+
+    def _execute_interruptibly(self, name: str, sql: str, params: dict[str, object]) -> None:
+        """Run the query in a worker thread while the main thread waits in short joins.
+
+        A query running in the main thread holds off Python's signal handlers until it
+        returns (minutes, at national size). Waiting here lets Ctrl-C or SIGTERM raise at
+        once; DuckDB is then told to stop, and the run unwinds through its cleanup.
+        """
+        failure: list[BaseException] = []
+        done = threading.Event()
+
+        def work() -> None:
+            try:
+                self.con.execute(sql, params)
+            except BaseException as exc:  # handed to the main thread below
+                failure.append(exc)
+            finally:
+                done.set()
+
+        # An Event, not Thread.join: a join cut short by an exception can report the
+        # thread finished while it still runs (CPython 3.11), and close() would then race.
+        threading.Thread(target=work, name=f"duckdb:{name}", daemon=True).start()
+        try:
+            while not done.wait(0.2):
+                pass
+        except BaseException:
+            self.con.interrupt()
+            done.wait()
+            raise
+        if failure:
+            raise failure[0]
+
+    def register(self, name: str, table: pa.Table) -> None:
+        self.con.register(name, table)
+
+    def register_files(self, name: str, parts: Sequence[FilePart]) -> None:
+        relations = [_projected(self.con, part) for part in parts]
+        relation = relations[0]
+        for other in relations[1:]:
+            same = [str(t) for t in relation.types] == [str(t) for t in other.types]
+            # yearly files may type a column differently (text in one, integer in another)
+            relation = relation.union(other) if same else _as_text(relation).union(_as_text(other))
+        relation.create_view(name)
+
+    def schema(self, name: str) -> dict[str, str]:
+        relation = self.con.table(name)
+        return {c: str(t) for c, t in zip(relation.columns, relation.types, strict=True)}
+
+    def count(self, table: str) -> int:
+        return self.con.table(table).count("*").fetchall()[0][0]
+
+    def rows(self, table: str) -> list[tuple]:
+        return self.con.table(table).fetchall()
+
+    def frame(self, table: str) -> pl.DataFrame:
+        return sorted_frame(self.con.table(table).pl())
+
+    def write_parquet(self, table: str, path: Path, order: str | None = None) -> None:
+        relation = self.con.table(table)
+        (relation.order(order) if order else relation).write_parquet(str(path))
+
+    def settings(self) -> dict[str, Any]:
+        return {"name": self.name, "threads": self.threads, "memory_limit": self.memory_limit}
