@@ -11,8 +11,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pharmacoepi.codelists import normalise_code
-from pharmacoepi.definition import load_definition
+from pharmacoepi.definition import load_definition, normalise_code
 
 # The columns build-cohort's screening stages read, per table (docs/data-model.md).
 # hospital_stays is not there: no rule reads it (only validate checks it).

@@ -6,8 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from pharmacoepi.codelists import normalise_code
-from pharmacoepi.definition import load_definition
+from pharmacoepi.definition import load_definition, normalise_code
 
 QUALIFYING = {"hospital_primary", "hospital_related", "hospital_associated", "long_term_disease"}
 SECONDARY_PREFIXES = load_definition("itp_faith").codelists["secondary_itp"].codes

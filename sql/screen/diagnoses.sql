@@ -6,7 +6,7 @@
 -- inputs: raw_diagnoses, persons_valid, code_vocabulary, codelist_concepts
 -- param min_date: DATE, earliest plausible date (inclusive)
 -- param max_date: DATE, latest plausible date (inclusive)
--- param settings: VARCHAR[], the allowed diagnosis settings
+-- param settings: VARCHAR[], the allowed diagnosis settings (data/contract.py)
 -- identifier person_id_type: BIGINT | VARCHAR
 -- identifier rows: codelist | all
 -- identifier stay_id_type: BIGINT | VARCHAR

@@ -8,6 +8,7 @@
 -- param max_date: DATE, latest plausible date (inclusive)
 -- param max_quantity: DOUBLE, largest plausible quantity (boxes) on one line (exclusive)
 -- param max_days_supply: INTEGER, largest plausible days supply (inclusive)
+-- param settings: VARCHAR[], the allowed dispensing settings (data/contract.py)
 -- identifier person_id_type: BIGINT | VARCHAR
 -- identifier rows: codelist | all
 CREATE OR REPLACE TEMP TABLE screened_dispensings AS
@@ -69,7 +70,7 @@ checked AS (
             WHEN t.person_id IS NULL THEN 'null key:person_id'
             WHEN t.date IS NULL THEN 'null value:date'
             WHEN t.raw_atc IS NULL OR trim(t.raw_atc) = '' THEN 'null value:atc'
-            WHEN t.setting IS NULL OR t.setting NOT IN ('community', 'hospital')
+            WHEN t.setting IS NULL OR NOT list_contains($settings, t.setting)
                 THEN 'invalid value:setting'
             -- negative quantities are reversals in real claims; they are not dispensings
             -- NOT (q < max) also catches NaN and infinity, which compare above any number

@@ -6,10 +6,27 @@ TIMESTAMP or ISO text; text is parsed and rows that fail are rejected, not dropp
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal["person_id", "id", "date", "text", "code", "number", "integer", "concept"]
+
+# The data's own vocabularies: the values a text column may hold (others are set aside as
+# 'invalid value'). A definition names diagnosis settings from this list.
+DiagnosisSetting = Literal[
+    "hospital_primary", "hospital_related", "hospital_associated", "long_term_disease", "outpatient"
+]
+DIAGNOSIS_SETTINGS: tuple[str, ...] = DiagnosisSetting.__args__  # type: ignore[attr-defined]
+DISPENSING_SETTINGS: tuple[str, ...] = ("community", "hospital")
+
+# Dates outside this range are rejected as implausible (both ends inclusive).
+MIN_DATE = dt.date(1900, 1, 1)
+MAX_DATE = dt.date(2100, 12, 31)
+# A dispensing line of 100,000 boxes or more, or a supply beyond 100 years, is a data error
+# (and would overflow exposure dates); such rows are set aside like any invalid value.
+MAX_QUANTITY = 100_000.0
+MAX_DAYS_SUPPLY = 36_525
 
 _INTEGERS = (
     "TINYINT",
@@ -49,6 +66,7 @@ class Column:
     name: str
     kind: Kind
     required: bool = True  # an optional column may be absent; it then reads as all-null
+    allowed: tuple[str, ...] | None = None  # a vocabulary: other values are set aside
 
 
 @dataclass(frozen=True)
@@ -82,7 +100,7 @@ TABLES: tuple[Table, ...] = (
             Column("person_id", "person_id"),
             Column("date", "date"),
             Column("code", "code"),
-            Column("setting", "text"),
+            Column("setting", "text", allowed=DIAGNOSIS_SETTINGS),
             Column("stay_id", "id", required=False),
             Column("concept_id", "concept", required=False),
         ),
@@ -94,7 +112,7 @@ TABLES: tuple[Table, ...] = (
             Column("date", "date"),
             Column("atc", "code"),
             Column("product_code", "text", required=False),
-            Column("setting", "text"),
+            Column("setting", "text", allowed=DISPENSING_SETTINGS),
             Column("quantity", "number"),
             Column("days_supply", "integer", required=False),
             Column("end_date", "date", required=False),
@@ -125,3 +143,10 @@ TABLES: tuple[Table, ...] = (
 )
 
 TABLES_BY_NAME = {t.name: t for t in TABLES}
+
+
+def allowed_values(table: str, column: str) -> list[str]:
+    """The vocabulary of a column, as the screening stages bind it."""
+    (found,) = [c for c in TABLES_BY_NAME[table].columns if c.name == column]
+    assert found.allowed is not None, f"{table}.{column} has no vocabulary"
+    return list(found.allowed)

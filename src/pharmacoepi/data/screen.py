@@ -13,27 +13,23 @@ only `validate` checks them.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
 import pyarrow as pa
 
-from pharmacoepi.codelists import Codelist
-from pharmacoepi.definition import ALL_DIAGNOSIS_SETTINGS
+from pharmacoepi.data.contract import (
+    MAX_DATE,
+    MAX_DAYS_SUPPLY,
+    MAX_QUANTITY,
+    MIN_DATE,
+    allowed_values,
+)
+from pharmacoepi.definition import Codelist
 from pharmacoepi.engines import Engine
 from pharmacoepi.errors import DefinitionError
 from pharmacoepi.sources import SourceRead, register_source
-
-# Dates outside this range are rejected as implausible (both ends inclusive).
-MIN_DATE = dt.date(1900, 1, 1)
-MAX_DATE = dt.date(2100, 12, 31)
-# A dispensing line of 100,000 boxes or more, or a supply beyond 100 years, is a data error
-# (and would overflow exposure dates); such rows are set aside like any invalid value.
-MAX_QUANTITY = 100_000.0
-MAX_DAYS_SUPPLY = 36_525
-
 
 _EMPTY_CONCEPTS = pa.table(
     {
@@ -101,10 +97,11 @@ def screen_data(
         engine.run("sources/omop/concept_vocabulary")
     else:
         engine.register("codelist_concepts", _EMPTY_CONCEPTS)
-    settings = {"settings": list(ALL_DIAGNOSIS_SETTINGS)}
+    settings = {"settings": allowed_values("diagnoses", "setting")}
     engine.run("screen/diagnoses", {**dates, **settings}, {**both, **scope})
     limits = {"max_quantity": MAX_QUANTITY, "max_days_supply": MAX_DAYS_SUPPLY}
-    engine.run("screen/dispensings", {**dates, **limits}, {**pid, **scope})
+    settings = {"settings": allowed_values("dispensings", "setting")}
+    engine.run("screen/dispensings", {**dates, **limits, **settings}, {**pid, **scope})
     engine.run("screen/procedures", dates, {**both, **scope})
     engine.run("screen/hospital_stays", dates, {**both, **scope})
     if source == "omop":

@@ -13,11 +13,20 @@ Each class has a kind that fixes its duration rule:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import Field, model_validator
 
-from pharmacoepi.fields import Days, PositiveDays, StrictModel
+from pharmacoepi.definition.types import (
+    CodelistUse,
+    Days,
+    PositiveDays,
+    Reference,
+    Requirement,
+    Section,
+    StrictModel,
+)
 
 ClassKind = Literal["dispensing", "administration", "course", "point"]
 Role = Literal["line", "rescue"]
@@ -71,7 +80,7 @@ class TreatmentClass(StrictModel):
         return 30 if self.grace_days is None else self.grace_days
 
 
-class Treatments(StrictModel):
+class Treatments(Section):
     lookback_days: Days = Field(
         default=183, description="records in [index_date - N, follow_up_end] build the eras"
     )
@@ -95,6 +104,18 @@ class Treatments(StrictModel):
                 raise ValueError("class name 'none' is the regimen of a line without classes")
         return self
 
+    def codelist_uses(self, path: str) -> Iterable[CodelistUse]:
+        for name, cls in self.classes.items():
+            domains = ("procedures", "dispensings") if cls.kind == "point" else ("dispensings",)
+            yield CodelistUse(f"{path}.classes.{name}.codelist", cls.codelist, domains)
+
+    def references(self, path: str) -> Iterable[Reference]:
+        # a line class's efficacy group is checked when switches are classified
+        for name, cls in self.classes.items():
+            if cls.role == "line":
+                where = f"{path}.classes.{name}.efficacy_group"
+                yield Reference(where, (cls.efficacy_group,), "efficacy_group")
+
 
 class Lines(StrictModel):
     combination_window_days: Days = Field(
@@ -102,7 +123,7 @@ class Lines(StrictModel):
     )
 
 
-class Phase(StrictModel):
+class Phase(Section):
     persistent_after_days: Days = Field(
         default=90, description="evidence in (index + N, index + chronic_after_days]"
     )
@@ -122,14 +143,25 @@ class Phase(StrictModel):
             )
         return self
 
+    def references(self, path: str) -> Iterable[Reference]:
+        if self.evidence_classes is not None:
+            where = f"{path}.evidence_classes"
+            yield Reference(where, self.evidence_classes, "treatment_class", listed=True)
 
-class Switches(StrictModel):
+    def requirements(self, path: str) -> Iterable[Requirement]:
+        yield Requirement(path, "treatments", "its classes")
+
+
+class Switches(Section):
     gap_days: Days = Field(
         default=90, description="a new class starting at most N days after an era's end"
     )
     efficacy_order: tuple[str, ...] = Field(
         min_length=2, description="efficacy groups from lowest to highest"
     )
+
+    def requirements(self, path: str) -> Iterable[Requirement]:
+        yield Requirement(path, "treatments", "its classes")
 
 
 class Summaries(StrictModel):

@@ -1,12 +1,19 @@
-"""The `analyses` part of a cohort definition."""
+"""The `analyses` part of a definition: incidence and time-to-event analyses."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import Field, model_validator
 
-from pharmacoepi.fields import StrictModel
+from pharmacoepi.definition.types import (
+    CodelistUse,
+    Reference,
+    Requirement,
+    Section,
+    StrictModel,
+)
 
 
 class Incidence(StrictModel):
@@ -21,7 +28,7 @@ class Incidence(StrictModel):
     )
 
 
-class Survival(StrictModel):
+class Survival(Section):
     report_days: tuple[int, ...] = Field(
         default=(91, 182, 365, 730, 1095, 1461, 1826),
         min_length=1,
@@ -45,11 +52,38 @@ class Survival(StrictModel):
             raise ValueError("report_days must be distinct days >= 0")
         return self
 
+    def codelist_uses(self, path: str) -> Iterable[CodelistUse]:
+        if self.bleeding_codelist is not None:
+            yield CodelistUse(f"{path}.bleeding_codelist", self.bleeding_codelist, ("diagnoses",))
 
-class Analyses(StrictModel):
+    def references(self, path: str) -> Iterable[Reference]:
+        if self.course_class is not None:
+            yield Reference(f"{path}.course_class", (self.course_class,), "course_class")
+
+    def requirements(self, path: str) -> Iterable[Requirement]:
+        yield Requirement(path, "treatments", "lines, courses")
+
+
+class Analyses(Section):
     incidence: Incidence | None = Field(
         default=None, description="incidence over internal person-time (incidence.parquet)"
     )
     survival: Survival | None = Field(
         default=None, description="time-to-event analyses (survival.parquet)"
     )
+
+    def _sections(self, path: str) -> Iterable[tuple[str, Section]]:
+        if self.survival is not None:
+            yield f"{path}.survival", self.survival
+
+    def codelist_uses(self, path: str) -> Iterable[CodelistUse]:
+        for where, section in self._sections(path):
+            yield from section.codelist_uses(where)
+
+    def references(self, path: str) -> Iterable[Reference]:
+        for where, section in self._sections(path):
+            yield from section.references(where)
+
+    def requirements(self, path: str) -> Iterable[Requirement]:
+        for where, section in self._sections(path):
+            yield from section.requirements(where)

@@ -1,0 +1,129 @@
+"""The cohort sections of a definition: study period, codelists, case finding, the rules
+in attrition order (incident, diagnosis date, primary, adult, sex), follow-up and the
+disclosure threshold (docs/cohort-definitions.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from pharmacoepi.data.contract import DIAGNOSIS_SETTINGS, DiagnosisSetting
+from pharmacoepi.definition.codelists import Domain, MatchKind, Vocabulary
+from pharmacoepi.definition.types import CodelistUse, Days, Section, StrictModel
+
+_Model = StrictModel
+
+
+class Period(_Model):
+    start: dt.date = Field(description="first day, inclusive")
+    end: dt.date = Field(description="last day, inclusive")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class CodelistRef(_Model):
+    file: str = Field(description="CSV with columns code,label; relative to the YAML file")
+    match: MatchKind = Field(
+        default="exact", description="exact: whole code; prefix: code starts with an entry"
+    )
+    domain: Domain = Field(description="which table's codes it matches")
+    vocabulary: Vocabulary = Field(
+        default="source", description="source: codes as in the data; omop: OMOP concept ids"
+    )
+    include_descendants: bool = Field(
+        default=False, description="omop: also every descendant concept (concept_ancestor)"
+    )
+
+    @model_validator(mode="after")
+    def _concepts(self) -> CodelistRef:
+        if self.include_descendants and self.vocabulary != "omop":
+            raise ValueError("include_descendants needs vocabulary: omop")
+        if self.vocabulary == "omop" and self.match == "prefix":
+            raise ValueError("OMOP concept ids match exactly (or with include_descendants)")
+        return self
+
+    @property
+    def matching(self) -> str:
+        if self.vocabulary == "omop":
+            return "concept_descendants" if self.include_descendants else "concept"
+        return self.match
+
+
+class DispensingCaseFinding(_Model):
+    """A case is also found by repeated dispensings: the date of the min_count-th
+    dispensing day of these codelists within within_days (inclusive) is a qualifying date."""
+
+    codelists: tuple[str, ...] = Field(min_length=1)
+    min_count: int = Field(default=2, ge=1, le=1000)
+    within_days: Days = Field(default=365, description="first to last of the min_count days")
+
+
+class CaseFinding(Section):
+    codelist: str | None = Field(default=None, description="diagnoses codelist (or dispensings)")
+    settings: tuple[DiagnosisSetting, ...] = Field(default=DIAGNOSIS_SETTINGS, min_length=1)
+    dispensings: DispensingCaseFinding | None = None
+
+    @model_validator(mode="after")
+    def _something_finds_cases(self) -> CaseFinding:
+        if self.codelist is None and self.dispensings is None:
+            raise ValueError("give a diagnoses codelist, dispensings, or both")
+        return self
+
+    def codelist_uses(self, path: str) -> Iterable[CodelistUse]:
+        if self.codelist is not None:
+            yield CodelistUse(f"{path}.codelist", self.codelist, ("diagnoses",))
+        if self.dispensings is not None:
+            for name in self.dispensings.codelists:
+                yield CodelistUse(f"{path}.dispensings.codelists", name, ("dispensings",))
+
+
+class Incident(_Model):
+    washout_days: Days = Field(description="no qualifying code in [code_date - N, code_date - 1]")
+    prior_observation_days: Days | None = Field(
+        description="an observation period covers [code_date - N, code_date]; null: no "
+        "observation requirement (follow-up then ends at death or the administrative end "
+        "unless an observation period holds code_date)"
+    )
+
+
+class DiagnosisDate(Section):
+    codelist: str
+    lookback_days: Days = Field(description="dispensings in [code_date - N, code_date]")
+
+    def codelist_uses(self, path: str) -> Iterable[CodelistUse]:
+        yield CodelistUse(f"{path}.codelist", self.codelist, ("dispensings",))
+
+
+class Primary(Section):
+    codelist: str
+    settings: tuple[DiagnosisSetting, ...] = Field(default=DIAGNOSIS_SETTINGS, min_length=1)
+    days_before: Days
+    days_after: Days
+
+    def codelist_uses(self, path: str) -> Iterable[CodelistUse]:
+        yield CodelistUse(f"{path}.codelist", self.codelist, ("diagnoses",))
+
+
+class Adult(_Model):
+    min_age: int = Field(ge=0, le=150, description="completed years at index_date, inclusive")
+
+
+class SexRule(_Model):
+    include: tuple[Literal["M", "F"], ...] = Field(min_length=1, description="sexes kept")
+
+
+class FollowUp(_Model):
+    administrative_end: dt.date = Field(description="last day of follow-up, inclusive")
+
+
+class Privacy(_Model):
+    min_cell_count: int = Field(
+        default=11, ge=1, le=1_000_000, description="counts 1..N-1 are masked"
+    )

@@ -1,0 +1,202 @@
+"""Reading a definition: the YAML file (or a shipped name), `--set` overrides, validation
+with errors that name the file, the field and the keys allowed there, and the codelists
+read from their files. Errors are DefinitionError (exit code 2)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import typing
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from pharmacoepi.definition.codelists import Codelist, read_codelist
+from pharmacoepi.definition.root import Definition
+from pharmacoepi.errors import DefinitionError
+from pharmacoepi.resources import resource_dir
+
+
+class LoadedDefinition(BaseModel):
+    """A definition with its codelists read, and the provenance the manifest records."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    definition: Definition
+    codelists: dict[str, Codelist]
+    path: Path
+    file_sha256: str
+    overrides: dict[str, Any]
+
+    def resolved_sha256(self) -> str:
+        """Hash of the definition after overrides: two runs with equal hashes ran the same rules."""
+        payload = self.definition.model_dump(mode="json")
+        payload["codelist_sha256"] = {n: c.sha256 for n, c in sorted(self.codelists.items())}
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text (pydantic parses them and names the field) and
+    refuses a key given twice (YAML would silently keep the last)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise DefinitionError(
+                    f"key {key!r} is given twice",
+                    where=f"line {key_node.start_mark.line + 1}",
+                    hint="each key may appear once per block",
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def resolve_definition_path(spec: str) -> Path:
+    """A path to a YAML file, or the name of a definition shipped with pharmacoepi."""
+    path = Path(spec)
+    if path.is_file():
+        return path
+    for candidate in (resource_dir("cohorts") / spec, resource_dir("cohorts") / f"{spec}.yaml"):
+        if candidate.is_file():
+            return candidate
+    shipped = sorted(p.stem for p in resource_dir("cohorts").glob("*.yaml"))
+    raise DefinitionError(
+        f"cohort definition {spec!r} not found",
+        hint=f"give a path to a YAML file, or one of the shipped names: {', '.join(shipped)}",
+    )
+
+
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    """`key.sub=value` strings -> {dotted key: YAML-parsed value}."""
+    overrides: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise DefinitionError(
+                f"--set {item!r} is not key=value",
+                hint="for example --set incident.washout_days=365",
+            )
+        try:
+            overrides[key.strip()] = yaml.load(value, Loader=_Loader) if value.strip() else None
+        except (yaml.YAMLError, DefinitionError) as exc:
+            raise DefinitionError(f"--set {item!r}: value is not valid YAML ({exc})") from None
+    return overrides
+
+
+def _apply_override(raw: dict[str, Any], dotted: str, value: Any, path: Path) -> None:
+    node: Any = raw
+    parts = dotted.split(".")
+    for depth, part in enumerate(parts[:-1]):
+        if not isinstance(node, dict) or part not in node:
+            prefix = ".".join(parts[: depth + 1])
+            raise DefinitionError(
+                f"--set {dotted}: {prefix!r} is not in the definition",
+                where=str(path),
+                hint="override keys are dotted paths of keys present in the YAML",
+            )
+        node = node[part]
+    if not isinstance(node, dict):
+        raise DefinitionError(
+            f"--set {dotted}: {'.'.join(parts[:-1])!r} is a value, not a block of keys",
+            where=str(path),
+            hint="override keys are dotted paths of keys present in the YAML",
+        )
+    # A key the YAML leaves at its default may be set too (stockpiling of a class);
+    # a misspelt one is refused by validation, which lists the keys allowed there.
+    node[parts[-1]] = value
+
+
+def _describe(error: dict[str, Any]) -> tuple[str, str]:
+    field = ".".join(str(p) for p in error["loc"]) or "(top level)"
+    if error["type"] == "extra_forbidden":
+        return field, f"unknown key {field!r}"
+    if error["type"] == "missing":
+        return field, f"missing key {field!r}"
+    message = error["msg"].removeprefix("Value error, ")
+    return field, f"{field}: {message}"
+
+
+def load_definition(spec: str | Path, overrides: dict[str, Any] | None = None) -> LoadedDefinition:
+    """Read a definition YAML, apply overrides, validate it, and read its codelists."""
+    path = resolve_definition_path(str(spec))
+    overrides = dict(overrides or {})
+    raw_bytes = path.read_bytes()
+    try:
+        raw = yaml.load(raw_bytes, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise DefinitionError(f"not valid YAML: {exc}", where=str(path)) from None
+    except DefinitionError as exc:
+        exc.where = f"{path}, {exc.where}"
+        raise
+    if not isinstance(raw, dict):
+        raise DefinitionError("a definition is a YAML mapping of keys", where=str(path))
+    for key, value in overrides.items():
+        _apply_override(raw, key, value, path)
+    try:
+        definition = Definition.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field, message = _describe(first)
+        more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
+        allowed = ", ".join(_allowed_keys(first["loc"][:-1]))
+        hint = (
+            f"allowed keys here: {allowed}"
+            if first["type"] == "extra_forbidden"
+            else "see docs/cohort-definitions.md for every key and its meaning"
+        )
+        raise DefinitionError(message + more, where=f"{path}: {field}", hint=hint) from None
+    codelists = {
+        name: read_codelist(
+            name,
+            path.parent / ref.file,
+            domain=ref.domain,
+            match=ref.matching,
+            declared_in=f"{path}: codelists.{name}.file",
+        )
+        for name, ref in definition.codelists.items()
+    }
+    return LoadedDefinition(
+        definition=definition,
+        codelists=codelists,
+        path=path,
+        file_sha256=hashlib.sha256(raw_bytes).hexdigest(),
+        overrides=overrides,
+    )
+
+
+def _model_in(annotation: Any) -> tuple[Any, bool]:
+    """The model an annotation holds: (model, keyed) for `Model`, `Model | None` and
+    `dict[str, Model]` (keyed: the next location part is a dict key, not a field)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, False
+    args = typing.get_args(annotation)
+    keyed = typing.get_origin(annotation) is dict
+    for arg in args:
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg, keyed
+    return None, False
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    model: Any = Definition
+    skip_key = False
+    for part in loc:
+        if skip_key:  # a name the user chose (a codelist, a class): the model stays
+            skip_key = False
+            continue
+        field = model.model_fields.get(part)
+        inner, keyed = _model_in(field.annotation) if field is not None else (None, False)
+        if inner is None:
+            break
+        model, skip_key = inner, keyed
+    return sorted(model.model_fields)

@@ -1,0 +1,144 @@
+"""The root of a definition: every section composed, and the checks that span sections,
+made alike for all of them from what each section declares (definition/types.py): every
+codelist named is declared with a fitting domain, every name refers to something
+declared, every section another needs is present."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from pydantic import Field, model_validator
+
+from pharmacoepi.definition.analyses import Analyses
+from pharmacoepi.definition.cohort import (
+    Adult,
+    CaseFinding,
+    CodelistRef,
+    DiagnosisDate,
+    FollowUp,
+    Incident,
+    Period,
+    Primary,
+    Privacy,
+    SexRule,
+)
+from pharmacoepi.definition.treatments import Lines, Phase, Summaries, Switches, Treatments
+from pharmacoepi.definition.types import CodelistUse, Reference, Requirement, Section, StrictModel
+
+# What a Reference's kind may name, and how an unknown name is told: (names, "is not ...").
+_KINDS: dict[str, Callable[[Definition], tuple[tuple[str, ...] | None, str]]] = {
+    "treatment_class": lambda d: (
+        tuple(d.treatments.classes) if d.treatments else None,
+        "a treatment class",
+    ),
+    "course_class": lambda d: (
+        tuple(n for n, c in d.treatments.classes.items() if c.kind == "course")
+        if d.treatments
+        else None,
+        "a course class",
+    ),
+    # efficacy groups are checked only when switches are classified
+    "efficacy_group": lambda d: (
+        d.switches.efficacy_order if d.switches else None,
+        "one of switches.efficacy_order",
+    ),
+}
+
+
+class Definition(StrictModel):
+    """The validated definition; rule order is fixed (see docs/cohort-definitions.md)."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    title: str = ""
+    description: str = ""
+    study_period: Period
+    codelists: dict[str, CodelistRef] = Field(min_length=1)
+    case_finding: CaseFinding
+    incident: Incident
+    diagnosis_date: DiagnosisDate | None = None  # absent: index_date = code_date
+    primary: Primary | None = None  # absent: no case is secondary
+    adult: Adult
+    sex: SexRule | None = None  # absent: both sexes
+    follow_up: FollowUp
+    privacy: Privacy = Privacy()
+    treatments: Treatments | None = None
+    lines: Lines = Lines()
+    phase: Phase | None = None
+    switches: Switches | None = None
+    summaries: Summaries = Summaries()
+    analyses: Analyses = Analyses()
+
+    def sections(self) -> Iterable[tuple[str, Section]]:
+        """The sections present, by their key, in the order of the fields."""
+        for key in type(self).model_fields:
+            value = getattr(self, key)
+            if isinstance(value, Section):
+                yield key, value
+
+    def codelist_uses(self) -> list[CodelistUse]:
+        return [use for key, s in self.sections() for use in s.codelist_uses(key)]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Definition:
+        for use in self.codelist_uses():
+            _check_codelist(self, use)
+        for key, section in self.sections():
+            for requirement in section.requirements(key):
+                _check_requirement(self, requirement)
+        for key, section in self.sections():
+            for reference in section.references(key):
+                _check_reference(self, reference)
+        prior = self.incident.prior_observation_days
+        if self.analyses.incidence is not None and prior is None:
+            raise ValueError(
+                "analyses.incidence needs incident.prior_observation_days (the at-risk time "
+                "is observed time)"
+            )
+        if (
+            self.diagnosis_date is not None
+            and prior is not None
+            and self.diagnosis_date.lookback_days > prior
+        ):
+            raise ValueError(
+                f"diagnosis_date.lookback_days ({self.diagnosis_date.lookback_days}) exceeds "
+                f"incident.prior_observation_days ({self.incident.prior_observation_days}): "
+                "the index date could fall before the observed time"
+            )
+        if self.follow_up.administrative_end < self.study_period.end:
+            raise ValueError(
+                f"follow_up.administrative_end {self.follow_up.administrative_end} is before "
+                f"study_period.end {self.study_period.end}"
+            )
+        return self
+
+
+def _check_codelist(d: Definition, use: CodelistUse) -> None:
+    if use.codelist not in d.codelists:
+        known = ", ".join(sorted(d.codelists))
+        raise ValueError(f"{use.path} {use.codelist!r} is not declared in codelists ({known})")
+    if d.codelists[use.codelist].domain not in use.domains:
+        raise ValueError(
+            f"{use.path} {use.codelist!r} has domain {d.codelists[use.codelist].domain!r}; "
+            f"it needs a {' or '.join(use.domains)} codelist"
+        )
+
+
+def _check_requirement(d: Definition, requirement: Requirement) -> None:
+    if getattr(d, requirement.section) is None:
+        raise ValueError(
+            f"{requirement.path} needs a {requirement.section} section ({requirement.why})"
+        )
+
+
+def _check_reference(d: Definition, reference: Reference) -> None:
+    known, noun = _KINDS[reference.kind](d)
+    if known is None:  # the section naming them is absent: nothing to resolve against
+        return
+    unknown = [name for name in reference.names if name not in known]
+    if not unknown:
+        return
+    among = ", ".join(known) or "none declared"
+    if reference.listed:
+        names = ", ".join(sorted(str(n) for n in unknown))
+        raise ValueError(f"{reference.path} names {names}, not {noun} ({among})")
+    raise ValueError(f"{reference.path} {unknown[0]!r} is not {noun} ({among})")

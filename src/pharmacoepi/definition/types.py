@@ -1,0 +1,62 @@
+"""Shared building blocks of the definition models: strict frozen models, day counts, and
+what a section declares of the names it uses (codelists, other sections' names)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# A window length in days: 0 .. 100 years (larger values are typos, and would overflow).
+Days = Annotated[int, Field(ge=0, le=36_525)]
+# A duration that must cover at least one day (a box, an administration's effect, a course).
+PositiveDays = Annotated[int, Field(ge=1, le=36_525)]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class CodelistUse:
+    """A codelist named at `path`, which must be declared with one of `domains`."""
+
+    path: str  # "case_finding.codelist"
+    codelist: str
+    domains: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Names written at `path` that must be among the names of `kind` the definition
+    declares elsewhere (definition/root.py says which names each kind has)."""
+
+    path: str  # "analyses.survival.course_class"
+    names: tuple[str | None, ...]
+    kind: str  # "treatment_class" | "course_class" | "efficacy_group"
+    listed: bool = False  # the key holds a list of names (told together when unknown)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """The section at `path` needs another top-level section to be present."""
+
+    path: str  # "phase"
+    section: str  # "treatments"
+    why: str  # "its classes"
+
+
+class Section(StrictModel):
+    """A part of the definition that says which names it uses, so the root can check them
+    all alike without knowing any section's fields."""
+
+    def codelist_uses(self, path: str) -> Iterable[CodelistUse]:
+        return ()
+
+    def references(self, path: str) -> Iterable[Reference]:
+        return ()
+
+    def requirements(self, path: str) -> Iterable[Requirement]:
+        return ()
