@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from pharmacoepi.definition import load_definition
 from pharmacoepi.engines.duckdb import DuckDBEngine as Engine
-from pharmacoepi.sources.drug_eras import _empty_era_inputs
+from pharmacoepi.pipeline.drug_eras import NO_COURSES_NOR_POINTS
 from pharmacoepi.synth.writer import table_files
 
 PERSISTENCE = 30
@@ -74,7 +74,8 @@ def main(mode: str, definition: str, data: Path) -> int:
     with Engine() as engine:
         _windows(engine, definition, data)
         if mode == "builder":
-            _empty_era_inputs(engine)
+            for name, table in NO_COURSES_NOR_POINTS.items():
+                engine.register(name, table)
             return engine.run("treatments/exposures").rows
         sql = (Path(__file__).parent / "ohdsi_drug_era.sql").read_text()
         engine.con.execute(sql, {"persistence": PERSISTENCE})

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pharmacoepi.cohort.build import build_cohort
 from pharmacoepi.definition import load_definition
+from pharmacoepi.pipeline.build import build_cohort
 from pharmacoepi.progress import Reporter
 
 SCHEMAS = {
@@ -134,6 +134,7 @@ class Built:
     incident: pl.DataFrame
     attrition: pl.DataFrame
     out: Path
+    kept: dict[str, pl.DataFrame]  # intermediate tables asked for with keep=
 
     def index_dates(self) -> dict[int, dt.date]:
         return dict(zip(self.cohort["person_id"], self.cohort["index_date"], strict=True))
@@ -158,7 +159,14 @@ class Built:
 ENGINE = {"name": "duckdb"}
 
 
-def build(claims: Claims, tmp_path: Path, definition: str = "itp_faith", **overrides) -> Built:
+def build(
+    claims: Claims,
+    tmp_path: Path,
+    definition: str = "itp_faith",
+    keep: tuple[str, ...] = (),
+    **overrides,
+) -> Built:
+    """Build the claims; `keep`: engine tables or step results to return (Built.kept)."""
     data = claims.write(tmp_path / "data")
     out = tmp_path / "out"
     loaded = load_definition(definition, overrides)
@@ -168,10 +176,12 @@ def build(claims: Claims, tmp_path: Path, definition: str = "itp_faith", **overr
         out,
         reporter=Reporter.for_stderr(quiet=True),
         engine_name=ENGINE["name"],
+        keep=keep,
     )
     return Built(
         cohort=pl.read_parquet(out / "cohort.parquet"),
         incident=pl.read_parquet(out / "incident_cases.parquet"),
         attrition=result.attrition,
         out=out,
+        kept=result.kept,
     )

@@ -13,8 +13,8 @@ import math
 import polars as pl
 import pytest
 
-from pharmacoepi.cohort.build import build_cohort
 from pharmacoepi.definition import load_definition
+from pharmacoepi.pipeline.build import build_cohort
 from pharmacoepi.progress import Reporter
 from tests.ground_truth import END, START, WASHOUT, expected_cohort, expected_incident_cases, spells
 

@@ -6,19 +6,17 @@ from __future__ import annotations
 
 import polars as pl
 
-from pharmacoepi.analyses import incidence
-from pharmacoepi.cohort.build import build_cohort
 from pharmacoepi.definition import load_definition
 from pharmacoepi.estimate import ESP2013
+from pharmacoepi.pipeline.build import build_cohort
 from pharmacoepi.progress import Reporter
-from tests.capture import capture
 
 
-def test_standardised_incidence_recovers_the_injected_rate(default_data, tmp_path, monkeypatch):
-    kept = capture(monkeypatch, incidence, "person_time")
+def test_standardised_incidence_recovers_the_injected_rate(default_data, tmp_path):
     out = tmp_path / "out"
-    build_cohort(load_definition("itp_faith"), default_data, out,
-                 reporter=Reporter.for_stderr(quiet=True))  # fmt: skip
+    result = build_cohort(load_definition("itp_faith"), default_data, out,
+                          reporter=Reporter.for_stderr(quiet=True),
+                          keep=("incidence_cells",))  # fmt: skip
     table = pl.read_parquet(out / "incidence.parquet")
     esp = table.filter(pl.col("measure") == "standardised_esp2013").row(0, named=True)
 
@@ -26,7 +24,7 @@ def test_standardised_incidence_recovers_the_injected_rate(default_data, tmp_pat
     injected = pl.read_csv(default_data / "ground_truth" / "injected_rates.csv")
     top = int(ESP2013["stratum"].max())
     cells = (
-        kept["result"]
+        result.kept["incidence_cells"]
         .group_by("age_band", "sex")
         .agg(pl.col("person_years").sum())
         .join(

@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pharmacoepi.privacy import suppress_attrition
+from pharmacoepi.disclosure.rules import suppress_attrition
 
 
 def test_small_counts_and_their_differences_are_masked():

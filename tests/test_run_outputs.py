@@ -6,10 +6,10 @@ import polars as pl
 import pytest
 
 from pharmacoepi import cli
-from pharmacoepi.cohort.build import build_cohort
 from pharmacoepi.definition import load_definition
 from pharmacoepi.engines.duckdb import DuckDBEngine as Engine
 from pharmacoepi.errors import Interrupted, UserError
+from pharmacoepi.pipeline.build import build_cohort
 from pharmacoepi.progress import Reporter
 from tests.claims import Claims, d
 from tests.cli import assert_user_error, run_cli

@@ -7,9 +7,10 @@ import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pharmacoepi.disclosure import tables
+from pharmacoepi.disclosure.rules import suppress_cells
 from pharmacoepi.engines.duckdb import DuckDBEngine as Engine
-from pharmacoepi.privacy import suppress_cells
-from pharmacoepi.treatments import summaries
+from pharmacoepi.outputs.catalogue import BY_FILE, aggregates
 from tests.claims import Claims, build
 
 INDEX = "2010-03-01"
@@ -38,7 +39,9 @@ def test_phase_shares_are_hidden_with_any_decided_count():
         {"phase": [p for p, n in zip(phases, sizes, strict=True) for _ in range(n)]}
     )
     with _engine_with("cohort_phased", people) as engine:
-        table = summaries.phases(engine, 11)
+        engine.run("summaries/phase_counts")
+        raw = engine.frame("phase_counts")
+    table = tables.phases(raw, tables.Context(11, cohort_size=sum(sizes)))
     # 9 is masked, and with it the smallest other cell (17): the cohort size is public
     assert table["persons"].to_list() == [34, None, 68, None]
     # a share of 34 would give away the decided total (119), hence 128 - 119 = 9
@@ -51,7 +54,9 @@ def test_retreatment_rows_after_a_masked_next_course_are_hidden():
     rows += [("tpo_course", 1, None)] * 12
     frame = pl.DataFrame(rows, schema=["class", "course_number", "next_treatment"], orient="row")
     with _engine_with("course_outcomes", frame) as engine:
-        table = summaries.course_outcomes(engine, 3)
+        engine.run("summaries/course_outcome_counts")
+        raw = engine.frame("course_outcome_counts")
+    table = tables.retreatment(raw, tables.Context(3, cohort_size=frame.height))
     got = table.select("class", "course_number", "persons", "next_course", "next_line",
                        "no_next_treatment").rows()  # fmt: skip
     # course 1: next_line 1 masked, and next_course 4 with it (the total 20 is shown);
@@ -72,12 +77,14 @@ def test_summaries_are_hidden_when_the_attrition_hides_the_cohort_size(tmp_path)
     built = build(c, tmp_path)
     assert built.attrition["persons"].to_list()[-1] == 47
     assert pl.read_parquet(built.out / "attrition.parquet")["persons"][-1] is None
-    for name, columns in summaries.COUNTS.items():
-        path = built.out / name
-        if path.exists():
-            frame = pl.read_parquet(path)
-            for column in columns:
-                assert frame[column].null_count() == frame.height, (name, column)
+    bounded = [s for s in aggregates() if s.total == "cohort" and s.on_hidden_total == "hide"]
+    written = [s for s in bounded if (built.out / s.file).exists()]
+    assert {s.file for s in written} >= {"exposed_at.parquet", "survival.parquet"}
+    assert not (built.out / "cox.parquet").exists()  # omitted with the cohort size
+    for spec in written:
+        frame = pl.read_parquet(built.out / spec.file)
+        for column in (*spec.counts, *spec.derived):
+            assert frame[column].null_count() == frame.height, (spec.file, column)
 
 
 def test_followed_counts_hide_a_small_number_lost(tmp_path):
@@ -95,18 +102,14 @@ def test_followed_counts_hide_a_small_number_lost(tmp_path):
     assert pl.read_parquet(built.out / "attrition.parquet")["persons"][-1] == 33
 
 
-# Integer columns of aggregate outputs that are labels, not counts of persons or events.
-LABELS = {"step", "year", "course_number", "days_after_index", "time_days", "from_line",
-          "min_cell_count"}  # fmt: skip
-
-
 def test_no_aggregate_output_shows_a_count_from_1_to_10(default_data, tmp_path):
     """Every aggregate file of both shipped definitions on the default dataset: no visible
-    count of persons or events lies in 1..min_cell_count - 1."""
+    count of persons or events (the catalogue's count columns) lies in 1..min_cell_count
+    - 1, and the file's columns are the catalogue's."""
     import json
 
-    from pharmacoepi.cohort.build import build_cohort
     from pharmacoepi.definition import load_definition
+    from pharmacoepi.pipeline.build import build_cohort
     from pharmacoepi.progress import Reporter
 
     for name in ("itp_faith", "ms_dmt"):
@@ -114,11 +117,16 @@ def test_no_aggregate_output_shows_a_count_from_1_to_10(default_data, tmp_path):
         build_cohort(load_definition(name), default_data, out,
                      reporter=Reporter.for_stderr(quiet=True))  # fmt: skip
         outputs = json.loads((out / "manifest.json").read_text())["outputs"]
-        aggregates = [f for f, entry in outputs.items() if entry["level"] == "aggregate"]
-        assert len(aggregates) >= 6, name
-        for file in aggregates:
-            frame = pl.read_parquet(out / file)
+        written = [f for f, entry in outputs.items() if entry["level"] == "aggregate"]
+        assert len(written) >= 6, name
+        for file in written:
+            spec, frame = BY_FILE[file], pl.read_parquet(out / file)
+            assert frame.columns == list(spec.column_names), file
+            # every integer column is a count (checked) or a label or the threshold
             for column, dtype in frame.schema.items():
-                if dtype.is_integer() and column not in LABELS:
-                    small = frame.filter(pl.col(column).is_between(1, 10))
-                    assert small.height == 0, (name, file, column, small)
+                if dtype.is_integer():
+                    assert dict(spec.columns)[column] in ("count", "label", "threshold")
+            for column in spec.counts:
+                limit = int(frame["min_cell_count"][0]) - 1
+                small = frame.filter(pl.col(column).is_between(1, limit))
+                assert small.height == 0, (name, file, column, small)

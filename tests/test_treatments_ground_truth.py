@@ -12,8 +12,8 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from pharmacoepi.cohort.build import build_cohort
 from pharmacoepi.definition import load_definition
+from pharmacoepi.pipeline.build import build_cohort
 from pharmacoepi.progress import Reporter
 from pharmacoepi.synth.writer import table_files
 from tests.ground_truth import spells

@@ -139,9 +139,9 @@ def build_cohort_command(
     Of diagnoses, dispensings and procedures it reads and checks only the rows on its
     codelists; `pharmacoepi validate` checks every row (docs/data-model.md).
     """
-    from pharmacoepi.cohort.build import build_cohort
     from pharmacoepi.datasets import default_dataset
     from pharmacoepi.definition import load_definition, parse_overrides
+    from pharmacoepi.pipeline.build import build_cohort
     from pharmacoepi.progress import Reporter
 
     reporter = Reporter.for_stderr(quiet)
@@ -214,7 +214,7 @@ def validate(
     """Check a data directory against the data contract; report every problem with a count.
 
     Every row of every table is checked (build-cohort checks only the rows it uses)."""
-    from pharmacoepi.data.validate import validate_data
+    from pharmacoepi.pipeline.validate import validate_data
     from pharmacoepi.progress import Reporter
 
     source = _check_source(source)
@@ -355,8 +355,8 @@ def drug_eras(
     window, built by the same era builder as build-cohort. When the CDM ships its own
     drug_era table, prints how many eras agree exactly.
     """
+    from pharmacoepi.pipeline.drug_eras import build_drug_eras
     from pharmacoepi.progress import Reporter
-    from pharmacoepi.sources.drug_eras import build_drug_eras
 
     if _check_source(source) != "omop":
         raise UserError(

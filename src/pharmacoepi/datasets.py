@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pharmacoepi.output import MARKER, atomic_output_dir
+from pharmacoepi.outputs.write import MARKER, atomic_output_dir
 from pharmacoepi.progress import Reporter
 from pharmacoepi.resources import default_data_home
 

@@ -12,11 +12,11 @@ import duckdb
 import polars as pl
 import pytest
 
-from pharmacoepi.cohort.build import build_cohort
 from pharmacoepi.definition import load_definition
+from pharmacoepi.pipeline.build import build_cohort
+from pharmacoepi.pipeline.drug_eras import build_drug_eras
 from pharmacoepi.progress import Reporter
 from pharmacoepi.resources import resource_dir
-from pharmacoepi.sources.drug_eras import build_drug_eras
 from tests.cli import run_cli
 
 EXAMPLES = resource_dir("cohorts") / "examples"

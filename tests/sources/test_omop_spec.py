@@ -11,9 +11,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pharmacoepi.cohort.build import build_cohort
 from pharmacoepi.definition import load_definition
 from pharmacoepi.errors import DefinitionError
+from pharmacoepi.pipeline.build import build_cohort
 from pharmacoepi.progress import Reporter
 
 D = dt.date

@@ -274,10 +274,11 @@ def test_every_problem_counted(engine):
 
 
 def test_screening_sets_aside_what_the_adapter_passes_on(snds):
-    from pharmacoepi.data.screen import screen_data
+    from pharmacoepi.pipeline.validate import validate_plan
+    from pharmacoepi.plan import RunState, execute
 
     with Engine() as e:
-        screen_data(e, snds, [], source="snds", rows="all")
+        execute(validate_plan("snds"), RunState(e, snds))
         rejected = e.con.sql(
             "SELECT table_name, reject_reason, reject_column, count(*) FROM rejected_rows "
             "GROUP BY ALL ORDER BY ALL"

@@ -25,19 +25,6 @@ def _days(intervals: pl.DataFrame) -> dict[int, tuple[int, int]]:
     return {pid: (days, events) for pid, days, events in totals.rows()}
 
 
-def _keep_intervals(monkeypatch) -> dict:
-    """The build's at-risk intervals (person-level: never an output)."""
-    kept: dict = {}
-    original = incidence.at_risk
-
-    def keep(engine, definition):
-        original(engine, definition)
-        kept["result"] = engine.frame("at_risk_intervals")
-
-    monkeypatch.setattr(incidence, "at_risk", keep)
-    return kept
-
-
 def _sql_cells(intervals: pl.DataFrame, years: range) -> pl.DataFrame:
     """The engine's Lexis split (sql/analyses/person_time_cells.sql) of these intervals."""
     with Engine() as e:
@@ -46,7 +33,7 @@ def _sql_cells(intervals: pl.DataFrame, years: range) -> pl.DataFrame:
         return incidence.cells_of(e.frame("person_time_cells"))
 
 
-def test_at_risk_days_follow_the_case_rules(tmp_path, monkeypatch):
+def test_at_risk_days_follow_the_case_rules(tmp_path):
     c = Claims()
     c.person(1)  # covered throughout, no code: the whole period
     c.person(2).diagnosis(2, "2008-12-01")  # a code before: at risk from 2010-12-02
@@ -56,10 +43,10 @@ def test_at_risk_days_follow_the_case_rules(tmp_path, monkeypatch):
     c.person(5).diagnosis(5, "2008-01-01").diagnosis(5, "2009-09-01")
     c.person(6, covered=("2008-03-01", "2014-12-31"))  # 730 days of observation by 2010-03-01
     c.person(7, covered=("2000-01-01", "2010-01-31"))  # coverage ends 2010-01-31
-    kept = _keep_intervals(monkeypatch)
-    built = build(c, tmp_path)
+    # the build's at-risk intervals (person-level: never an output), kept for the test
+    built = build(c, tmp_path, keep=("at_risk_intervals",))
     span = lambda a, b: (d(b) - d(a)).days + 1  # noqa: E731
-    assert _days(kept["result"]) == {
+    assert _days(built.kept["at_risk_intervals"]) == {
         1: (FULL, 0),
         2: (span("2010-12-02", "2011-06-30"), 0),
         3: (span("2009-07-01", "2010-03-01"), 1),

@@ -5,20 +5,19 @@ import polars as pl
 
 from pharmacoepi.analyses import survival
 from pharmacoepi.definition import load_definition
-from tests.capture import capture
+from pharmacoepi.disclosure import tables
 from tests.claims import Claims, build, d
 
 INDEX = "2010-03-01"
 
 
-def _times(c, tmp_path, monkeypatch):
-    kept = capture(monkeypatch, survival, "survival_times")
-    build(c, tmp_path)
-    rows = kept["result"].sort("analysis", "person_id").rows()
+def _times(c, tmp_path):
+    built = build(c, tmp_path, keep=("survival_times",))
+    rows = built.kept["survival_times"].sort("analysis", "person_id").rows()
     return {(a, p): (t, e) for a, p, t, e in rows}
 
 
-def test_times_and_events_per_analysis(tmp_path, monkeypatch):
+def test_times_and_events_per_analysis(tmp_path):
     c = Claims()
     # 1: dies on 2011-03-01 (365 days after index), bleeding stay 2010-06-09 (100 days)
     c.person(1, death="2011-03-01").diagnosis(1, INDEX)
@@ -36,7 +35,7 @@ def test_times_and_events_per_analysis(tmp_path, monkeypatch):
     c.diagnosis(3, "2011-04-05")
     # 4: IVIg on 2011-02-20 covers to 2011-03-21: chronic from index + 366 (2011-03-02)
     c.person(4).diagnosis(4, INDEX).dispensing(4, "2011-02-20", atc="J06BA02", setting="hospital")
-    got = _times(c, tmp_path, monkeypatch)
+    got = _times(c, tmp_path)
     end = (d("2014-12-31") - d(INDEX)).days
     assert got[("death", 1)] == (365, 1)
     assert got[("death", 2)] == (end, 0)
@@ -53,13 +52,17 @@ def test_times_and_events_per_analysis(tmp_path, monkeypatch):
     assert got[("chronic_phase", 2)][1] == 1  # rituximab course in 2011: evidence
 
 
+def _context(cohort_size: int) -> tables.Context:
+    return tables.Context(min_cell=11, cohort_size=cohort_size)
+
+
 def test_published_points_are_masked_when_few():
     times = pl.DataFrame(
         {"analysis": ["death"] * 30, "person_id": range(30),
          "time": [10] * 3 + [400] * 27, "event": [1] * 3 + [0] * 27}
     )  # fmt: skip
     definition = load_definition("itp_faith").definition
-    table = survival.masked(survival.survival_table(times, definition), 11)
+    table = tables.survival(survival.survival_table(times, definition), _context(30))
     rows = table.select("time_days", "persons", "at_risk", "cumulative_incidence").rows()
     # 3 deaths by day 91: a point describing three persons is hidden; after day 400 fewer
     # than 11 remain at risk (none): hidden too
@@ -69,6 +72,7 @@ def test_published_points_are_masked_when_few():
         {"analysis": ["death"] * 40, "person_id": range(40),
          "time": [10] * 15 + [400] * 25, "event": [1] * 15 + [0] * 25}
     )  # fmt: skip
-    first = survival.masked(survival.survival_table(many, definition), 11).row(0, named=True)
+    first = tables.survival(survival.survival_table(many, definition), _context(40))
+    first = first.row(0, named=True)
     assert first["at_risk"] == 25
     assert abs(first["cumulative_incidence"] - 15 / 40) < 1e-12

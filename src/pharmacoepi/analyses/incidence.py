@@ -1,8 +1,8 @@
 """Incidence of the case definition in the extract: incident cases (every one, children and
 secondary cases included) over internal person-time, crude, by sex, 5-year age band and
 calendar year, and standardised to the European Standard Population 2013 and the WHO world
-standard. Small event counts are masked with the rates derived from them
-(docs/methods.md, "Incidence of the cohort definition")."""
+standard (docs/methods.md, "Incidence of the cohort definition"). The table is raw: the
+disclosure package masks small event counts with the rates derived from them."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pharmacoepi.definition import Definition
 from pharmacoepi.engines import Engine
 from pharmacoepi.errors import DataError
 from pharmacoepi.estimate import ESP2013, WHO_WORLD, direct_standardize, incidence_rates
-from pharmacoepi.privacy import suppress_cells
+from pharmacoepi.plan import RunState, Step, python, sql
 
 BAND_YEARS = 5  # the standard populations' age bands
 STANDARDS = {"esp2013": ESP2013, "who_world": WHO_WORLD}
@@ -31,28 +31,61 @@ SCHEMA = {
 }
 
 
-def at_risk(engine: Engine, d: Definition) -> None:
-    """at_risk_intervals: per person and spell, the days on which a first code would make
-    an incident case (sql/analyses/at_risk_intervals.sql)."""
-    engine.run(
-        "analyses/at_risk_intervals",
-        {
-            "study_start": d.study_period.start,
-            "study_end": d.study_period.end,
-            "washout_days": d.incident.washout_days,
-            "prior_observation_days": d.incident.prior_observation_days,
-        },
-    )
+def steps(d: Definition) -> list[Step]:
+    """The incidence cells (internal person-time, split in the engine, or an external
+    population), then the rate table; gives "incidence_cells" and "incidence.parquet"."""
+    if d.analyses.incidence is None:
+        return []
+    internal = d.analyses.incidence.population_file is None
 
+    def cells(state: RunState) -> None:
+        state.results["incidence_cells"] = (
+            cells_of(state.engine.frame("person_time_cells"))
+            if internal
+            else external_person_time(state.engine, d, state.data_dir)
+        )
 
-def person_time(engine: Engine, d: Definition) -> pl.DataFrame:
-    """Cells of the internal denominator: year, sex, age_band, events, person_years. The
-    at-risk intervals are split by calendar year and 5-year age band in the engine
-    (sql/analyses/person_time_cells.sql), so no person-level table reaches Python."""
-    at_risk(engine, d)
-    years = list(range(d.study_period.start.year, d.study_period.end.year + 1))
-    engine.run("analyses/person_time_cells", {"years": years, "band_years": BAND_YEARS})
-    return cells_of(engine.frame("person_time_cells"))
+    def table(state: RunState) -> None:
+        rates = incidence_table(state.results["incidence_cells"], d)
+        denominator = "internal" if internal else "external"
+        state.results["incidence.parquet"] = rates.with_columns(
+            pl.lit(denominator).alias("denominator")
+        )
+
+    person_time = []
+    if internal:
+        years = list(range(d.study_period.start.year, d.study_period.end.year + 1))
+        person_time = [
+            # per person and spell, the days on which a first code would make an incident
+            # case (sql/analyses/at_risk_intervals.sql)
+            sql(
+                "analyses/at_risk_intervals",
+                {
+                    "study_start": d.study_period.start,
+                    "study_end": d.study_period.end,
+                    "washout_days": d.incident.washout_days,
+                    "prior_observation_days": d.incident.prior_observation_days,
+                },
+            ),
+            # split by calendar year and 5-year age band in the engine: no person-level
+            # table reaches Python
+            sql("analyses/person_time_cells", {"years": years, "band_years": BAND_YEARS}),
+        ]
+    return [
+        *person_time,
+        python(
+            "analyses/incidence_cells",
+            cells,
+            inputs=("person_time_cells",) if internal else ("classified_cases",),
+            gives=("incidence_cells",),
+        ),
+        python(
+            "analyses/incidence.parquet",
+            table,
+            uses=("incidence_cells",),
+            gives=("incidence.parquet",),
+        ),  # fmt: skip
+    ]
 
 
 def external_person_time(engine: Engine, d: Definition, data_dir: Path) -> pl.DataFrame:
@@ -82,7 +115,7 @@ def external_person_time(engine: Engine, d: Definition, data_dir: Path) -> pl.Da
     cases = engine.frame("classified_cases").select(
         pl.col("code_date").dt.year().cast(pl.Int64).alias("year"),
         "sex",
-        ((completed_years(pl.col("birth_date"), pl.col("code_date")) // 5) * 5)
+        ((completed_years(pl.col("birth_date"), pl.col("code_date")) // BAND_YEARS) * BAND_YEARS)
         .cast(pl.Int64).alias("age_band"),
     ).group_by("year", "sex", "age_band").agg(pl.len().cast(pl.Int64).alias("events"))  # fmt: skip
     cells = denominator.join(cases, on=["year", "sex", "age_band"], how="full", coalesce=True)
@@ -192,28 +225,3 @@ def incidence_table(cells: pl.DataFrame, d: Definition) -> pl.DataFrame:
             )
         )
     return pl.concat([p.cast(SCHEMA) for p in parts])
-
-
-def masked(table: pl.DataFrame, min_cell: int) -> pl.DataFrame:
-    """Mask small event counts and every rate and CI derived from them. Each margin (sex,
-    age band, year) sums to the crude count, which is shown: a group with one masked cell
-    hides a second. Standardised rates are masked with the crude count."""
-    hidden = [False] * table.height
-    measures = table["measure"].to_list()
-    events = table["events"].to_list()
-    crude_hidden = False
-    for measure in ("crude", "sex", "age_band", "year"):
-        rows = [i for i, m in enumerate(measures) if m == measure]
-        flags = suppress_cells([events[i] for i in rows], min_cell, total_known=measure != "crude")
-        for i, flag in zip(rows, flags, strict=True):
-            hidden[i] = flag
-        if measure == "crude":
-            crude_hidden = any(flags)
-    for i, m in enumerate(measures):
-        if m.startswith("standardised_"):
-            hidden[i] = crude_hidden
-    mask = pl.Series("hidden", hidden)
-    return table.with_columns(
-        pl.when(mask).then(None).otherwise(pl.col(c)).alias(c)
-        for c in ("events", "rate", "ci_lower", "ci_upper")
-    ).with_columns(pl.lit(min_cell, pl.Int32).alias("min_cell_count"))

@@ -1,7 +1,8 @@
 """Time-to-event analyses of the cohort (`analyses.survival`, survival.parquet): death by
 Kaplan-Meier; bleeding hospitalisation, line 2 and the next treatment after courses 1 and
 2 by Aalen-Johansen with death as the competing risk. Reported at fixed days as cumulative
-incidence with its CI and the number still at risk; small numbers are masked."""
+incidence with its CI and the number still at risk (raw: the disclosure package masks
+small numbers)."""
 
 from __future__ import annotations
 
@@ -9,23 +10,58 @@ import numpy as np
 import polars as pl
 
 from pharmacoepi.definition import Definition
-from pharmacoepi.engines import Engine
+from pharmacoepi.disclosure.rules import may_fit_model
 from pharmacoepi.estimate import AalenJohansen, CoxPH, KaplanMeier
+from pharmacoepi.plan import RunState, Step, python, sql
 
-COUNTS = ["persons", "at_risk", "cumulative_incidence", "ci_lower", "ci_upper"]
 
-
-def survival_times(engine: Engine, d: Definition) -> pl.DataFrame:
+def steps(d: Definition) -> list[Step]:
+    """Times and events per person and analysis, the curves (survival.parquet) and, with
+    covariates, the Cox models (cox.parquet); gives "survival_times" too."""
     s, phase = d.analyses.survival, d.phase
-    engine.run(
-        "analyses/survival_times",
-        {
-            "bleeding_codelist": s.bleeding_codelist,
-            "course_class": s.course_class,
-            "chronic_after_days": phase.chronic_after_days if phase else None,
-        },
-    )
-    return engine.frame("survival_times")
+    if s is None:
+        return []
+
+    def curves(state: RunState) -> None:
+        times = state.engine.frame("survival_times")
+        state.results["survival_times"] = times
+        state.results["survival.parquet"] = survival_table(times, d)
+
+    def cox(state: RunState) -> None:
+        cohort = state.engine.frame("cohort").join(
+            state.engine.frame("classified_cases").select("person_id", "secondary"),
+            on="person_id",
+        )
+        times = state.results["survival_times"]
+        state.results["cox.parquet"] = cox_table(times, cohort, d, d.privacy.min_cell_count)
+
+    plan = [
+        sql(
+            "analyses/survival_times",
+            {
+                "bleeding_codelist": s.bleeding_codelist,
+                "course_class": s.course_class,
+                "chronic_after_days": phase.chronic_after_days if phase else None,
+            },
+        ),
+        python(
+            "analyses/survival.parquet",
+            curves,
+            inputs=("survival_times",),
+            gives=("survival_times", "survival.parquet"),
+        ),
+    ]
+    if s.cox_covariates:
+        plan.append(
+            python(
+                "analyses/cox.parquet",
+                cox,
+                inputs=("cohort", "classified_cases"),
+                uses=("survival_times",),
+                gives=("cox.parquet",),
+            )
+        )
+    return plan
 
 
 def _curve(times: pl.DataFrame, analysis: str) -> tuple[str, pl.DataFrame]:
@@ -79,31 +115,10 @@ def survival_table(times: pl.DataFrame, d: Definition) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema)
 
 
-def masked(table: pl.DataFrame, min_cell: int) -> pl.DataFrame:
-    """An analysis with fewer than min_cell_count persons is hidden whole. A row is hidden
-    when fewer than min_cell_count remain at risk, or when 1..min_cell_count - 1 events have
-    occurred so far (the estimate would describe a handful of persons). Event counts are
-    not published."""
-    small = lambda c: (pl.col(c) > 0) & (pl.col(c) < min_cell)  # noqa: E731
-    whole = pl.col("persons") < min_cell
-    row = whole | (pl.col("at_risk") < min_cell) | small("events_so_far")
-    return (
-        table.with_columns(
-            pl.when(whole).then(None).otherwise(pl.col("persons")).alias("persons"),
-            *[
-                pl.when(row).then(None).otherwise(pl.col(c)).alias(c)
-                for c in ("at_risk", "cumulative_incidence", "ci_lower", "ci_upper")
-            ],
-        )
-        .drop("events_so_far")
-        .with_columns(pl.lit(min_cell, pl.Int32).alias("min_cell_count"))
-    )
-
-
 def cox_table(times: pl.DataFrame, cohort: pl.DataFrame, d: Definition, min_cell: int):
     """Cause-specific Cox models per analysis (competing deaths censored), hazard ratios of
-    the declared cohort covariates. A model with fewer than min_cell_count events, or
-    fewer than min_cell_count persons in a level of a text covariate, is not fitted."""
+    the declared cohort covariates. A model is fitted only when disclosure allows it (enough
+    events, enough persons in each level of a text covariate)."""
     covariates = list(d.analyses.survival.cox_covariates)
     rows = []
     for analysis in sorted(times["analysis"].unique().to_list()):
@@ -113,12 +128,12 @@ def cox_table(times: pl.DataFrame, cohort: pl.DataFrame, d: Definition, min_cell
             .with_columns((pl.col("event") == 1).cast(pl.Int64).alias("outcome"))
         )
         events = int(sub["outcome"].sum())
-        levels_ok = all(
-            sub[c].value_counts()["count"].min() >= min_cell
-            for c in covariates if sub[c].dtype == pl.String
-        )  # fmt: skip
+        smallest = min(
+            (sub[c].value_counts()["count"].min() for c in covariates if sub[c].dtype == pl.String),
+            default=sub.height,  # no text covariate: no level can be too small
+        )
         fitted = None
-        if events >= min_cell and levels_ok:
+        if may_fit_model(events, smallest, min_cell):
             from lifelines.exceptions import ConvergenceError
 
             try:
@@ -134,6 +149,4 @@ def cox_table(times: pl.DataFrame, cohort: pl.DataFrame, d: Definition, min_cell
     schema = {"analysis": pl.String, "term": pl.String, "coef": pl.Float64,
               "std_error": pl.Float64, "hazard_ratio": pl.Float64, "ci_lower": pl.Float64,
               "ci_upper": pl.Float64, "p_value": pl.Float64, "fitted": pl.Boolean}  # fmt: skip
-    return pl.DataFrame(rows, schema=schema).with_columns(
-        pl.lit(min_cell, pl.Int32).alias("min_cell_count")
-    )
+    return pl.DataFrame(rows, schema=schema)

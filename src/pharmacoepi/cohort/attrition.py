@@ -1,17 +1,22 @@
-"""The attrition table: persons remaining after each rule, raw and with small cells masked."""
+"""The attrition: persons remaining after each rule, its steps named (extract,
+case_found, incident, primary, adult, sex) so that every reader addresses a step by name.
+The counts come from sql/cohort/attrition_counts.sql, which numbers the steps as
+ATTRITION_STEPS does; masking is the disclosure package's."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import polars as pl
 
 from pharmacoepi.definition import Definition
-from pharmacoepi.engines import Engine
-from pharmacoepi.privacy import suppress_attrition
+from pharmacoepi.plan import RunState, Step, python
 
 SCHEMA = {"step": pl.Int32, "description": pl.String, "persons": pl.Int64, "excluded": pl.Int64}
 
 
-def descriptions(d: Definition) -> list[str]:
+def _found(d: Definition) -> str:
     finders = []
     if d.case_finding.codelist is not None:
         settings = ", ".join(d.case_finding.settings)
@@ -21,38 +26,63 @@ def descriptions(d: Definition) -> list[str]:
             f"{by.min_count} dispensing days of {', '.join(by.codelists)} "
             f"within {by.within_days} days"
         )
-    found = " or ".join(finders)
+    return f"{' or '.join(finders)} in {d.study_period.start}..{d.study_period.end}"
+
+
+def _incident(d: Definition) -> str:
     prior = d.incident.prior_observation_days
     observed = (
         "no observation requirement" if prior is None else f"{prior} days of prior observation"
     )
-    primary = (
+    return (
+        f"incident: no qualifying date in the {d.incident.washout_days} days before "
+        f"code_date, {observed}"
+    )
+
+
+def _primary(d: Definition) -> str:
+    if d.primary is None:
+        return "primary: no rule in the definition (every case kept)"
+    return (
         f"primary: no {d.primary.codelist} code in [index_date - {d.primary.days_before}, "
         f"index_date + {d.primary.days_after}]"
-        if d.primary
-        else "primary: no rule in the definition (every case kept)"
     )
-    return [
-        "persons in the extract (valid rows)",
-        f"{found} in {d.study_period.start}..{d.study_period.end}",
-        f"incident: no qualifying date in the {d.incident.washout_days} days before "
-        f"code_date, {observed}",
-        primary,
-        f"adult: age >= {d.adult.min_age} at index_date",
-        *([f"sex: {', '.join(d.sex.include)}"] if d.sex else []),
-    ]
 
 
-def attrition_table(engine: Engine, d: Definition) -> pl.DataFrame:
-    """Counts from the attrition_counts stage, with descriptions and exclusions per step."""
-    counts = dict(engine.rows("attrition_counts"))
-    steps = 6 if d.sex is not None else 5
-    persons = [counts[i] for i in range(steps)]
+@dataclass(frozen=True)
+class AttritionStep:
+    name: str
+    number: int  # as attrition_counts numbers it
+    describe: Callable[[Definition], str]
+    applies: Callable[[Definition], bool] = lambda d: True
+
+
+ATTRITION_STEPS: tuple[AttritionStep, ...] = (
+    AttritionStep("extract", 0, lambda d: "persons in the extract (valid rows)"),
+    AttritionStep("case_found", 1, _found),
+    AttritionStep("incident", 2, _incident),
+    AttritionStep("primary", 3, _primary),
+    AttritionStep("adult", 4, lambda d: f"adult: age >= {d.adult.min_age} at index_date"),
+    # step 5 equals step 4 when both sexes are kept: the table then leaves it out
+    AttritionStep(
+        "sex", 5, lambda d: f"sex: {', '.join(d.sex.include)}", lambda d: d.sex is not None
+    ),
+)
+
+
+def step_names(d: Definition) -> tuple[str, ...]:
+    return tuple(s.name for s in ATTRITION_STEPS if s.applies(d))
+
+
+def attrition_table(counts: dict[int, int], d: Definition) -> pl.DataFrame:
+    """The raw table: persons after each step of this definition, and those excluded."""
+    steps = [s for s in ATTRITION_STEPS if s.applies(d)]
+    persons = [counts[s.number] for s in steps]
     excluded = [None] + [persons[i - 1] - persons[i] for i in range(1, len(persons))]
     return pl.DataFrame(
         {
             "step": range(len(persons)),
-            "description": descriptions(d),
+            "description": [s.describe(d) for s in steps],
             "persons": persons,
             "excluded": excluded,
         },
@@ -60,11 +90,17 @@ def attrition_table(engine: Engine, d: Definition) -> pl.DataFrame:
     )
 
 
-def suppressed(attrition: pl.DataFrame, min_cell_count: int) -> pl.DataFrame:
-    """The exportable table: small counts and what would reveal them masked (null)."""
-    masked = suppress_attrition(attrition["persons"].to_list(), min_cell_count)
-    return attrition.with_columns(
-        pl.Series("persons", [p for p, _ in masked], dtype=pl.Int64),
-        pl.Series("excluded", [e for _, e in masked], dtype=pl.Int64),
-        pl.lit(min_cell_count, dtype=pl.Int32).alias("min_cell_count"),
-    )
+def steps(d: Definition) -> list[Step]:
+    def build(state: RunState) -> None:
+        counts = dict(state.engine.rows("attrition_counts"))
+        state.results["attrition.parquet"] = attrition_table(counts, d)
+        state.results["attrition_steps"] = step_names(d)
+
+    return [
+        python(
+            "cohort/attrition",
+            build,
+            inputs=("attrition_counts",),
+            gives=("attrition.parquet", "attrition_steps"),
+        )
+    ]

@@ -11,16 +11,20 @@ layout's documented data problems (docs/sources.md). The screening stages then r
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Literal
 
 import pyarrow as pa
 
 from pharmacoepi.data.contract import INTEGER_TYPES
+from pharmacoepi.definition import Codelist
 from pharmacoepi.engines import Engine
-from pharmacoepi.errors import UserError
+from pharmacoepi.errors import DefinitionError, UserError
+from pharmacoepi.plan import RunState, Step, execute, python, sql
+from pharmacoepi.sources import claims, omop, snds
 from pharmacoepi.sources.claims import register_claims
 from pharmacoepi.sources.files import SourceTable
 from pharmacoepi.sources.layout import register_layout
@@ -71,32 +75,93 @@ class SourceRead:
         return "VARCHAR" if "VARCHAR" in types else default
 
 
-def _adapter(source: str):
-    return importlib.import_module(f"pharmacoepi.sources.{source}")
+ADAPTERS: dict[str, ModuleType] = {"claims": claims, "omop": omop, "snds": snds}
 
 
-def register_source(engine: Engine, source: str, data_dir: Path) -> SourceRead:
-    """Register the canonical `raw_*` views for `source`; create `source_problems`."""
-    adapter = _adapter(source)
-    if engine.name not in adapter.ENGINES:
+def check_codelists(source: str, codelists: Iterable[Codelist]) -> None:
+    """A definition whose codelists name OMOP concept ids runs only on a layout that has
+    them (before any file is read)."""
+    concept = [c.name for c in codelists if c.match.startswith("concept")]
+    if concept and not ADAPTERS[source].CONCEPT_IDS:
+        raise DefinitionError(
+            f"codelist {concept[0]!r} names OMOP concept ids; the {source} source has none",
+            hint="run with --source omop, or give the codelist as source codes",
+        )
+
+
+def _check_engine(engine: Engine, source: str) -> None:
+    if engine.name not in ADAPTERS[source].ENGINES:
         raise UserError(
             f"the {engine.name} engine reads the claims layout only; --source {source} "
             "runs on DuckDB",
             hint="convert the extract to the claims layout, or drop --engine",
         )
+
+
+def steps(source: str) -> list[Step]:
+    """The steps that register the canonical `raw_*` views for `source` and create
+    `source_problems`; the last gives "source" (a SourceRead)."""
     if source == "claims":
-        tables = register_claims(engine, data_dir)
-        engine.register("source_problems", PROBLEM_SCHEMA.empty_table())
-        return SourceRead(source, tables, {n: t.id_types for n, t in tables.items()})
-    inputs = register_layout(engine, data_dir, adapter.TABLES, adapter.LABEL)
-    for name, table in adapter.lookup_tables().items():  # small tables the views read
-        engine.register(name, table)
-    for stage in adapter.STAGES:
-        engine.run(stage, adapter.stage_params(stage))
-    id_types = _view_id_types(engine)
-    if getattr(adapter, "ID_TYPE", None):  # the layout fixes the ids' type (OMOP: integers)
-        id_types = {v: dict.fromkeys(cols, adapter.ID_TYPE) for v, cols in id_types.items()}
-    return SourceRead(source, inputs, id_types)
+
+        def register(state: RunState) -> None:
+            _check_engine(state.engine, source)
+            tables = register_claims(state.engine, state.data_dir)
+            state.engine.register("source_problems", PROBLEM_SCHEMA.empty_table())
+            id_types = {n: t.id_types for n, t in tables.items()}
+            state.results["source"] = SourceRead(source, tables, id_types)
+
+        raw = tuple(f"raw_{v}" for v in CANONICAL_VIEWS)
+        return [
+            python("sources/claims", register, creates=(*raw, "source_problems"), gives=("source",))
+        ]
+    adapter = ADAPTERS[source]
+    lookups = adapter.lookup_tables()
+
+    def files(state: RunState) -> None:
+        _check_engine(state.engine, source)
+        state.results["source_tables"] = register_layout(
+            state.engine, state.data_dir, adapter.TABLES, adapter.LABEL
+        )
+        for name, table in lookups.items():  # small tables the views read
+            state.engine.register(name, table)
+
+    def read(state: RunState) -> None:
+        id_types = _view_id_types(state.engine)
+        if adapter.ID_TYPE:  # the layout fixes the ids' type (OMOP: integers)
+            id_types = {v: dict.fromkeys(cols, adapter.ID_TYPE) for v, cols in id_types.items()}
+        state.results["source"] = SourceRead(source, state.results["source_tables"], id_types)
+
+    views = tuple(f"src_{t.name.lower()}" for t in adapter.TABLES)
+    return [
+        python(
+            f"sources/{source}/files", files, creates=(*views, *lookups), gives=("source_tables",)
+        ),
+        *(sql(stage, adapter.stage_params(stage)) for stage in adapter.STAGES),
+        python(
+            f"sources/{source}/id_types",
+            read,
+            inputs=tuple(f"raw_{v}" for v in CANONICAL_VIEWS),
+            uses=("source_tables",),
+            gives=("source",),
+        ),
+    ]
+
+
+def register_source(engine: Engine, source: str, data_dir: Path) -> SourceRead:
+    """The source's steps alone (a notebook, a test): the `raw_*` views, registered."""
+    state = RunState(engine, data_dir)
+    execute(steps(source), state)
+    return state.results["source"]
+
+
+def concept_steps(source: str) -> list[Step]:
+    """The source's stages that create `codelist_concepts` for the screening (OMOP)."""
+    return [sql(stage) for stage in ADAPTERS[source].CONCEPT_STAGES]
+
+
+def post_screen_steps(source: str) -> list[Step]:
+    """The source's stages that run on the screened tables (OMOP concept codelists)."""
+    return [sql(stage) for stage in ADAPTERS[source].POST_SCREEN_STAGES]
 
 
 def _view_id_types(engine: Engine) -> dict[str, dict[str, str]]:

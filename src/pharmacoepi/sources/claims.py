@@ -17,6 +17,10 @@ from pharmacoepi.errors import DataError
 from pharmacoepi.sources.files import SourceTable, check_folder, empty_table, find, inspect
 
 LABEL = "claims"
+CONCEPT_IDS = False  # no OMOP concept ids: concept codelists cannot run on it
+CONCEPT_STAGES: tuple[str, ...] = ()
+POST_SCREEN_STAGES: tuple[str, ...] = ()
+ID_TYPE = None  # id types as the files store them
 ENGINES = ("duckdb", "spark")  # the engines that read this layout
 _COLUMN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 

@@ -11,6 +11,15 @@ import pyarrow as pa
 from pharmacoepi.sources.layout import LayoutTable
 
 LABEL = "OMOP CDM"
+CONCEPT_IDS = True
+# Concept codelists (with their descendants) as pseudo-codes 'OMOP<concept_id>', before
+# the coded tables are screened; then the screened rows matched by concept id.
+CONCEPT_STAGES = ("sources/omop/codelist_concepts", "sources/omop/concept_vocabulary")
+POST_SCREEN_STAGES = (
+    "sources/omop/concept_diagnoses",
+    "sources/omop/concept_dispensings",
+    "sources/omop/concept_procedures",
+)
 # The engines that read this layout: Spark has the interface, not yet the tests (the
 # scale-out issue runs every layout on Spark).
 ENGINES = ("duckdb",)

@@ -15,6 +15,10 @@ from pharmacoepi.sources.layout import LayoutTable
 
 LABEL = "SNDS"
 # The engines that read this layout (see omop.ENGINES).
+CONCEPT_IDS = False  # no OMOP concept ids: concept codelists cannot run on it
+CONCEPT_STAGES: tuple[str, ...] = ()
+POST_SCREEN_STAGES: tuple[str, ...] = ()
+ID_TYPE = None  # id types as the files store them
 ENGINES = ("duckdb",)
 
 # The nine keys that join a DCIR claim line (ER_PRS_F) to its detail tables.

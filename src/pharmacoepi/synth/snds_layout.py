@@ -117,7 +117,7 @@ def generate_snds_dataset(
 ) -> tuple[dict, dict[str, int]]:
     """Generate the synthetic population in the claims layout inside the staging folder,
     convert it, keep ground_truth/ (with the census), and drop the claims tables."""
-    from pharmacoepi.output import atomic_output_dir, write_json
+    from pharmacoepi.outputs.write import atomic_output_dir, write_json
 
     from .census import write_census
     from .generate import generate

@@ -1,4 +1,6 @@
-"""Run the treatment stages of a definition (SQL under sql/treatments/)."""
+"""The treatment steps of a definition (SQL under sql/treatments/): classes, records,
+exposure windows and eras, courses, episodes, lines, what followed each course, activity
+evidence, and the disease phase and switches when the definition asks for them."""
 
 from __future__ import annotations
 
@@ -6,9 +8,10 @@ import pyarrow as pa
 
 from pharmacoepi.definition import Definition
 from pharmacoepi.engines import Engine
+from pharmacoepi.plan import Step, python, sql
 
 
-def register_treatment_classes(engine: Engine, d: Definition) -> None:
+def treatment_classes(d: Definition) -> pa.Table:
     """Class settings reach SQL as a table (like codelists), never as pasted text."""
     classes = d.treatments.classes if d.treatments else {}
     order = d.switches.efficacy_order if d.switches else ()
@@ -45,47 +48,75 @@ def register_treatment_classes(engine: Engine, d: Definition) -> None:
             ("efficacy_rank", pa.int32()),
         ]
     )
-    engine.register("treatment_classes", pa.Table.from_pylist(rows, schema=schema))
+    return pa.Table.from_pylist(rows, schema=schema)
 
 
-def run_treatments(engine: Engine, d: Definition) -> None:
+def steps(d: Definition) -> list[Step]:
     """Eras, courses, lines (and phases, switches when the definition asks for them)."""
     t = d.treatments
     if t is None:
-        return
-    register_treatment_classes(engine, d)
-    engine.run("treatments/treatment_records", {"lookback_days": t.lookback_days})
-    engine.run(
-        "treatments/exposure_windows",
-        {"ohdsi": t.convention == "ohdsi", "ohdsi_persistence_days": t.ohdsi_persistence_days},
-    )
-    engine.run("treatments/courses")
-    engine.run("treatments/exposures")
-    engine.run("treatments/treatment_episodes")
-    run_lines(engine, d.lines.combination_window_days)
-    engine.run("treatments/course_outcomes")
+        return []
+    classes = treatment_classes(d)
     phase = d.phase
     evidence = (
         list(t.classes)
         if phase is None or phase.evidence_classes is None
         else list(phase.evidence_classes)
     )
-    engine.run("treatments/activity_evidence", {"evidence_classes": evidence})
-    if d.phase is not None:
-        engine.run(
-            "treatments/phases",
-            {
-                "persistent_after_days": d.phase.persistent_after_days,
-                "chronic_after_days": d.phase.chronic_after_days,
-            },
+    window = d.lines.combination_window_days
+    plan = [
+        python(
+            "treatments/classes",
+            lambda state: state.engine.register("treatment_classes", classes),
+            creates=("treatment_classes",),
+        ),
+        sql("treatments/treatment_records", {"lookback_days": t.lookback_days}),
+        sql(
+            "treatments/exposure_windows",
+            {"ohdsi": t.convention == "ohdsi", "ohdsi_persistence_days": t.ohdsi_persistence_days},
+        ),
+        sql("treatments/courses"),
+        sql("treatments/exposures"),
+        sql("treatments/treatment_episodes"),
+        python(
+            "treatments/lines",
+            lambda state: run_lines(state.engine, window),
+            substages=LINE_STAGES,
+        ),
+        sql("treatments/course_outcomes"),
+        sql("treatments/activity_evidence", {"evidence_classes": evidence}),
+    ]
+    if phase is not None:
+        plan.append(
+            sql(
+                "treatments/phases",
+                {
+                    "persistent_after_days": phase.persistent_after_days,
+                    "chronic_after_days": phase.chronic_after_days,
+                },
+            )
         )
     if d.switches is not None:
-        engine.run("treatments/switches", {"gap_days": d.switches.gap_days})
+        plan.append(sql("treatments/switches", {"gap_days": d.switches.gap_days}))
+    return plan
+
+
+# The stages of the line loop, in the order a pass runs them.
+LINE_STAGES = (
+    "treatments/line_starts",
+    "treatments/line_regimens",
+    "treatments/next_line_starts",
+    "treatments/previous_line_starts",
+    "treatments/append_line_starts",
+    "treatments/lines",
+)
 
 
 def run_lines(engine: Engine, combination_window_days: int) -> None:
     """Line n + 1 depends on where line n starts, so lines are found one number per pass
-    (set-based over all persons); the loop ends when no person has a further line."""
+    (set-based over all persons); the loop ends when no person has a further line. Each
+    pass copies line_starts twice (CREATE ... AS only, for portability): the cost grows
+    with lines x persons, small next to the scan."""
     window = {"combination_window_days": combination_window_days}
     engine.run("treatments/line_starts")
     line_number = 1

@@ -1,13 +1,16 @@
-"""Run outputs: written into a hidden sibling folder and swapped into place when complete.
+"""Writing outputs safely: a folder is written into a hidden sibling and swapped into place
+when complete; a single file is written beside its target and renamed over it.
 
-An interrupted or failed run leaves the previous output untouched and no partial folder.
-Each output folder carries a marker naming the command that wrote it; pharmacoepi only
-ever replaces a folder written by the same command, and never one that holds its inputs.
+An interrupted or failed run leaves the previous output untouched and no partial folder
+or file. Each output folder carries a marker naming the command that wrote it;
+pharmacoepi only ever replaces a folder written by the same command, and never one that
+holds its inputs.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import uuid
@@ -88,6 +91,29 @@ def atomic_output_dir(out: Path, kind: str, inputs: Path | None = None) -> Itera
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def check_output_file(out: Path) -> None:
+    """Refuse a file output that cannot be written (checked before the work, not after)."""
+    if out.is_dir():
+        raise UserError(
+            "--out is a folder", where=str(out), hint="give a file name, e.g. drug_era.parquet"
+        )
+    if not out.parent.is_dir():
+        raise UserError("the folder of --out does not exist", where=str(out.parent))
+
+
+@contextmanager
+def atomic_file(out: Path) -> Iterator[Path]:
+    """Yield a partial path beside `out`; on success it replaces `out`, on any failure it
+    is removed, so `out` is never half written and a previous good one never lost."""
+    check_output_file(out)
+    partial = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.partial")
+    try:
+        yield partial
+        os.replace(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def write_json(path: Path, payload: dict[str, Any]) -> None:

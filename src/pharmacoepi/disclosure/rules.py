@@ -1,10 +1,12 @@
-"""Small-cell suppression for aggregate outputs (SNDS/CASD: no published cell under 11).
+"""The rules of small-cell suppression (SNDS/CASD: no published cell under 11).
 
 A count from 1 to min_cell_count - 1 is masked (null). Secondary suppression makes sure a
 masked count cannot be recovered by subtraction from the counts left visible.
 """
 
 from __future__ import annotations
+
+import polars as pl
 
 
 def suppress_attrition(
@@ -57,9 +59,14 @@ def suppress_cells(counts: list[int], min_cell_count: int, *, total_known: bool)
     return hide
 
 
-def hide_columns(frame, columns):
-    """Null every value of the given columns of a Polars frame (all of a table's counts
-    and what derives from them, when a total it adds up to is masked elsewhere)."""
-    import polars as pl
-
+def hide_columns(frame: pl.DataFrame, columns) -> pl.DataFrame:
+    """Null every value of the given columns (all of a table's counts and what derives
+    from them, when a total it adds up to is masked elsewhere)."""
     return frame.with_columns(pl.lit(None).cast(frame.schema[c]).alias(c) for c in columns)
+
+
+def may_fit_model(events: int, smallest_group: int, min_cell_count: int) -> bool:
+    """A model is fitted (and published) only on min_cell_count events or more, with as
+    many persons in each level of a categorical covariate: a handful of persons would be
+    described by its coefficients."""
+    return events >= min_cell_count and smallest_group >= min_cell_count

@@ -11,10 +11,12 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pharmacoepi.data.screen import screen_data
+from pharmacoepi import plan as plans
+from pharmacoepi import sources
 from pharmacoepi.engines import make_engine
-from pharmacoepi.output import atomic_output_dir, check_output_target, write_json
+from pharmacoepi.outputs.write import atomic_output_dir, check_output_target, write_json
 from pharmacoepi.progress import Reporter
+from pharmacoepi.screening import steps as screening
 from pharmacoepi.sources import SourceRead, source_problems
 
 
@@ -29,6 +31,20 @@ class ValidationReport:
         return sum(p["rows"] for p in self.problems if p["table"] == table)
 
 
+def validate_plan(source: str) -> list[plans.Step]:
+    """Every row checked; no codelists, so only the rows with a problem are kept."""
+    return [
+        *sources.steps(source),
+        *screening.steps(
+            [],
+            rows="all",
+            concept_steps=sources.concept_steps(source),
+            after=sources.post_screen_steps(source),
+        ),
+        plans.sql("screen/problem_summary"),
+    ]
+
+
 def validate_data(
     data_dir: Path,
     out: Path | None = None,
@@ -39,20 +55,21 @@ def validate_data(
     source: str = "claims",
 ) -> ValidationReport:
     reporter = reporter or Reporter.for_stderr()
+    plan = plans.checked(validate_plan(source))
     if out is not None:
         check_output_target(out, "validate", data_dir)  # before the scan, not after it
     with (
         tempfile.TemporaryDirectory(prefix="pharmacoepi-spill-") as spill,
         make_engine("duckdb", threads, memory_limit, Path(spill), reporter.stage) as engine,
     ):
-        # Every row checked; no codelists, so only the rows with a problem are kept.
-        sources = screen_data(engine, data_dir, [], source, rows="all")
-        engine.run("screen/problem_summary")
+        state = plans.RunState(engine, data_dir)
+        plans.execute(plan, state)
+        read: SourceRead = state.results["source"]
         problems = [
             {"table": t, "reason": r, "column": c, "rows": n, "example": e}
             for t, r, c, n, e in engine.rows("problem_summary")
         ]
-        report = ValidationReport(sources, problems, source_problems(engine))
+        report = ValidationReport(read, problems, source_problems(engine))
         if out is not None:
             with atomic_output_dir(out, "validate", inputs=data_dir) as staging:
                 engine.write_parquet("problem_summary", staging / "problems.parquet")
@@ -64,8 +81,7 @@ def validate_data(
                         "data": str(data_dir),
                         "source": source,
                         "inputs": {
-                            n: {"format": s.format, "rows": s.rows}
-                            for n, s in sources.inputs.items()
+                            n: {"format": s.format, "rows": s.rows} for n, s in read.inputs.items()
                         },
                         "source_problems": report.source_problems,
                         "problems": [

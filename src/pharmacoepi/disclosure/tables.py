@@ -1,0 +1,174 @@
+"""How each aggregate output is masked, from its raw (unmasked) frame.
+
+One function per file of the catalogue (outputs/catalogue.py), keyed by file name in
+MASKS. Each masks its small cells and what would reveal them within the table, and
+computes the shares it publishes from the masked counts (a share of a masked count is
+masked with it). What spans tables (a table's counts hidden with the attrition count they
+add up to) is the disclosure pass's (disclosure/__init__.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import polars as pl
+
+from pharmacoepi.disclosure.rules import suppress_attrition, suppress_cells
+
+
+@dataclass(frozen=True)
+class Context:
+    min_cell: int
+    cohort_size: int  # raw: what the cohort-size attrition step counts
+
+
+Mask = Callable[[pl.DataFrame, Context], pl.DataFrame]
+
+
+def attrition(raw: pl.DataFrame, min_cell: int) -> pl.DataFrame:
+    """The exportable attrition: small counts and what would reveal them masked (null)."""
+    masked = suppress_attrition(raw["persons"].to_list(), min_cell)
+    return raw.with_columns(
+        pl.Series("persons", [p for p, _ in masked], dtype=pl.Int64),
+        pl.Series("excluded", [e for _, e in masked], dtype=pl.Int64),
+    )
+
+
+def _mask(frame: pl.DataFrame, columns: list[str], min_cell: int, *, total_known: bool):
+    """Mask each row's cells in `columns` as one group."""
+    rows = frame.select(columns).rows()
+    hidden = [suppress_cells(list(r), min_cell, total_known=total_known) for r in rows]
+    return frame.with_columns(
+        pl.Series(c, [None if h[j] else r[j] for r, h in zip(rows, hidden, strict=True)],
+                  dtype=pl.Int64)
+        for j, c in enumerate(columns)
+    )  # fmt: skip
+
+
+def _blank(frame: pl.DataFrame, columns: list[str], where: pl.Expr | bool = True):
+    """Null the given columns on the rows where `where` holds."""
+    return frame.with_columns(
+        pl.when(where).then(None).otherwise(pl.col(c)).alias(c) for c in columns
+    )
+
+
+def _share(numerator: str, denominator: str) -> pl.Expr:
+    return (pl.col(numerator) / pl.col(denominator)).round(4)
+
+
+def exposed_at(raw: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    n = ctx.min_cell
+    masked = _mask(raw, ["persons_exposed", "persons_not_exposed"], n, total_known=True)
+    # persons no longer followed on that day = cohort size - persons_in_follow_up: when that
+    # is small, or the followed count itself is, the day's counts are hidden for every class
+    lost = ctx.cohort_size - pl.col("persons_in_follow_up")
+    small = ((lost > 0) & (lost < n)) | (pl.col("persons_in_follow_up") < n)
+    counts = ["persons_in_follow_up", "persons_exposed", "persons_not_exposed"]
+    masked = _blank(masked, counts, small)
+    return masked.with_columns(
+        _share("persons_exposed", "persons_in_follow_up").alias("share_exposed")
+    )
+
+
+def pathways(raw: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    # Per-regimen totals are not published, so only the small cells themselves are masked.
+    return _mask(raw, ["persons"], ctx.min_cell, total_known=False)
+
+
+def retreatment(raw: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """Per class and course number. Persons with course n + 1 are about those whose next
+    treatment after course n was a course: once that cell is masked, every later course
+    of the class is masked, so neither can be read off the other."""
+    parts = ["next_course", "next_line", "no_next_treatment"]
+    masked = _mask(raw, parts, ctx.min_cell, total_known=True)
+    masked = _mask(masked, ["persons"], ctx.min_cell, total_known=False)
+    masked_before = (
+        pl.col("next_course").is_null().cast(pl.Int32).cum_sum().shift(1, fill_value=0) > 0
+    ).over("class", order_by="course_number")
+    masked = masked.with_columns(masked_before.alias("_after_masked"))
+    masked = _blank(masked, ["persons", *parts], pl.col("_after_masked")).drop("_after_masked")
+    return masked.with_columns(_share("next_course", "persons").alias("share_retreated"))
+
+
+PHASES = ["newly_diagnosed", "persistent", "chronic", "insufficient_follow_up"]
+
+
+def phases(raw: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """Persons per phase; share = among persons whose phase is decided, shown only when
+    none of the decided counts is masked (a share would reveal its denominator)."""
+    counts = dict(raw.select("phase", "persons").rows())
+    persons = [counts.get(p, 0) for p in PHASES]
+    hidden = suppress_cells(persons, ctx.min_cell, total_known=True)
+    shown = [None if h else n for n, h in zip(persons, hidden, strict=True)]
+    decided = shown[:3]
+    total = sum(decided) if None not in decided else None
+    share = [round(n / total, 4) if total and i < 3 else None for i, n in enumerate(shown)]
+    return pl.DataFrame(
+        {"phase": PHASES, "persons": shown, "share_of_decided": share},
+        schema={"phase": pl.String, "persons": pl.Int64, "share_of_decided": pl.Float64},
+    )
+
+
+def switch_types_by_year(raw: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    masked = _mask(raw, ["episodes"], ctx.min_cell, total_known=False)
+    return _mask(masked, ["persons"], ctx.min_cell, total_known=False)
+
+
+def incidence(raw: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """Mask small event counts and every rate and CI derived from them. Each margin (sex,
+    age band, year) sums to the crude count, which is shown: a group with one masked cell
+    hides a second. Standardised rates are masked with the crude count."""
+    hidden = [False] * raw.height
+    measures = raw["measure"].to_list()
+    events = raw["events"].to_list()
+    crude_hidden = False
+    for measure in ("crude", "sex", "age_band", "year"):
+        rows = [i for i, m in enumerate(measures) if m == measure]
+        flags = suppress_cells(
+            [events[i] for i in rows], ctx.min_cell, total_known=measure != "crude"
+        )
+        for i, flag in zip(rows, flags, strict=True):
+            hidden[i] = flag
+        if measure == "crude":
+            crude_hidden = any(flags)
+    for i, m in enumerate(measures):
+        if m.startswith("standardised_"):
+            hidden[i] = crude_hidden
+    return _blank(raw, ["events", "rate", "ci_lower", "ci_upper"], pl.Series("hidden", hidden))
+
+
+def survival(raw: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """An analysis with fewer than min_cell_count persons is hidden whole. A row is hidden
+    when fewer than min_cell_count remain at risk, or when 1..min_cell_count - 1 events have
+    occurred so far (the estimate would describe a handful of persons). Event counts are
+    not published."""
+    n = ctx.min_cell
+    small = lambda c: (pl.col(c) > 0) & (pl.col(c) < n)  # noqa: E731
+    whole = pl.col("persons") < n
+    row = whole | (pl.col("at_risk") < n) | small("events_so_far")
+    return raw.with_columns(
+        pl.when(whole).then(None).otherwise(pl.col("persons")).alias("persons"),
+        *[
+            pl.when(row).then(None).otherwise(pl.col(c)).alias(c)
+            for c in ("at_risk", "cumulative_incidence", "ci_lower", "ci_upper")
+        ],
+    ).drop("events_so_far")
+
+
+def cox(raw: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """Models are fitted only when disclosure.rules.may_fit_model allows (the analysis
+    asks before fitting): what was fitted is published as it is."""
+    return raw
+
+
+MASKS: dict[str, Mask] = {
+    "exposed_at.parquet": exposed_at,
+    "pathways.parquet": pathways,
+    "retreatment.parquet": retreatment,
+    "phases.parquet": phases,
+    "switch_types_by_year.parquet": switch_types_by_year,
+    "incidence.parquet": incidence,
+    "survival.parquet": survival,
+    "cox.parquet": cox,
+}

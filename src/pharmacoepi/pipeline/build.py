@@ -1,0 +1,149 @@
+"""build-cohort: one definition on one data folder, as a plan of declared steps.
+
+The plan reads top to bottom: the source's registration, screening, the cohort rules and
+the attrition, treatments, summaries and analyses (raw aggregates), the disclosure pass
+that masks every aggregate, and the output files. The conductor checks the plan, opens an
+engine and a staging folder, runs the plan, writes the manifest, and swaps the folder in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from pharmacoepi import plan as plans
+from pharmacoepi import sources
+from pharmacoepi.analyses import incidence, survival
+from pharmacoepi.cohort import attrition, rules
+from pharmacoepi.definition import LoadedDefinition
+from pharmacoepi.engines import make_engine
+from pharmacoepi.outputs.write import atomic_output_dir, write_json
+from pharmacoepi.pipeline.manifest import run_manifest
+from pharmacoepi.pipeline.outputs import (
+    ATTRITION,
+    disclosure_step,
+    produced_aggregates,
+    write_step,
+)
+from pharmacoepi.progress import Reporter
+from pharmacoepi.screening import steps as screening
+from pharmacoepi.treatments import steps as treatments
+from pharmacoepi.treatments import summaries
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    out_dir: Path
+    attrition: pl.DataFrame  # unsuppressed counts
+    attrition_suppressed: pl.DataFrame  # as written to attrition.parquet
+    min_cell_count: int
+    cohort_rows: int
+    rejected_rows: int
+    seconds: float
+    phases: pl.DataFrame | None = None  # masked, as written to phases.parquet
+    phase_counts: dict[str, int] | None = None  # unmasked, for --show-small-counts
+    kept: dict[str, pl.DataFrame] = field(default_factory=dict)  # build_cohort(keep=...)
+
+
+# What the conductor hands the plan before it runs.
+GIVEN = ("staging",)
+
+
+def build_plan(loaded: LoadedDefinition, source: str = "claims") -> list[plans.Step]:
+    """Every step of a build of this definition on this layout, in order."""
+    d = loaded.definition
+    analysis = [
+        *rules.steps(d),
+        *attrition.steps(d),
+        *treatments.steps(d),
+        *summaries.steps(d),
+        *incidence.steps(d),
+        *survival.steps(d),
+    ]
+    produced = produced_aggregates(analysis)  # the attrition first
+    return [
+        *sources.steps(source),
+        *screening.steps(
+            loaded.codelists.values(),
+            rows="codelist",
+            concept_steps=sources.concept_steps(source),
+            after=sources.post_screen_steps(source),
+        ),
+        *analysis,
+        disclosure_step(d, produced),
+        write_step(d),
+    ]
+
+
+def build_cohort(
+    loaded: LoadedDefinition,
+    data_dir: Path,
+    out_dir: Path,
+    *,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+    reporter: Reporter | None = None,
+    argv: list[str] | None = None,
+    source: str = "claims",
+    engine_name: str = "duckdb",
+    spark_master: str | None = None,
+    keep: Iterable[str] = (),
+) -> BuildResult:
+    """Build the definition's outputs into `out_dir`, atomically. `keep`: engine tables or
+    step results to return in BuildResult.kept (person-level intermediates for tests;
+    never written)."""
+    reporter = reporter or Reporter.for_stderr()
+    d = loaded.definition
+    sources.check_codelists(source, loaded.codelists.values())
+    plan = plans.checked(build_plan(loaded, source), results=GIVEN)
+    started = time.perf_counter()
+    started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    with (
+        tempfile.TemporaryDirectory(prefix="pharmacoepi-spill-") as spill,
+        make_engine(
+            engine_name, threads, memory_limit, Path(spill), reporter.stage, spark_master
+        ) as engine,
+        atomic_output_dir(out_dir, "build-cohort", inputs=data_dir) as staging,
+    ):
+        state = plans.RunState(engine, data_dir, {"staging": staging})
+        plans.execute(plan, state)
+        results = state.results
+        run = {
+            "command": argv or sys.argv,
+            "started_at": started_at,
+            "seconds": round(time.perf_counter() - started, 3),
+            "threads": threads,
+            "memory_limit": memory_limit,
+            "engine": engine.settings(),
+        }
+        manifest = run_manifest(
+            loaded,
+            results["source"],
+            engine,
+            outputs=results["outputs"],
+            rejected_summary=results["rejected_summary"],
+            run=run,
+        )
+        write_json(staging / "manifest.json", manifest)
+        kept = {name: results[name] if name in results else engine.frame(name) for name in keep}
+    published = results["published"]
+    raw_phases = results.get("phases.parquet")
+    return BuildResult(
+        out_dir=out_dir,
+        attrition=results[ATTRITION],
+        attrition_suppressed=published[ATTRITION],
+        min_cell_count=d.privacy.min_cell_count,
+        cohort_rows=results["outputs"]["cohort.parquet"]["rows"],
+        rejected_rows=results["outputs"].get("rejected_rows.parquet", {}).get("rows", 0),
+        seconds=time.perf_counter() - started,
+        phases=published.get("phases.parquet"),
+        phase_counts=dict(raw_phases.rows()) if raw_phases is not None else None,
+        kept=kept,
+    )

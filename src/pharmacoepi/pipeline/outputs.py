@@ -1,0 +1,80 @@
+"""The output steps of a build: the masked aggregates (the disclosure pass), then every
+file the catalogue lists for the definition, written into the staging folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pharmacoepi.definition import Definition
+from pharmacoepi.disclosure import ATTRITION, disclose
+from pharmacoepi.outputs.catalogue import CATALOGUE, aggregates
+from pharmacoepi.plan import RunState, Step, python
+
+
+def disclosure_step(d: Definition, produced: tuple[str, ...]) -> Step:
+    """Every aggregate the plan produced, masked (gives "published": file -> frame)."""
+
+    def mask(state: RunState) -> None:
+        raw = {file: state.results[file] for file in produced}
+        steps = state.results["attrition_steps"]
+        state.results["published"] = disclose(raw, steps, d.privacy.min_cell_count)
+
+    return python(
+        "disclosure/mask", mask, uses=(*produced, "attrition_steps"), gives=("published",)
+    )
+
+
+def produced_aggregates(plan: list[Step]) -> tuple[str, ...]:
+    """The aggregate files the plan's steps give, in catalogue order."""
+    given = {g for step in plan for g in step.gives}
+    return tuple(s.file for s in aggregates() if s.file in given)
+
+
+def write_step(d: Definition) -> Step:
+    """Individual files from engine tables, then the published aggregates, then the rows
+    set aside (when there are any) and their summary; gives "outputs" (manifest entries)
+    and "rejected_summary"."""
+    individual = [s for s in CATALOGUE if s.level == "individual" and s.when(d)]
+
+    def write(state: RunState) -> None:
+        staging: Path = state.results["staging"]
+        engine = state.engine
+        outputs: dict[str, dict[str, Any]] = {}
+        for spec in individual:
+            if spec.file == "rejected_rows.parquet":
+                continue  # written below, when there are any
+            table = spec.table(d)
+            engine.write_parquet(table, staging / spec.file, spec.order)
+            outputs[spec.file] = {"rows": engine.count(table), "level": "individual"}
+        for file, frame in state.results["published"].items():
+            frame.write_parquet(staging / file)
+            outputs[file] = {
+                "rows": frame.height,
+                "level": "aggregate",
+                "min_cell_count": int(frame["min_cell_count"][0]) if frame.height else None,
+            }
+        state.results["outputs"] = outputs
+        state.results["rejected_summary"] = []
+        rejected = engine.count("rejected_rows")
+        if rejected:
+            engine.write_parquet("rejected_rows", staging / "rejected_rows.parquet")
+            outputs["rejected_rows.parquet"] = {"rows": rejected, "level": "individual"}
+            engine.run("screen/problem_summary")
+            state.results["rejected_summary"] = [
+                {"table": t, "reason": r, "column": c, "rows": n}
+                for t, r, c, n, _example in engine.rows("problem_summary")
+            ]
+
+    tables = tuple(s.table(d) for s in individual)
+    return python(
+        "outputs/write",
+        write,
+        inputs=tables,
+        substages=("screen/problem_summary",),
+        uses=("staging", "published"),
+        gives=("outputs", "rejected_summary"),
+    )
+
+
+__all__ = ["ATTRITION", "disclosure_step", "produced_aggregates", "write_step"]

@@ -1,0 +1,120 @@
+"""Screening: one pass over each input table that types it, checks its rows and keeps
+only what later stages need (rows with a problem, rows whose code is on a codelist).
+
+Shared by `validate` and `build-cohort`, which differ in the coded tables' rows they check:
+- `validate` (rows="all") checks every row and keeps the rows with a problem;
+- `build-cohort` (rows="codelist") checks only the rows its codelists select, filtered
+  inside the scan, so the billions of dispensings on no codelist cost one column read.
+  Rows outside its codelists are not read, so not set aside either: `validate` is the
+  data-quality pass over a whole extract.
+Persons and observation periods are always checked whole. No rule reads hospital stays:
+only `validate` checks them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Literal
+
+import pyarrow as pa
+
+from pharmacoepi.data.contract import (
+    MAX_DATE,
+    MAX_DAYS_SUPPLY,
+    MAX_QUANTITY,
+    MIN_DATE,
+    allowed_values,
+)
+from pharmacoepi.definition import Codelist
+from pharmacoepi.plan import RunState, Step, python, sql
+
+_EMPTY_CONCEPTS = pa.table(
+    {
+        "codelist": pa.array([], pa.string()),
+        "domain": pa.array([], pa.string()),
+        "concept_id": pa.array([], pa.string()),
+    }
+)
+
+
+def codelist_codes(codelists: Iterable[Codelist]) -> pa.Table:
+    """Codes reach SQL as a table, never as text pasted into a query."""
+    rows = [(c.name, c.domain, c.match, code) for c in codelists for code in c.codes]
+    return pa.table(
+        {
+            "codelist": pa.array([r[0] for r in rows], pa.string()),
+            "domain": pa.array([r[1] for r in rows], pa.string()),
+            "match": pa.array([r[2] for r in rows], pa.string()),
+            "code": pa.array([r[3] for r in rows], pa.string()),
+        }
+    )
+
+
+def _id_types(*columns: str):
+    """Identifier slots from the source read: ids are compared as integers only when every
+    table stores integers. If any table holds them as text, all are compared as text:
+    '1e0' or '1.5' is never re-read as a number (it becomes an unknown person, set aside
+    and counted)."""
+
+    def identifiers(state: RunState) -> dict[str, str]:
+        source = state.results["source"]
+        return {f"{c}_type": source.id_type(c) for c in columns}
+
+    return identifiers
+
+
+def _with(identifiers, **fixed: str):
+    return lambda state: {**identifiers(state), **fixed}
+
+
+def steps(
+    codelists: Iterable[Codelist],
+    rows: Literal["codelist", "all"] = "codelist",
+    *,
+    concept_steps: Sequence[Step] = (),
+    after: Sequence[Step] = (),
+) -> list[Step]:
+    """Every screening step, after the source's (which give "source").
+
+    rows: which rows of the coded tables (diagnoses, dispensings, procedures) are checked:
+    those whose code is on a codelist, or all of them. concept_steps: the source's stages
+    that create `codelist_concepts` (OMOP concept codelists); without them the table is
+    empty. after: the source's stages that run on the screened tables."""
+    codes = codelist_codes(codelists)
+    dates = {"min_date": MIN_DATE, "max_date": MAX_DATE}
+    pid = _id_types("person_id")
+    both = _id_types("person_id", "stay_id")
+    limits = {"max_quantity": MAX_QUANTITY, "max_days_supply": MAX_DAYS_SUPPLY}
+    concepts = list(concept_steps) or [
+        python(
+            "screen/codelist_concepts",
+            lambda state: state.engine.register("codelist_concepts", _EMPTY_CONCEPTS),
+            creates=("codelist_concepts",),
+        )
+    ]
+    return [
+        python(
+            "screen/codelist_codes",
+            lambda state: state.engine.register("codelist_codes", codes),
+            creates=("codelist_codes",),
+        ),
+        sql("screen/persons", dates, pid),
+        sql("screen/valid_persons"),
+        sql("screen/observation_periods", dates, pid),
+        sql("screen/code_vocabulary"),
+        *concepts,
+        sql(
+            "screen/diagnoses",
+            {**dates, "settings": allowed_values("diagnoses", "setting")},
+            _with(both, rows=rows),
+        ),
+        sql(
+            "screen/dispensings",
+            {**dates, **limits, "settings": allowed_values("dispensings", "setting")},
+            _with(pid, rows=rows),
+        ),
+        sql("screen/procedures", dates, _with(both, rows=rows)),
+        sql("screen/hospital_stays", dates, _with(both, rows=rows)),
+        *after,
+        sql("screen/rejected_rows"),
+    ]
