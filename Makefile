@@ -30,9 +30,12 @@ test: $(STAMP)
 test-spark: $(STAMP)
 	PHARMACOEPI_SPARK_SPEC=1 $(BIN)/python -m pytest tests/spec -k spark
 
+# lint, format, and the layer contracts of the package (pyproject: tool.importlinter;
+# docs/architecture.md)
 check: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

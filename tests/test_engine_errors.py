@@ -33,3 +33,36 @@ def test_source_adapters_run_on_duckdb_only(tmp_path):
         "--out", tmp_path / "o", "--engine", "spark",
     )  # fmt: skip
     assert_user_error(result, "reads the claims layout only")
+
+
+def _engines() -> list[str]:
+    return ["duckdb", "spark"] if spark_available() else ["duckdb"]
+
+
+@pytest.mark.parametrize("kind", _engines())
+def test_an_input_file_gone_mid_run_is_a_user_error_on_either_engine(tmp_path, kind):
+    """Both engines read inputs lazily: a file removed (or truncated) after it was checked
+    fails the stage that reads it, reported as the user's problem with a hint."""
+    import datetime as dt
+
+    import polars as pl
+
+    from pharmacoepi.engines import FilePart, make_engine
+    from pharmacoepi.errors import UserError
+
+    path = tmp_path / "persons.parquet"
+    pl.DataFrame({"person_id": [1], "sex": ["F"], "birth_date": [dt.date(1960, 1, 1)],
+                  "death_date": [None]}, schema_overrides={"death_date": pl.Date},
+                 ).write_parquet(path)  # fmt: skip
+    columns = tuple((c, c) for c in ("person_id", "sex", "birth_date", "death_date"))
+    with make_engine(kind, threads=1) as engine:
+        engine.register_files("raw_persons", [FilePart("parquet", (path,), columns=columns)])
+        assert engine.schema("raw_persons")["person_id"] == "BIGINT"
+        path.unlink()
+        with pytest.raises(UserError, match="stage screen/persons failed") as caught:
+            engine.run(
+                "screen/persons",
+                {"min_date": dt.date(1900, 1, 1), "max_date": dt.date(2100, 12, 31)},
+                {"person_id_type": "BIGINT"},
+            )
+    assert caught.value.hint == "check that every input file is complete and readable"

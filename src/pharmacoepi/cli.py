@@ -21,7 +21,8 @@ from pharmacoepi.errors import Interrupted, UserError
 
 app = typer.Typer(
     name="pharmacoepi",
-    help="Pharmacoepidemiology cohort builder over claims data (SNDS-like layouts, DuckDB).",
+    help="Pharmacoepidemiology cohort builder over claims data (claims, OMOP CDM and SNDS "
+    "layouts; DuckDB or Spark).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -106,9 +107,16 @@ def build_cohort_command(
             "(repeatable; recorded in the manifest).",
         ),
     ] = None,
-    threads: Annotated[int | None, typer.Option(min=1, help="DuckDB worker threads.")] = None,
+    threads: Annotated[
+        int | None,
+        typer.Option(min=1, help="Worker threads (DuckDB), or cores of Spark's local[N]."),
+    ] = None,
     memory_limit: Annotated[
-        str | None, typer.Option(help="DuckDB memory limit, e.g. 8GB; larger work spills to disk.")
+        str | None,
+        typer.Option(
+            help="Memory limit, e.g. 8GB: DuckDB's (larger work spills to disk), or the Spark "
+            "driver's."
+        ),
     ] = None,
     engine: Annotated[
         str,
@@ -137,7 +145,8 @@ def build_cohort_command(
     with a treatments block also exposures, courses, lines (and switches) per person and
     masked summaries (exposed_at, pathways, retreatment, phases, switch_types_by_year).
     Of diagnoses, dispensings and procedures it reads and checks only the rows on its
-    codelists; `pharmacoepi validate` checks every row (docs/data-model.md).
+    codelists; `pharmacoepi validate` checks every row (docs/data-model.md). Every file it
+    can write, with its level and columns: docs/outputs.md.
     """
     from pharmacoepi.datasets import default_dataset
     from pharmacoepi.definition import load_definition, parse_overrides

@@ -9,7 +9,12 @@ from pathlib import Path
 
 import polars as pl
 
-from pharmacoepi.analyses.lexis import completed_years
+
+def _age_on_1_july(birth: pl.Expr, year: int) -> pl.Expr:
+    """Completed years on 1 July of `year`: one less if the birthday falls after 1 July.
+    (The generator's own arithmetic, not the Lexis split it serves to check.)"""
+    after_1_july = (birth.dt.month() > 7) | ((birth.dt.month() == 7) & (birth.dt.day() > 1))
+    return year - birth.dt.year() - after_1_july.cast(pl.Int32)
 
 
 def write_census(data_dir: Path, start: dt.date, end: dt.date, out: Path) -> int:
@@ -27,7 +32,7 @@ def write_census(data_dir: Path, start: dt.date, end: dt.date, out: Path) -> int
         frames.append(
             alive.with_columns(
                 pl.lit(year).alias("year"),
-                ((completed_years(pl.col("birth_date"), pl.lit(day)) // 5) * 5).alias("age_band"),
+                ((_age_on_1_july(pl.col("birth_date"), year) // 5) * 5).alias("age_band"),
             )
             .group_by("year", "sex", "age_band")
             .agg(pl.len().alias("population"))

@@ -30,7 +30,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pharmacoepi.sources.snds import PLACEHOLDER_IDS, RETURN_CODES
+from pharmacoepi.synth.snds_conventions import PLACEHOLDER_IDS, RETURN_CODES
 
 from . import snds_sql as q
 from .writer import table_files

@@ -5,7 +5,7 @@ the same rows every time."""
 
 from __future__ import annotations
 
-from pharmacoepi.sources.snds import RETURN_CODES
+from pharmacoepi.synth.snds_conventions import RETURN_CODES
 
 # The pseudonym of a claim: the one of the coverage segment holding its date, else the
 # person's first (a claim outside coverage would otherwise have none).
