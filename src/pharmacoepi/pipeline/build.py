@@ -23,15 +23,11 @@ from pharmacoepi import sources
 from pharmacoepi.analyses import incidence, survival
 from pharmacoepi.cohort import attrition, rules
 from pharmacoepi.definition import LoadedDefinition
+from pharmacoepi.disclosure import ATTRITION
 from pharmacoepi.engines import make_engine
 from pharmacoepi.outputs.write import atomic_output_dir, write_json
 from pharmacoepi.pipeline.manifest import run_manifest
-from pharmacoepi.pipeline.outputs import (
-    ATTRITION,
-    disclosure_step,
-    produced_aggregates,
-    write_step,
-)
+from pharmacoepi.pipeline.outputs import disclosure_step, produced_aggregates, write_step
 from pharmacoepi.progress import Reporter
 from pharmacoepi.screening import steps as screening
 from pharmacoepi.treatments import steps as treatments

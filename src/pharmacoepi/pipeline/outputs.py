@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from pharmacoepi.definition import Definition
-from pharmacoepi.disclosure import ATTRITION, disclose
+from pharmacoepi.disclosure import disclose
 from pharmacoepi.outputs.catalogue import CATALOGUE, aggregates
 from pharmacoepi.plan import RunState, Step, python
 
@@ -75,6 +75,3 @@ def write_step(d: Definition) -> Step:
         uses=("staging", "published"),
         gives=("outputs", "rejected_summary"),
     )
-
-
-__all__ = ["ATTRITION", "disclosure_step", "produced_aggregates", "write_step"]
