@@ -1,4 +1,5 @@
-"""Engine options: wrong values are user errors (exit 2, a message, no traceback)."""
+"""Engine options: wrong values are user errors (exit 2, a message, no traceback); the
+engine interface behaves alike on both engines."""
 
 from __future__ import annotations
 
@@ -66,3 +67,28 @@ def test_an_input_file_gone_mid_run_is_a_user_error_on_either_engine(tmp_path, k
                 {"person_id_type": "BIGINT"},
             )
     assert caught.value.hint == "check that every input file is complete and readable"
+
+
+@pytest.mark.parametrize("kind", _engines())
+def test_a_materialised_table_attaches_in_a_later_session(tmp_path, kind):
+    """What incremental runs build on: a step's table kept as parquet and read back, with
+    its types, by another session of the same engine."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from pharmacoepi.engines import make_engine
+
+    table = pa.table({"person_id": pa.array([2, 1], pa.int64()),
+                      "index_date": pa.array([dt.date(2010, 3, 1), None], pa.date32()),
+                      "sex": pa.array(["F", "M"], pa.string())})  # fmt: skip
+    kept = tmp_path / "cohort.parquet"
+    with make_engine(kind, threads=1) as engine:
+        engine.register("cohort_in", table)
+        engine.materialise("cohort_in", kept)
+    with make_engine(kind, threads=1) as engine:
+        engine.attach("cohort", kept)
+        assert engine.schema("cohort") == {
+            "person_id": "BIGINT", "index_date": "DATE", "sex": "VARCHAR"
+        }  # fmt: skip
+        assert engine.frame("cohort").rows() == [(1, None, "M"), (2, dt.date(2010, 3, 1), "F")]

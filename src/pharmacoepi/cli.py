@@ -150,6 +150,7 @@ def build_cohort_command(
     """
     from pharmacoepi.datasets import default_dataset
     from pharmacoepi.definition import load_definition, parse_overrides
+    from pharmacoepi.disclosure import COHORT, Attrition
     from pharmacoepi.pipeline.build import build_cohort
     from pharmacoepi.progress import Reporter
 
@@ -178,7 +179,7 @@ def build_cohort_command(
     attrition = result.attrition if show_small_counts else result.attrition_suppressed
     masked = "masked"
     _print_attrition(attrition, f"Attrition: {loaded.definition.name}", masked)
-    size = _count(attrition["persons"][-1], masked)
+    size = _count(Attrition(attrition, result.attrition_steps).persons(COHORT), masked)
     where = " (rejected_rows.parquet)" if result.rejected_rows else ""
     out_console.print(
         f"{size} persons in the cohort; "

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from pharmacoepi.engines.stages import Stage, prepare_stage
 from pharmacoepi.errors import UserError
@@ -157,3 +158,14 @@ class Engine(ABC):
     @abstractmethod
     def settings(self) -> dict[str, Any]:
         """What the manifest records of the engine (name, threads, versions)."""
+
+    # Keeping a table between sessions (incremental runs: a step's result kept on disk).
+
+    def materialise(self, table: str, path: Path) -> None:
+        """Write a table to one parquet file, to be attached by a later session."""
+        self.write_parquet(table, path)
+
+    def attach(self, name: str, path: Path) -> None:
+        """A parquet file written by `materialise`, read back as the view `name`."""
+        columns = tuple((c, c) for c in pq.read_schema(path).names)
+        self.register_files(name, [FilePart("parquet", (path,), columns=columns)])

@@ -39,6 +39,7 @@ class BuildResult:
     out_dir: Path
     attrition: pl.DataFrame  # unsuppressed counts
     attrition_suppressed: pl.DataFrame  # as written to attrition.parquet
+    attrition_steps: tuple[str, ...]  # the name of each row of both (cohort/attrition.py)
     min_cell_count: int
     cohort_rows: int
     rejected_rows: int
@@ -135,6 +136,7 @@ def build_cohort(
         out_dir=out_dir,
         attrition=results[ATTRITION],
         attrition_suppressed=published[ATTRITION],
+        attrition_steps=results["attrition_steps"],
         min_cell_count=d.privacy.min_cell_count,
         cohort_rows=results["outputs"]["cohort.parquet"]["rows"],
         rejected_rows=results["outputs"].get("rejected_rows.parquet", {}).get("rows", 0),
