@@ -263,3 +263,14 @@ def test_build_screens_the_rows_its_codelists_select_validate_screens_every_row(
         ("dispensings", "invalid value"),
         ("hospital_stays", "end before start"),
     ]
+
+
+def test_table_names_match_whatever_their_case(tmp_path):
+    from pharmacoepi.pipeline.validate import validate_data
+    from pharmacoepi.progress import Reporter
+
+    data = _good(tmp_path)
+    (data / "persons.parquet").rename(data / "PERSONS.parquet")
+    report = validate_data(data, reporter=Reporter.for_stderr(quiet=True))
+    assert report.sources.inputs["persons"].files == (data / "PERSONS.parquet",)
+    assert report.sources.inputs["persons"].rows == 1
