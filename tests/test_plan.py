@@ -90,3 +90,12 @@ def test_an_omop_plan_maps_the_cdm_before_screening():
     assert names.index("sources/omop/persons") < names.index("screen/persons")
     assert names.index("sources/omop/codelist_concepts") < names.index("screen/diagnoses")
     assert names.index("screen/procedures") < names.index("sources/omop/concept_procedures")
+
+
+def test_a_step_is_a_stage_or_an_action():
+    with pytest.raises(ValueError, match="one of them"):
+        plan.Step("nothing")
+    with pytest.raises(ValueError, match="one of them"):
+        plan.Step("both", stage="cohort/incident", action=lambda state: None)
+    with pytest.raises(ValueError, match="header says"):
+        plan.Step("cohort/incident", stage="cohort/incident", inputs=("cohort",))

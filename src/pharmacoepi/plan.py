@@ -49,6 +49,12 @@ class Step:
     uses: tuple[str, ...] = ()  # results of earlier steps it reads
     gives: tuple[str, ...] = ()  # results it hands on
 
+    def __post_init__(self) -> None:
+        if (self.stage is None) == (self.action is None):
+            raise ValueError(f"step {self.name}: a SQL stage or a Python action, one of them")
+        if self.stage is not None and (self.inputs or self.creates or self.substages):
+            raise ValueError(f"step {self.name}: a stage's header says what it reads and creates")
+
     def tables_read(self) -> tuple[str, ...]:
         """Tables and views read, not counting those created by its own earlier stages."""
         if self.stage is not None:
