@@ -120,3 +120,47 @@ def test_log_log_interval_agrees_with_lifelines(rows):
         if row["ci_lower"] is not None and 0 < row["estimate"] < 1:
             assert row["ci_lower"] == pytest.approx(lower, abs=1e-9)
             assert row["ci_upper"] == pytest.approx(upper, abs=1e-9)
+
+
+def test_events_at_time_zero_are_in_the_risk_set():
+    """Ten persons, two dying on the index date (time 0, common in claims): R's survfit
+    and lifelines give S(0) = 0.8 with 10 at risk; Greenwood var(log S) = 2 / (10 x 8)."""
+    frame = pl.DataFrame({"t": [0, 0, 1, 2, 3, 4, 5, 6, 7, 8],
+                          "e": [1, 1, 0, 1, 0, 1, 0, 0, 1, 0]})  # fmt: skip
+    first = KaplanMeier().fit(frame, duration_col="t", event_col="e").summary.row(0, named=True)
+    se_log = (2 / (10 * 8)) ** 0.5
+    assert (first["time"], first["at_risk"], first["events"]) == (0.0, 10, 2)
+    assert first["estimate"] == pytest.approx(0.8, abs=1e-15)
+    assert first["ci_lower"] == pytest.approx(0.8 * np.exp(-1.959963984540054 * se_log), 1e-12)
+    assert first["ci_upper"] == 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from lifelines import KaplanMeierFitter
+
+        theirs = KaplanMeierFitter().fit(frame["t"].to_list(), frame["e"].to_list())
+    ours = KaplanMeier().fit(frame, duration_col="t", event_col="e").summary
+    for row in ours.iter_rows(named=True):
+        reference = float(theirs.survival_function_.loc[row["time"]].iloc[0])
+        assert row["estimate"] == pytest.approx(reference, abs=1e-12)
+    cif = AalenJohansen().fit(frame, duration_col="t", event_col="e", event_of_interest=1)
+    assert cif.summary.row(0, named=True)["estimate"] == pytest.approx(0.2, abs=1e-15)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([0, 0, 0, 1, 2, 5, 9]), st.booleans()),
+                min_size=1, max_size=40))  # fmt: skip
+def test_ties_at_time_zero_agree_with_lifelines(rows):
+    durations = [t for t, _ in rows]
+    events = [int(e) for _, e in rows]
+    frame = pl.DataFrame({"t": durations, "e": events})
+    ours = KaplanMeier().fit(frame, duration_col="t", event_col="e").summary
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from lifelines import KaplanMeierFitter
+
+        theirs = KaplanMeierFitter().fit(durations, events).survival_function_.iloc[:, 0]
+    for row in ours.iter_rows(named=True):
+        assert row["at_risk"] == sum(t >= row["time"] for t in durations)
+        assert row["estimate"] == pytest.approx(float(theirs.loc[row["time"]]), abs=1e-12)
+        if 0 < row["estimate"] < 1:  # a finite interval around every estimate inside (0, 1)
+            assert row["ci_lower"] is not None and row["ci_upper"] is not None

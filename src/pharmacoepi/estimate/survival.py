@@ -1,6 +1,7 @@
 """Kaplan-Meier and Aalen-Johansen estimators, written out (no jitter, exact ties), with
-R survival's conventions: counting-process risk sets (at risk at t when entry < t <= exit),
-Greenwood variance, log (default) or log-log confidence intervals, R's median rule.
+R survival's conventions: counting-process risk sets (at risk at t when entry < t <= exit;
+without entry times, when t <= exit, so events at time 0 count), Greenwood variance, log
+(default) or log-log confidence intervals, R's median rule.
 
 Durations are numbers (days, months); the summary has one row per distinct exit time of
 each group: group, time, at_risk, events, censored, estimate, std_error, ci_lower,
@@ -24,7 +25,9 @@ def _prepare(frame, duration_col, event_col, entry_col, group_col, what) -> pl.D
     require_columns(frame, [duration_col, event_col, entry_col, group_col], what)
     out = frame.select(
         pl.col(duration_col).cast(pl.Float64).alias("exit"),
-        (pl.col(entry_col).cast(pl.Float64) if entry_col else pl.lit(0.0)).alias("entry"),
+        # Without entry times everyone is at risk from the start, time 0 included: an event
+        # on the index date (time 0) counts among n persons at risk, as in R's survfit.
+        (pl.col(entry_col).cast(pl.Float64) if entry_col else pl.lit(-np.inf)).alias("entry"),
         pl.col(event_col).alias("event"),
         (pl.col(group_col).cast(pl.String) if group_col else pl.lit(_ALL)).alias("group"),
     )
