@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from pharmacoepi.estimate.checks import require, require_columns
+from pharmacoepi.estimate.checks import (
+    require,
+    require_alpha,
+    require_codes,
+    require_columns,
+    require_numbers,
+    require_rows,
+)
 
 
 @dataclass
@@ -18,11 +25,17 @@ class CoxPH:
     alpha: float = 0.05
     summary: pl.DataFrame = field(init=False, repr=False)
 
+    def __post_init__(self) -> None:
+        require_alpha(self.alpha, "CoxPH")
+
     def fit(self, frame: pl.DataFrame, *, duration_col: str, event_col: str,
             covariates: Sequence[str]) -> CoxPH:  # fmt: skip
         require_columns(frame, [duration_col, event_col, *covariates], "CoxPH")
         require(len(covariates) > 0, "CoxPH: no covariates", "name at least one column")
+        require_rows(frame, "CoxPH")
+        require_numbers(frame, [duration_col], "CoxPH")
         require((frame[duration_col] >= 0).all(), "CoxPH: negative durations", "check times")
+        require_codes(frame[event_col], (0, 1), "CoxPH", "1 = event, 0 = censored")
         from lifelines import CoxPHFitter  # imported on use: pandas and matplotlib are slow
 
         design = frame.select(

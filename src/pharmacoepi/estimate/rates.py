@@ -12,7 +12,13 @@ import polars as pl
 # gammaincinv), without scipy.stats' second and a half of import on every build
 from scipy.special import gammaincinv
 
-from pharmacoepi.estimate.checks import require, require_columns
+from pharmacoepi.estimate.checks import (
+    require,
+    require_alpha,
+    require_columns,
+    require_counts,
+    require_numbers,
+)
 
 
 def _chi2_ppf(q: float, df: float) -> float:
@@ -26,8 +32,11 @@ def _gamma_ppf(q: float, shape: float, scale: float) -> float:
 def poisson_ci(events: float, person_time: float, alpha: float = 0.05) -> tuple[float, float]:
     """Exact (Garwood) interval of events / person_time: lower = chi2(a/2, 2x) / 2 / PT
     (0 when x = 0), upper = chi2(1 - a/2, 2x + 2) / 2 / PT."""
+    require_alpha(alpha, "poisson_ci")
     require(person_time > 0, f"person_time must be > 0, got {person_time}", "no time at risk")
     require(events >= 0, f"events must be >= 0, got {events}", "events are counts")
+    require(float(events).is_integer(), f"events must be a whole number, got {events}",
+            "events are counts")  # fmt: skip
     lower = 0.0 if events == 0 else _chi2_ppf(alpha / 2, 2 * events) / 2 / person_time
     upper = _chi2_ppf(1 - alpha / 2, 2 * events + 2) / 2 / person_time
     return float(lower), float(upper)
@@ -45,8 +54,10 @@ def incidence_rates(
     """One row per stratum of `by`: events, person_time, rate, ci_lower, ci_upper (per
     `per` units of person-time)."""
     require_columns(frame, [events_col, person_time_col, *by], "incidence_rates")
+    require_alpha(alpha, "incidence_rates")
+    require_counts(frame, events_col, "incidence_rates")
+    require_numbers(frame, [person_time_col], "incidence_rates")
     require((frame[person_time_col] >= 0).all(), "negative person-time", "check the split")
-    require((frame[events_col] >= 0).all(), "negative event counts", "events are counts")
     grouped = (
         frame.group_by(list(by), maintain_order=True) if by else frame.group_by(pl.lit(0))
     ).agg(
@@ -74,6 +85,25 @@ def incidence_rates(
     return pl.DataFrame(rows, schema=schema)
 
 
+def _fold_into_open_band(frame: pl.DataFrame, column: str, standard: pl.DataFrame):
+    """A standard's last band is open (ESP2013's 90+): strata above it are counted in it.
+    Any other stratum the standard does not have is an error, never dropped."""
+    known = set(standard["stratum"].to_list())
+    unknown = set(frame[column].to_list()) - known
+    numeric = standard.schema["stratum"].is_numeric()
+    top = standard["stratum"].max() if numeric else None
+    outside = sorted(s for s in unknown if not (numeric and s > top))
+    require(
+        not outside,
+        f"direct_standardize: strata {outside} are not in the standard",
+        "give the strata as the standard's lower bounds (0, 5, 10 ...); those above its "
+        "last, open band are counted in it",
+    )
+    if not unknown:
+        return frame
+    return frame.with_columns(pl.min_horizontal(column, pl.lit(top)).alias(column))
+
+
 def direct_standardize(
     frame: pl.DataFrame,
     *,
@@ -89,11 +119,20 @@ def direct_standardize(
     `standard` has columns stratum (matching `stratum_col` values) and weight; weights are
     normalised to 1. Strata of the standard absent from the frame count as 0 events in 0
     person-time only if their weight is 0; otherwise it is an error (the rate is unknown).
+    Strata above the standard's last band are counted in it (the last band is open).
     """
     require_columns(frame, [events_col, person_time_col, stratum_col], "direct_standardize")
     require_columns(standard, ["stratum", "weight"], "direct_standardize standard")
+    require_alpha(alpha, "direct_standardize")
+    require_counts(frame, events_col, "direct_standardize")
+    require_numbers(frame, [person_time_col], "direct_standardize")
+    require(
+        (frame[person_time_col] >= 0).all(), "direct_standardize: negative person-time",
+        "check the split",
+    )  # fmt: skip
     # strata of one type on both sides (Polars before 1.x releases does not cast join keys)
     frame = frame.with_columns(pl.col(stratum_col).cast(standard.schema["stratum"]))
+    frame = _fold_into_open_band(frame, stratum_col, standard)
     # exactly rounded sums (fsum) in stratum order: the result does not depend on the
     # order the rows came in
     strata = (

@@ -16,13 +16,22 @@ import numpy as np
 import polars as pl
 from scipy.special import ndtri  # norm.ppf, without importing scipy.stats
 
-from pharmacoepi.estimate.checks import require, require_columns
+from pharmacoepi.estimate.checks import (
+    require,
+    require_alpha,
+    require_codes,
+    require_columns,
+    require_numbers,
+    require_rows,
+)
 
 _ALL = "all"
 
 
 def _prepare(frame, duration_col, event_col, entry_col, group_col, what) -> pl.DataFrame:
     require_columns(frame, [duration_col, event_col, entry_col, group_col], what)
+    require_rows(frame, what)
+    require_numbers(frame, [duration_col, entry_col], what)
     out = frame.select(
         pl.col(duration_col).cast(pl.Float64).alias("exit"),
         # Without entry times everyone is at risk from the start, time 0 included: an event
@@ -73,15 +82,14 @@ class KaplanMeier:
     summary: pl.DataFrame = field(init=False, repr=False)
     median_: pl.DataFrame = field(init=False, repr=False)
 
+    def __post_init__(self) -> None:  # a bad setting fails where it is written
+        require_alpha(self.alpha, "KaplanMeier")
+        require(self.ci in ("log", "log-log"), f"ci={self.ci!r}", 'use "log" or "log-log"')
+
     def fit(self, frame: pl.DataFrame, *, duration_col: str, event_col: str,
             entry_col: str | None = None, group_col: str | None = None) -> KaplanMeier:  # fmt: skip
-        require(self.ci in ("log", "log-log"), f"ci={self.ci!r}", 'use "log" or "log-log"')
         data = _prepare(frame, duration_col, event_col, entry_col, group_col, "KaplanMeier")
-        require(
-            data["event"].cast(pl.Int64, strict=False).is_in([0, 1]).all(),
-            f"KaplanMeier: {event_col} must be 0/1 (or boolean)",
-            "1 = event, 0 = censored",
-        )
+        require_codes(frame[event_col], (0, 1), "KaplanMeier", "1 = event, 0 = censored")
         parts, medians = [], []
         for group in sorted(data["group"].unique().to_list()):
             g = data.filter(pl.col("group") == group)
@@ -169,10 +177,18 @@ class AalenJohansen:
     alpha: float = 0.05
     summary: pl.DataFrame = field(init=False, repr=False)
 
+    def __post_init__(self) -> None:
+        require_alpha(self.alpha, "AalenJohansen")
+
     def fit(self, frame: pl.DataFrame, *, duration_col: str, event_col: str,
             event_of_interest, entry_col: str | None = None,
             group_col: str | None = None) -> AalenJohansen:  # fmt: skip
         data = _prepare(frame, duration_col, event_col, entry_col, group_col, "AalenJohansen")
+        require(
+            frame[event_col].dtype.is_integer(),
+            f"AalenJohansen: {event_col} is {frame[event_col].dtype}, not whole-number codes",
+            "0 = censored, 1, 2 ... = the event types",
+        )
         kinds = sorted({k for k in data["event"].unique().to_list() if k not in (0, None)})
         require(
             event_of_interest in kinds or data.height == 0,
