@@ -27,7 +27,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out_console = Console(highlight=False)
+# User text (paths, codes, descriptions) is printed as it is: no markup, no emoji codes
+# (a path data/a:x:b would otherwise show a cross), no highlighting.
+out_console = Console(highlight=False, markup=False, emoji=False)
 
 SourceOption = Annotated[
     str,
@@ -416,7 +418,7 @@ def _interrupt(signum, frame) -> None:  # noqa: ARG001
 def main() -> None:
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGINT, _interrupt)
-    err = Console(stderr=True, highlight=False)
+    err = Console(stderr=True, highlight=False, markup=False, emoji=False)
     try:
         app()  # standalone: Typer reports usage errors itself (exit 2)
     except UserError as exc:

@@ -21,7 +21,8 @@ class Reporter:
 
     @classmethod
     def for_stderr(cls, quiet: bool = False) -> Reporter:
-        return cls(Console(stderr=True, highlight=False), quiet=quiet)
+        # paths and names are printed as they are: no markup, no emoji codes
+        return cls(Console(stderr=True, highlight=False, markup=False, emoji=False), quiet=quiet)
 
     @property
     def live(self) -> bool:

@@ -6,12 +6,11 @@ small numbers)."""
 
 from __future__ import annotations
 
-import numpy as np
 import polars as pl
 
 from pharmacoepi.definition import Definition
 from pharmacoepi.disclosure.rules import may_fit_model
-from pharmacoepi.estimate import AalenJohansen, CoxPH, KaplanMeier
+from pharmacoepi.estimate import AalenJohansen, CoxPH, EstimatorInputError, KaplanMeier
 from pharmacoepi.plan import RunState, Step, python, sql
 
 
@@ -134,13 +133,14 @@ def cox_table(times: pl.DataFrame, cohort: pl.DataFrame, d: Definition, min_cell
         )
         fitted = None
         if may_fit_model(events, smallest, min_cell):
-            from lifelines.exceptions import ConvergenceError
-
             try:
-                fitted = CoxPH().fit(sub, duration_col="time", event_col="outcome",
-                                     covariates=covariates).summary  # fmt: skip
-            except (ConvergenceError, np.linalg.LinAlgError):
-                fitted = None  # reported as fitted = false, not a failed run
+                model = CoxPH().fit(sub, duration_col="time", event_col="outcome",
+                                    covariates=covariates)  # fmt: skip
+            except EstimatorInputError:
+                model = None  # reported as fitted = false, not a failed run
+            # a model lifelines could not fit cleanly (convergence, separation) is not
+            # published either
+            fitted = model.summary if model is not None and not model.warnings_ else None
         if fitted is None:
             rows.append({"analysis": analysis, "term": None, "fitted": False})
             continue

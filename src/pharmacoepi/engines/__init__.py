@@ -42,7 +42,13 @@ def make_engine(
 
         return DuckDBEngine(threads, memory_limit, temp_directory, on_stage=on_stage)
     if kind == "spark":
-        from pharmacoepi.engines.spark import SparkEngine
+        try:
+            from pharmacoepi.engines.spark import SparkEngine
+        except ImportError as exc:  # sqlglot or PySpark: the optional extra is missing
+            raise UserError(
+                f"the Spark engine needs {exc.name or 'PySpark'}, which is not installed",
+                hint="pip install 'pharmacoepi[spark]' (and Java 17 or later)",
+            ) from None
 
         return SparkEngine(
             threads, memory_limit, temp_directory, on_stage=on_stage, master=spark_master

@@ -1,0 +1,50 @@
+"""Hardening: every failure a hostile but realistic user found is a clear error or a
+correct result, never a traceback nor a silent change. One test per finding, named after
+it (the estimator findings are in tests/estimate/test_bad_input.py)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from tests.claims import Claims, build
+from tests.cli import run_cli
+
+
+def test_min_cell_count_1_does_not_crash_the_cox_fit(tmp_path):
+    """privacy.min_cell_count: 1 is allowed; a model of one person is then not fitted."""
+    c = Claims().person(1, death="2010-06-01").diagnosis(1, "2010-03-01")
+    built = build(c, tmp_path, **{"privacy.min_cell_count": 1})
+    cox = built.table("cox")
+    assert cox["fitted"].to_list() == [False] * cox.height
+    assert set(cox["analysis"]) >= {"death"}
+    death = built.table("survival").filter(pl.col("analysis") == "death")
+    assert death["persons"].to_list() == [1] * death.height  # threshold 1: nothing masked
+    data = tmp_path / "data"
+    result = run_cli("build-cohort", "itp_faith", "--data", data, "--out", tmp_path / "cli",
+                     "--set", "privacy.min_cell_count=1", "--quiet")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Warning" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_spark_engine_without_its_extra_says_what_to_install(monkeypatch):
+    import sys
+
+    import pytest
+
+    from pharmacoepi.engines import make_engine
+    from pharmacoepi.errors import UserError
+
+    monkeypatch.delitem(sys.modules, "pharmacoepi.engines.spark", raising=False)
+    monkeypatch.setitem(sys.modules, "sqlglot", None)  # as if not installed
+    with pytest.raises(UserError, match="needs sqlglot") as raised:
+        make_engine("spark")
+    assert "pip install 'pharmacoepi[spark]'" in raised.value.hint
+
+
+def test_user_text_in_messages_is_printed_literally(tmp_path):
+    """A path with an emoji code (:x:) or markup ([bold]) is printed as it was given."""
+    odd = tmp_path / "a:x:b [bold]c[/bold]"
+    result = run_cli("build-cohort", "itp_faith", "--data", odd, "--out", tmp_path / "o")
+    assert result.returncode == 2
+    assert str(odd) in result.stderr
+    assert "\u274c" not in result.stderr  # the cross emoji
