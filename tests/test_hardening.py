@@ -48,3 +48,23 @@ def test_user_text_in_messages_is_printed_literally(tmp_path):
     assert result.returncode == 2
     assert str(odd) in result.stderr
     assert "\u274c" not in result.stderr  # the cross emoji
+
+
+def test_wrong_yaml_types_are_refused_not_coerced():
+    """`washout_days: true` was read as 1: numbers and flags are strict."""
+    import pytest
+
+    from pharmacoepi.definition import load_definition
+    from pharmacoepi.errors import DefinitionError
+
+    for key, value, message in [
+        ("incident.washout_days", True, "incident.washout_days: Input should be a valid integer"),
+        ("incident.washout_days", 730.0, "Input should be a valid integer"),
+        ("adult.min_age", "18", "adult.min_age: Input should be a valid integer"),
+        ("privacy.min_cell_count", False, "Input should be a valid integer"),
+        ("treatments.classes.rituximab.course_gap_days", True, "valid integer"),
+        ("codelists.itp.include_descendants", 1, "Input should be a valid boolean"),
+    ]:
+        with pytest.raises(DefinitionError, match=message):
+            load_definition("itp_faith", {key: value})
+    assert load_definition("itp_faith", {"incident.washout_days": 365})  # an int stays fine

@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 
 from pharmacoepi.definition.types import (
     CodelistUse,
+    Int,
     Reference,
     Requirement,
     Section,
@@ -17,7 +18,7 @@ from pharmacoepi.definition.types import (
 
 
 class Incidence(StrictModel):
-    per: int = Field(default=100_000, ge=1, le=1_000_000_000, description="rates per N years")
+    per: Int = Field(default=100_000, ge=1, le=1_000_000_000, description="rates per N years")
     standards: tuple[Literal["esp2013", "who_world"], ...] = Field(
         default=("esp2013", "who_world"), description="standard populations for the DSR"
     )
@@ -29,7 +30,7 @@ class Incidence(StrictModel):
 
 
 class Survival(Section):
-    report_days: tuple[int, ...] = Field(
+    report_days: tuple[Int, ...] = Field(
         default=(91, 182, 365, 730, 1095, 1461, 1826),
         min_length=1,
         description="days from the origin at which cumulative incidence is reported",

@@ -12,7 +12,7 @@ from pydantic import Field, model_validator
 
 from pharmacoepi.data.contract import DIAGNOSIS_SETTINGS, DiagnosisSetting
 from pharmacoepi.definition.codelists import Domain, MatchKind, Vocabulary
-from pharmacoepi.definition.types import CodelistUse, Days, Section, StrictModel
+from pharmacoepi.definition.types import Bool, CodelistUse, Days, Int, Section, StrictModel
 
 _Model = StrictModel
 
@@ -37,7 +37,7 @@ class CodelistRef(_Model):
     vocabulary: Vocabulary = Field(
         default="source", description="source: codes as in the data; omop: OMOP concept ids"
     )
-    include_descendants: bool = Field(
+    include_descendants: Bool = Field(
         default=False, description="omop: also every descendant concept (concept_ancestor)"
     )
 
@@ -61,7 +61,7 @@ class DispensingCaseFinding(_Model):
     dispensing day of these codelists within within_days (inclusive) is a qualifying date."""
 
     codelists: tuple[str, ...] = Field(min_length=1)
-    min_count: int = Field(default=2, ge=1, le=1000)
+    min_count: Int = Field(default=2, ge=1, le=1000)
     within_days: Days = Field(default=365, description="first to last of the min_count days")
 
 
@@ -112,7 +112,7 @@ class Primary(Section):
 
 
 class Adult(_Model):
-    min_age: int = Field(ge=0, le=150, description="completed years at index_date, inclusive")
+    min_age: Int = Field(ge=0, le=150, description="completed years at index_date, inclusive")
 
 
 class SexRule(_Model):
@@ -124,6 +124,6 @@ class FollowUp(_Model):
 
 
 class Privacy(_Model):
-    min_cell_count: int = Field(
+    min_cell_count: Int = Field(
         default=11, ge=1, le=1_000_000, description="counts 1..N-1 are masked"
     )

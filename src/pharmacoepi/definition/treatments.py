@@ -19,6 +19,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from pharmacoepi.definition.types import (
+    Bool,
     CodelistUse,
     Days,
     PositiveDays,
@@ -55,7 +56,7 @@ class TreatmentClass(StrictModel):
     grace_days: Days | None = Field(
         default=None, description="uncovered days allowed between windows of one era (default 30)"
     )
-    stockpiling: bool | None = Field(
+    stockpiling: Bool | None = Field(
         default=None, description="an early refill starts when the current supply runs out"
     )
     course_gap_days: PositiveDays | None = None

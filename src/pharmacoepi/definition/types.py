@@ -7,12 +7,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
+# Numbers and flags are strict: `washout_days: true` is refused, not read as 1, and
+# `include_descendants: 1` is not read as true (YAML gives ints and booleans as such).
+Int = StrictInt
+Bool = StrictBool
 # A window length in days: 0 .. 100 years (larger values are typos, and would overflow).
-Days = Annotated[int, Field(ge=0, le=36_525)]
+Days = Annotated[StrictInt, Field(ge=0, le=36_525)]
 # A duration that must cover at least one day (a box, an administration's effect, a course).
-PositiveDays = Annotated[int, Field(ge=1, le=36_525)]
+PositiveDays = Annotated[StrictInt, Field(ge=1, le=36_525)]
 
 
 class StrictModel(BaseModel):
