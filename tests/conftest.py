@@ -7,6 +7,7 @@ from hypothesis import settings
 
 from pharmacoepi.datasets import default_dataset
 from pharmacoepi.progress import Reporter
+from tests.sources.eunomia import gibleed  # noqa: F401 - a session fixture: Eunomia GiBleed
 
 # No per-example deadline: this machine is shared and timing is noisy; a slow example is
 # not a wrong one (performance is measured in `make bench`, not asserted in tests).

@@ -68,3 +68,26 @@ def test_wrong_yaml_types_are_refused_not_coerced():
         with pytest.raises(DefinitionError, match=message):
             load_definition("itp_faith", {key: value})
     assert load_definition("itp_faith", {"incident.washout_days": 365})  # an int stays fine
+
+
+def test_drug_eras_never_replaces_a_file_it_did_not_write(gibleed, tmp_path):
+    """--out on a user's file, or on the CDM's own drug_era table, is refused; its own
+    previous output is replaced."""
+    from tests.cli import assert_user_error
+
+    mine = tmp_path / "notes.parquet"
+    pl.DataFrame({"x": [1]}).write_parquet(mine)
+    before = mine.read_bytes()
+    result = run_cli("drug-eras", "--data", gibleed, "--out", mine)
+    assert_user_error(result, "exists and is not a pharmacoepi output")
+    assert mine.read_bytes() == before
+    assert_user_error(
+        run_cli("drug-eras", "--data", gibleed, "--out", gibleed / "drug_era.parquet"),
+        "inside the input data folder",
+    )
+    out = tmp_path / "drug_era.parquet"
+    for _ in range(2):  # the second run replaces the first's output
+        result = run_cli("drug-eras", "--data", gibleed, "--out", out, "--quiet")
+        assert result.returncode == 0, result.stderr
+    assert pl.read_parquet(out).height == 52_508
+    assert [p.name for p in tmp_path.iterdir() if ".partial" in p.name] == []

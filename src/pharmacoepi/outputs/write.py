@@ -93,24 +93,50 @@ def atomic_output_dir(out: Path, kind: str, inputs: Path | None = None) -> Itera
         raise
 
 
-def check_output_file(out: Path) -> None:
-    """Refuse a file output that cannot be written (checked before the work, not after)."""
+def _file_marker(out: Path) -> Path:
+    return out.with_name(f".{out.name}{MARKER}")
+
+
+def check_output_file(out: Path, kind: str, inputs: Path | None = None) -> Path:
+    """Refuse a file output that would destroy something (checked before the work, not
+    after it): a folder, a file inside the input data, or an existing file that `kind`
+    did not write (a single file's owner is named in a hidden marker beside it)."""
+    out = out.resolve()
     if out.is_dir():
         raise UserError(
             "--out is a folder", where=str(out), hint="give a file name, e.g. drug_era.parquet"
         )
     if not out.parent.is_dir():
         raise UserError("the folder of --out does not exist", where=str(out.parent))
+    if inputs is not None:
+        data = inputs.resolve()
+        if out == data or data in out.parents:
+            raise UserError(
+                f"--out {out} is inside the input data folder {data}",
+                hint="write outputs outside the data, e.g. --out output/drug_era.parquet",
+            )
+    marker = _file_marker(out)
+    if out.exists():
+        written_by = marker.read_text().strip() if marker.is_file() else None
+        if written_by != kind:
+            what = f"the output of `{written_by}`" if written_by else "not a pharmacoepi output"
+            raise UserError(
+                f"--out {out} exists and is {what}",
+                hint=f"choose a new file name; pharmacoepi {kind} only replaces its own outputs",
+            )
+    return out
 
 
 @contextmanager
-def atomic_file(out: Path) -> Iterator[Path]:
-    """Yield a partial path beside `out`; on success it replaces `out`, on any failure it
-    is removed, so `out` is never half written and a previous good one never lost."""
-    check_output_file(out)
+def atomic_file(out: Path, kind: str, inputs: Path | None = None) -> Iterator[Path]:
+    """Yield a partial path beside `out`; on success it replaces `out` (and a marker names
+    `kind` as its writer), on any failure it is removed, so `out` is never half written and
+    a previous good one never lost."""
+    out = check_output_file(out, kind, inputs)
     partial = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.partial")
     try:
         yield partial
+        _file_marker(out).write_text(kind + "\n")
         os.replace(partial, out)
     finally:
         partial.unlink(missing_ok=True)

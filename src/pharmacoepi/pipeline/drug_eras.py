@@ -78,7 +78,9 @@ NO_COURSES_NOR_POINTS = {
 }
 
 
-def drug_era_plan(out: Path, persistence_days: int) -> list[plans.Step]:
+def drug_era_plan(
+    out: Path, persistence_days: int, data_dir: Path | None = None
+) -> list[plans.Step]:
     tables = {t.name: t for t in omop.TABLES}
     needed = (tables["drug_exposure"], tables["concept"], tables["concept_ancestor"])
 
@@ -101,7 +103,7 @@ def drug_era_plan(out: Path, persistence_days: int) -> list[plans.Step]:
             state.engine.register(name, table)
 
     def write(state: plans.RunState) -> None:
-        with atomic_file(out) as partial:
+        with atomic_file(out, "drug-eras", inputs=state.data_dir) as partial:
             state.engine.write_parquet("drug_era", partial, "drug_era_id")
 
     def compare(state: plans.RunState) -> None:
@@ -146,7 +148,7 @@ def build_drug_eras(
     reporter: Reporter | None = None,
 ) -> DrugEraResult:
     reporter = reporter or Reporter.for_stderr()
-    check_output_file(out)  # before the work, not after it
+    check_output_file(out, "drug-eras", inputs=data_dir)  # before the work, not after it
     plan = plans.checked(drug_era_plan(out, persistence_days))
     started = dt.datetime.now()
     with (

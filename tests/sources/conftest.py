@@ -1,1 +1,0 @@
-from tests.sources.eunomia import gibleed  # noqa: F401 - a session fixture
