@@ -91,3 +91,38 @@ def test_drug_eras_never_replaces_a_file_it_did_not_write(gibleed, tmp_path):
         assert result.returncode == 0, result.stderr
     assert pl.read_parquet(out).height == 52_508
     assert [p.name for p in tmp_path.iterdir() if ".partial" in p.name] == []
+
+
+def _cdm_without(gibleed, tmp_path, table: str, empty: bool):
+    import shutil
+
+    cdm = tmp_path / "cdm"
+    shutil.copytree(gibleed, cdm)
+    if empty:  # the header line only
+        path = cdm / f"{table}.csv"
+        path.write_text(path.read_text().splitlines()[0] + "\n")
+    else:
+        (cdm / f"{table}.csv").unlink()
+    return cdm
+
+
+def test_descendants_without_concept_ancestor_are_an_error(gibleed, tmp_path):
+    from tests.cli import assert_user_error
+
+    for empty, found in [(False, "not found"), (True, "empty")]:
+        cdm = _cdm_without(gibleed, tmp_path / str(empty), "concept_ancestor", empty)
+        result = run_cli(
+            "build-cohort", "cohorts/examples/eunomia_celecoxib.yaml", "--source", "omop",
+            "--data", cdm, "--out", tmp_path / str(empty) / "out",
+        )  # fmt: skip
+        assert_user_error(result, f"concept_ancestor table is {found}", "include_descendants")
+        assert not (tmp_path / str(empty) / "out").exists()
+
+
+def test_drug_eras_on_an_empty_concept_ancestor_is_an_error(gibleed, tmp_path):
+    from tests.cli import assert_user_error
+
+    cdm = _cdm_without(gibleed, tmp_path, "concept_ancestor", empty=True)
+    result = run_cli("drug-eras", "--data", cdm, "--out", tmp_path / "de.parquet")
+    assert_user_error(result, "OMOP table 'concept_ancestor' empty", "concept_ancestor")
+    assert not (tmp_path / "de.parquet").exists()

@@ -70,7 +70,7 @@ def build_plan(loaded: LoadedDefinition, source: str = "claims") -> list[plans.S
         *screening.steps(
             loaded.codelists.values(),
             rows="codelist",
-            concept_steps=sources.concept_steps(source),
+            concept_steps=sources.concept_steps(source, loaded.codelists.values()),
             after=sources.post_screen_steps(source),
         ),
         *analysis,

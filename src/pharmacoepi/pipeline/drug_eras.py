@@ -89,9 +89,10 @@ def drug_era_plan(
             state.engine, state.data_dir, (*needed, SHIPPED_DRUG_ERA), omop.LABEL
         )
         for name in ("concept", "concept_ancestor"):
-            if inputs[name].format == "absent":
+            if inputs[name].rows == 0:  # absent, or empty: no drug would reach an ingredient
+                found = "not found" if inputs[name].format == "absent" else "empty"
                 raise DataError(
-                    f"OMOP table {name!r} not found: drug eras roll drugs up to ingredients "
+                    f"OMOP table {name!r} {found}: drug eras roll drugs up to ingredients "
                     "through the vocabulary",
                     where=str(state.data_dir),
                     hint="add concept and concept_ancestor (OMOP vocabulary tables)",

@@ -22,7 +22,7 @@ import pyarrow as pa
 from pharmacoepi.data.contract import INTEGER_TYPES
 from pharmacoepi.definition import Codelist
 from pharmacoepi.engines import Engine
-from pharmacoepi.errors import DefinitionError, UserError
+from pharmacoepi.errors import DataError, DefinitionError, UserError
 from pharmacoepi.plan import RunState, Step, execute, python, sql
 from pharmacoepi.sources import claims, omop, snds
 from pharmacoepi.sources.claims import register_claims
@@ -154,9 +154,30 @@ def register_source(engine: Engine, source: str, data_dir: Path) -> SourceRead:
     return state.results["source"]
 
 
-def concept_steps(source: str) -> list[Step]:
-    """The source's stages that create `codelist_concepts` for the screening (OMOP)."""
-    return [sql(stage) for stage in ADAPTERS[source].CONCEPT_STAGES]
+def concept_steps(source: str, codelists: Iterable[Codelist] = ()) -> list[Step]:
+    """The source's stages that create `codelist_concepts` for the screening (OMOP),
+    after a check that the vocabulary tables they need hold rows."""
+    stages = [sql(stage) for stage in ADAPTERS[source].CONCEPT_STAGES]
+    descendants = [c.name for c in codelists if c.match == "concept_descendants"]
+    if not stages or not descendants:
+        return stages
+
+    def check(state: RunState) -> None:
+        ancestors = state.results["source_tables"]["concept_ancestor"]
+        if ancestors.rows == 0:
+            where = "not found" if ancestors.format == "absent" else "empty"
+            raise DataError(
+                f"codelist {descendants[0]!r} takes the descendants of its concepts, but "
+                f"the CDM's concept_ancestor table is {where}: it would select no descendant",
+                where=str(state.data_dir),
+                hint="add the OMOP vocabulary table concept_ancestor, or set "
+                "include_descendants: false",
+            )
+
+    return [
+        python("sources/omop/descendants_available", check, uses=("source_tables",)),
+        *stages,
+    ]
 
 
 def post_screen_steps(source: str) -> list[Step]:
