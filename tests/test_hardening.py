@@ -126,3 +126,24 @@ def test_drug_eras_on_an_empty_concept_ancestor_is_an_error(gibleed, tmp_path):
     result = run_cli("drug-eras", "--data", cdm, "--out", tmp_path / "de.parquet")
     assert_user_error(result, "OMOP table 'concept_ancestor' empty", "concept_ancestor")
     assert not (tmp_path / "de.parquet").exists()
+
+
+def test_a_partition_missing_a_required_column_stops_the_run(tmp_path):
+    """diagnoses/year=2008/ without `code` was read as nulls: 10 -> 14 persons, unsaid."""
+    from tests.cli import assert_user_error
+
+    c = Claims()
+    for pid in (1, 2):
+        c.person(pid).diagnosis(pid, "2008-05-01").diagnosis(pid, "2010-03-01")
+    data = c.write(tmp_path / "data")
+    diagnoses = pl.read_parquet(data / "diagnoses.parquet")
+    (data / "diagnoses.parquet").unlink()
+    for year in (2008, 2010):
+        part = data / "diagnoses" / f"year={year}"
+        part.mkdir(parents=True)
+        rows = diagnoses.filter(pl.col("date").dt.year() == year)
+        (rows.drop("code") if year == 2008 else rows).write_parquet(part / "part-0.parquet")
+    result = run_cli("build-cohort", "itp_faith", "--data", data, "--out", tmp_path / "o")
+    assert_user_error(result, "column 'code' is missing from 1 of its 2 files", "year=2008")
+    assert not (tmp_path / "o").exists()
+    assert_user_error(run_cli("validate", "--data", data), "column 'code' is missing")

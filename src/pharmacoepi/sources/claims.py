@@ -60,6 +60,8 @@ def register_table(engine: Engine, data_dir: Path, table: Table) -> SourceTable:
 
     read = inspect(found[0], f"table {table.name!r}")
     path = found[0].path
+    present_required = [c.name for c in table.columns if c.required and read.column(c.name)]
+    read.check_required(present_required, f"table {table.name!r}")
     columns: list[tuple[str, str | None]] = []
     id_types = {}
     for column in table.columns:

@@ -64,10 +64,33 @@ class Inspected:
     hive: bool
     types: dict[str, str]
     rows: int
+    # parquet: each file's own columns (lower-case); a folder's union may hide a file
+    # that lacks one
+    file_columns: dict[Path, frozenset[str]] | None = None
 
     def column(self, name: str) -> str | None:
         """The stored column holding `name` (case ignored), or None."""
         return {c.lower(): c for c in self.types}.get(name.lower())
+
+    def files_without(self, name: str) -> list[Path]:
+        """The files of a folder that lack a column the folder as a whole has: stacked by
+        name, they would read as empty values of it, silently."""
+        if not self.file_columns:
+            return []
+        return [f for f, columns in self.file_columns.items() if name.lower() not in columns]
+
+    def check_required(self, columns, what: str) -> None:
+        """Every file holds every required column, else DataError naming the first."""
+        for name in columns:
+            lacking = self.files_without(name)
+            if lacking:
+                raise DataError(
+                    f"{what}: column {name!r} is missing from {len(lacking)} of its "
+                    f"{len(self.files)} files",
+                    where=str(lacking[0]),
+                    hint="every file of a table holds every required column (a file without "
+                    "one would be read as empty values of it, and change the results)",
+                )
 
 
 def _format(path: Path) -> tuple[str, str] | None:
@@ -126,17 +149,23 @@ def inspect(found: Found, what: str) -> Inspected:
             }
             # Counting reads every CSV row (parquet: the footers): a file that is corrupt
             # or ragged past the sniffed sample fails here, with a message, not mid-run.
+            file_columns = None
             if found.format == "csv":
                 rows = relation.count("*").fetchall()[0][0]
             else:
-                rows = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+                footers = {f: pq.ParquetFile(f) for f in files}
+                rows = sum(p.metadata.num_rows for p in footers.values())
+                file_columns = {
+                    f: frozenset(n.lower() for n in p.schema_arrow.names)
+                    for f, p in footers.items()
+                }
     except (duckdb.Error, pa.ArrowException, OSError) as exc:
         raise DataError(
             f"{what} cannot be read: {str(exc).splitlines()[0]}",
             where=str(found.path),
             hint=_UNREADABLE_HINT,
         ) from None
-    return Inspected(found, files, hive, types, rows)
+    return Inspected(found, files, hive, types, rows, file_columns)
 
 
 def empty_table(columns: list[str]) -> pa.Table:

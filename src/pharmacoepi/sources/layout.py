@@ -69,6 +69,7 @@ def register_layout_table(
                 where=str(one.path),
                 hint=f"required columns: {', '.join(table.columns)} (docs/sources.md)",
             )
+        read.check_required(table.columns, f"{source} table {table.name!r}")
         columns = tuple((c, read.column(c)) for c in (*table.columns, *table.optional))
         # The pattern's first group names the file's year (T_MCO(\d{2})B)
         year = one.match.group(1) if one.match.groups() else None
