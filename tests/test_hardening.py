@@ -147,3 +147,65 @@ def test_a_partition_missing_a_required_column_stops_the_run(tmp_path):
     assert_user_error(result, "column 'code' is missing from 1 of its 2 files", "year=2008")
     assert not (tmp_path / "o").exists()
     assert_user_error(run_cli("validate", "--data", data), "column 'code' is missing")
+
+
+def test_a_full_disk_is_a_clear_error_and_keeps_the_previous_output(
+    tmp_path, monkeypatch, capsys
+):
+    import errno
+    import signal
+    import sys
+
+    import pytest
+
+    from pharmacoepi import cli
+    from pharmacoepi.pipeline import build
+
+    monkeypatch.setattr(signal, "signal", lambda *args: None)  # keep pytest's handlers
+
+    data = Claims().person(1).diagnosis(1, "2010-03-01").write(tmp_path / "data")
+    out = tmp_path / "out"
+    argv = ["pharmacoepi", "build-cohort", "itp_faith", "--data", str(data), "--out", str(out),
+            "--quiet"]  # fmt: skip
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit) as done:
+        cli.main()
+    assert done.value.code in (0, None)
+    before = (out / "manifest.json").read_text()
+
+    def full(path, payload):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(build, "write_json", full)
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as done:
+        cli.main()
+    err = capsys.readouterr().err
+    assert done.value.code == 2
+    assert "cannot write: No space left on device" in err and "hint: free disk space" in err
+    assert "Traceback" not in err
+    assert (out / "manifest.json").read_text() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_out_of_memory_outside_a_stage_is_a_clear_error(gibleed, tmp_path):
+    """DuckDB's out-of-memory while reading the CDM's CSV files (not in a stage)."""
+    from tests.cli import assert_user_error
+
+    result = run_cli("drug-eras", "--data", gibleed, "--out", tmp_path / "de.parquet",
+                     "--memory-limit", "1KB")  # fmt: skip
+    assert_user_error(result, "failed: Out of Memory Error", "raise --memory-limit")
+    assert not (tmp_path / "de.parquet").exists()
+
+
+def test_duckdb_disk_full_gets_the_disk_hint():
+    import duckdb
+
+    from pharmacoepi.engines.duckdb import DuckDBEngine
+
+    with DuckDBEngine(threads=1) as engine:
+        error = engine.user_error(
+            "writing table cohort", duckdb.IOException("IO Error: No space left on device")
+        )
+    assert error.message.startswith("writing table cohort failed: IO Error: No space left")
+    assert "free disk space" in error.hint

@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pharmacoepi import __version__
-from pharmacoepi.errors import Interrupted, UserError
+from pharmacoepi.errors import Interrupted, UserError, environment_error
 
 app = typer.Typer(
     name="pharmacoepi",
@@ -424,6 +424,12 @@ def main() -> None:
     except UserError as exc:
         err.print(exc.render(), markup=False, soft_wrap=True)
         sys.exit(exc.exit_code)
+    except OSError as exc:  # a full or read-only disk is the user's to fix; others are bugs
+        error = environment_error(exc)
+        if error is None:
+            raise
+        err.print(error.render(), markup=False, soft_wrap=True)
+        sys.exit(error.exit_code)
     except Interrupted:
         err.print("interrupted: nothing was written; previous outputs are untouched")
         sys.exit(Interrupted.exit_code)

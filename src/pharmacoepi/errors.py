@@ -6,6 +6,8 @@ Anything else is a bug in pharmacoepi and keeps its traceback.
 
 from __future__ import annotations
 
+import errno
+
 
 class UserError(Exception):
     """Bad input: a definition, a codelist, a data extract or a command-line option."""
@@ -43,3 +45,20 @@ class Interrupted(BaseException):  # noqa: N818 - a signal, not an error
     """
 
     exit_code = 130
+
+
+# A full disk or a read-only one, whichever library meets it: the user's to fix.
+NO_SPACE = ("No space left on device", "Disk quota exceeded")
+NO_SPACE_HINT = (
+    "free disk space, or write elsewhere (--out; the engines spill into the temporary "
+    "folder, TMPDIR)"
+)
+_ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
+
+
+def environment_error(exc: OSError) -> UserError | None:
+    """The user error a failed write stands for (a full or read-only disk), or None."""
+    if exc.errno not in _ENVIRONMENT_ERRNOS and not any(m in str(exc) for m in NO_SPACE):
+        return None
+    hint = "write elsewhere (--out)" if exc.errno == errno.EROFS else NO_SPACE_HINT
+    return UserError(f"cannot write: {exc.strerror or exc}", where=exc.filename or None, hint=hint)

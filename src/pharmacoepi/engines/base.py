@@ -9,6 +9,7 @@ projection, constants), found and checked by `pharmacoepi.sources.files`.
 
 from __future__ import annotations
 
+import functools
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -50,6 +51,27 @@ class FilePart:
     @property
     def output_columns(self) -> list[str]:
         return [name for name, _ in self.columns] + [name for name, _ in self.constants]
+
+
+def guarded(doing: str):
+    """Map an engine failure inside the method to the user error it stands for (bad input,
+    too little memory, a full disk), as `run` does for stages: `doing` names the work,
+    formatted with the method's first argument ("reading {0}")."""
+
+    def wrap(method):
+        @functools.wraps(method)
+        def inner(self, name, *args, **kwargs):
+            try:
+                return method(self, name, *args, **kwargs)
+            except Exception as exc:
+                error = self.user_error(doing.format(name), exc)
+                if error is None:
+                    raise
+                raise error from None
+
+        return inner
+
+    return wrap
 
 
 def timed_stage(engine: Engine, stage: Stage, work: Callable[[], int | None]) -> StageRecord:
@@ -108,7 +130,7 @@ class Engine(ABC):
             try:
                 return self._create(stage, sql, params)
             except Exception as exc:
-                error = self.user_error(stage.name, exc)
+                error = self.user_error(f"stage {stage.name}", exc)
                 if error is None:
                     raise
                 raise error from None
@@ -125,9 +147,10 @@ class Engine(ABC):
         """Create the stage's table (returning its rows) or view (returning None)."""
 
     @abstractmethod
-    def user_error(self, stage: str, exc: Exception) -> UserError | None:
-        """The user error an engine failure stands for (bad input, too little memory), or
-        None for a bug in pharmacoepi, which keeps its traceback."""
+    def user_error(self, doing: str, exc: Exception) -> UserError | None:
+        """The user error an engine failure in `doing` ("stage cohort/incident", "reading
+        raw_persons") stands for (bad input, too little memory, a full disk), or None for a
+        bug in pharmacoepi, which keeps its traceback."""
 
     @abstractmethod
     def register(self, name: str, table: pa.Table) -> None:

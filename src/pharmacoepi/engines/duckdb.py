@@ -14,9 +14,14 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from pharmacoepi.engines.base import Engine, FilePart, sorted_frame
+from pharmacoepi.engines.base import (
+    Engine,
+    FilePart,
+    guarded,
+    sorted_frame,
+)
 from pharmacoepi.engines.stages import Stage
-from pharmacoepi.errors import UserError
+from pharmacoepi.errors import NO_SPACE, NO_SPACE_HINT, UserError
 
 # DuckDB failures caused by the inputs or the settings, not by pharmacoepi: reported as
 # user errors (exit 2). Anything else (binder, parser, internal errors) is a bug and keeps
@@ -101,17 +106,19 @@ class DuckDBEngine(Engine):
             return None  # counting a view over the input files would scan them
         return self.count(stage.creates)
 
-    def user_error(self, stage: str, exc: Exception) -> UserError | None:
+    def user_error(self, doing: str, exc: Exception) -> UserError | None:
         if not isinstance(exc, _DATA_FAILURES):
             return None
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        if isinstance(exc, duckdb.OutOfMemoryException):
+        if any(marker in str(exc) for marker in NO_SPACE):
+            hint = NO_SPACE_HINT
+        elif isinstance(exc, duckdb.OutOfMemoryException):
             hint = "raise --memory-limit, or lower --threads (each thread needs memory)"
         elif isinstance(exc, (duckdb.IOException, duckdb.PermissionException)):
             hint = "check that every input file is complete and readable"
         else:
             hint = "an input value cannot be read as the data contract says (docs/data-model.md)"
-        return UserError(f"stage {stage} failed: {message}", hint=hint)
+        return UserError(f"{doing} failed: {message}", hint=hint)
 
     def _execute_interruptibly(self, name: str, sql: str, params: dict[str, object]) -> None:
         """Run the query in a worker thread while the main thread waits in short joins.
@@ -144,9 +151,11 @@ class DuckDBEngine(Engine):
         if failure:
             raise failure[0]
 
+    @guarded("registering {0}")
     def register(self, name: str, table: pa.Table) -> None:
         self.con.register(name, table)
 
+    @guarded("reading the files of {0}")
     def register_files(self, name: str, parts: Sequence[FilePart]) -> None:
         relations = [_projected(self.con, part) for part in parts]
         relation = relations[0]
@@ -156,19 +165,24 @@ class DuckDBEngine(Engine):
             relation = relation.union(other) if same else _as_text(relation).union(_as_text(other))
         relation.create_view(name)
 
+    @guarded("reading table {0}")
     def schema(self, name: str) -> dict[str, str]:
         relation = self.con.table(name)
         return {c: str(t) for c, t in zip(relation.columns, relation.types, strict=True)}
 
+    @guarded("reading table {0}")
     def count(self, table: str) -> int:
         return self.con.table(table).count("*").fetchall()[0][0]
 
+    @guarded("reading table {0}")
     def rows(self, table: str) -> list[tuple]:
         return self.con.table(table).fetchall()
 
+    @guarded("reading table {0}")
     def frame(self, table: str) -> pl.DataFrame:
         return sorted_frame(self.con.table(table).pl())
 
+    @guarded("writing table {0}")
     def write_parquet(self, table: str, path: Path, order: str | None = None) -> None:
         relation = self.con.table(table)
         (relation.order(order) if order else relation).write_parquet(str(path))

@@ -29,9 +29,14 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
-from pharmacoepi.engines.base import Engine, FilePart, sorted_frame
+from pharmacoepi.engines.base import (
+    Engine,
+    FilePart,
+    guarded,
+    sorted_frame,
+)
 from pharmacoepi.engines.stages import Stage
-from pharmacoepi.errors import UserError
+from pharmacoepi.errors import NO_SPACE, NO_SPACE_HINT, UserError
 
 _ARROW_TO_SPARK = {
     pa.string(): "string",
@@ -179,11 +184,13 @@ class SparkEngine(Engine):
         self._name(table, frame)
         return frame.count()  # cheap on the checkpoint; loops stop on it (lines)
 
-    def user_error(self, stage: str, exc: Exception) -> UserError | None:
+    def user_error(self, doing: str, exc: Exception) -> UserError | None:
         names = {cls.__name__ for cls in type(exc).__mro__}
         text = str(exc)
         message = (text.strip().splitlines() or [type(exc).__name__])[0][:300]
-        if any(marker in text for marker in _MEMORY_MARKERS):
+        if any(marker in text for marker in NO_SPACE):
+            hint = NO_SPACE_HINT
+        elif any(marker in text for marker in _MEMORY_MARKERS):
             hint = "raise --memory-limit (the driver's memory), or run on a cluster"
         elif any(marker in text for marker in _FILE_MARKERS):
             hint = "check that every input file is complete and readable"
@@ -191,7 +198,7 @@ class SparkEngine(Engine):
             hint = "an input value cannot be read as the data contract says (docs/data-model.md)"
         else:
             return None
-        return UserError(f"stage {stage} failed: {message}", hint=hint)
+        return UserError(f"{doing} failed: {message}", hint=hint)
 
     def _name(self, name: str, frame) -> None:
         frame.createOrReplaceTempView(name)
@@ -207,6 +214,7 @@ class SparkEngine(Engine):
         frame = frame.localCheckpoint(eager=True)
         return frame.select(*[F.col(f"`{c}`").alias(c) for c in frame.columns])
 
+    @guarded("registering {0}")
     def register(self, name: str, table: pa.Table) -> None:
         schema = ", ".join(f"`{f.name}` {_ARROW_TO_SPARK[f.type]}" for f in table.schema)
         self._name(name, self.spark.createDataFrame(table.to_pylist(), schema=schema))
@@ -228,6 +236,7 @@ class SparkEngine(Engine):
         columns += [F.lit(value).cast("string").alias(name) for name, value in part.constants]
         return frame.select(*columns)
 
+    @guarded("reading the files of {0}")
     def register_files(self, name: str, parts: Sequence[FilePart]) -> None:
         frames = [self._read(part) for part in parts]
         frame = frames[0]
@@ -238,21 +247,26 @@ class SparkEngine(Engine):
             frame = frame.unionByName(other)
         self._name(name, frame)
 
+    @guarded("reading table {0}")
     def schema(self, name: str) -> dict[str, str]:
         return {
             column: _DUCKDB_TYPES.get(spark_type, spark_type.upper())
             for column, spark_type in self.spark.table(name).dtypes
         }
 
+    @guarded("reading table {0}")
     def count(self, table: str) -> int:
         return self.spark.table(table).count()
 
+    @guarded("reading table {0}")
     def rows(self, table: str) -> list[tuple]:
         return [tuple(r) for r in self.spark.table(table).collect()]
 
+    @guarded("reading table {0}")
     def frame(self, table: str) -> pl.DataFrame:
         return sorted_frame(pl.from_arrow(self.spark.table(table).toArrow()))
 
+    @guarded("writing table {0}")
     def write_parquet(self, table: str, path: Path, order: str | None = None) -> None:
         """Spark writes the file (one partition, sorted), then it is moved to `path`, so
         outputs have one shape whatever the engine."""
