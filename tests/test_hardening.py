@@ -149,9 +149,7 @@ def test_a_partition_missing_a_required_column_stops_the_run(tmp_path):
     assert_user_error(run_cli("validate", "--data", data), "column 'code' is missing")
 
 
-def test_a_full_disk_is_a_clear_error_and_keeps_the_previous_output(
-    tmp_path, monkeypatch, capsys
-):
+def test_a_full_disk_is_a_clear_error_and_keeps_the_previous_output(tmp_path, monkeypatch, capsys):
     import errno
     import signal
     import sys
