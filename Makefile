@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PHARMACOEPI_DATA_HOME ?= $(CURDIR)/synthetic_data/generated
 
-.PHONY: setup demo test test-spark bench check clean
+.PHONY: setup demo test test-spark test-signals bench check clean
 
 setup: $(STAMP)
 
@@ -32,6 +32,11 @@ test-spark: $(STAMP)
 
 # lint, format, and the layer contracts of the package (pyproject: tool.importlinter;
 # docs/architecture.md)
+# a SIGTERM at 50 random moments of a build: 50 clean exits, the previous output intact
+# (`make test` sends 8; about 2.5 minutes)
+test-signals: $(STAMP)
+	PHARMACOEPI_SIGNAL_RUNS=50 $(BIN)/python -m pytest tests/test_signals.py
+
 check: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks

@@ -5,7 +5,6 @@ import json
 import polars as pl
 import pytest
 
-from pharmacoepi import cli
 from pharmacoepi.definition import load_definition
 from pharmacoepi.engines.duckdb import DuckDBEngine as Engine
 from pharmacoepi.errors import Interrupted, UserError
@@ -77,9 +76,24 @@ def test_refuses_to_replace_a_folder_it_did_not_write(tmp_path, good_run):
     assert (precious / "chapter1.docx").read_text() == "years of work"
 
 
-def test_signals_raise_interrupted():
-    with pytest.raises(Interrupted):
-        cli._interrupt(15, None)
+def test_signals_raise_interrupted_at_once_or_at_the_next_safe_point():
+    from pharmacoepi import interrupts
+
+    interrupts._state.update(requested=None, deferring=0, committed=False)
+    with pytest.raises(Interrupted) as raised:
+        interrupts.handler(15, None)
+    assert raised.value.exit_code == 143  # 128 + SIGTERM
+    interrupts._state.update(requested=None)
+    with interrupts.deferred():
+        interrupts.handler(2, None)  # inside an engine call: recorded, not raised
+        assert interrupts.requested() == 2
+    with pytest.raises(Interrupted) as raised:
+        interrupts.check()
+    assert raised.value.exit_code == 130
+    interrupts.commit()  # outputs in place: a late signal is let go
+    interrupts.handler(15, None)
+    interrupts.check()
+    interrupts._state.update(requested=None, deferring=0, committed=False)
 
 
 def test_outputs_and_manifest(tmp_path, good_run):

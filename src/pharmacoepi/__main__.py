@@ -1,3 +1,3 @@
-from pharmacoepi.cli import main
+from pharmacoepi.launch import main
 
 main()

@@ -6,7 +6,6 @@ Bad input exits with code 2 and a message (what, where, a hint), never a traceba
 from __future__ import annotations
 
 import datetime as dt
-import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -16,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from pharmacoepi import __version__
+from pharmacoepi import __version__, interrupts
 from pharmacoepi.errors import Interrupted, UserError, environment_error
 
 app = typer.Typer(
@@ -410,14 +409,10 @@ def _parse_date(value: str | None, option: str) -> dt.date | None:
         ) from None
 
 
-def _interrupt(signum, frame) -> None:  # noqa: ARG001
-    # Ctrl-C and a batch scheduler's SIGTERM both unwind through the staging cleanup.
-    raise Interrupted
-
-
 def main() -> None:
-    signal.signal(signal.SIGTERM, _interrupt)
-    signal.signal(signal.SIGINT, _interrupt)
+    # Ctrl-C and a batch scheduler's SIGTERM both unwind through the staging cleanup, at
+    # once or at the engine's next safe point (pharmacoepi.interrupts).
+    interrupts.install()
     err = Console(stderr=True, highlight=False, markup=False, emoji=False)
     try:
         app()  # standalone: Typer reports usage errors itself (exit 2)
@@ -430,6 +425,6 @@ def main() -> None:
             raise
         err.print(error.render(), markup=False, soft_wrap=True)
         sys.exit(error.exit_code)
-    except Interrupted:
+    except Interrupted as exc:
         err.print("interrupted: nothing was written; previous outputs are untouched")
-        sys.exit(Interrupted.exit_code)
+        sys.exit(exc.exit_code)

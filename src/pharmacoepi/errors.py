@@ -40,11 +40,17 @@ class DataError(UserError):
 class Interrupted(BaseException):  # noqa: N818 - a signal, not an error
     """SIGINT/SIGTERM: unwinds like Ctrl-C so staging folders are removed on the way out.
 
-    A BaseException so no `except Exception` swallows it. Raised by the CLI's signal
-    handlers at the next Python bytecode (for DuckDB: when the running stage returns).
+    A BaseException so no `except Exception` swallows it. Raised by the command line's
+    handler, at once or at the next safe point of an engine call (pharmacoepi.interrupts).
+    The exit code is 128 + the signal: 130 for Ctrl-C, 143 for SIGTERM.
     """
 
     exit_code = 130
+
+    def __init__(self, signum: int | None = None):
+        super().__init__(signum)
+        if signum is not None:
+            self.exit_code = 128 + signum
 
 
 # A full disk or a read-only one, whichever library meets it: the user's to fix.

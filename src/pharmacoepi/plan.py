@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pharmacoepi import interrupts
 from pharmacoepi.engines import Engine
 from pharmacoepi.engines.stages import load_stage
 
@@ -129,4 +130,5 @@ def checked(
 
 def execute(plan: Sequence[Step], state: RunState) -> None:
     for step in plan:
+        interrupts.check()  # a safe point between steps
         step.execute(state)

@@ -14,6 +14,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
+from pharmacoepi import interrupts
 from pharmacoepi.engines.base import (
     Engine,
     FilePart,
@@ -101,7 +102,7 @@ class DuckDBEngine(Engine):
         self.con.close()
 
     def _create(self, stage: Stage, sql: str, params: dict[str, object]) -> int | None:
-        self._execute_interruptibly(stage.name, sql, params)
+        self._interruptibly(stage.name, lambda: self.con.execute(sql, params))
         if stage.creates_view:
             return None  # counting a view over the input files would scan them
         return self.count(stage.creates)
@@ -120,36 +121,46 @@ class DuckDBEngine(Engine):
             hint = "an input value cannot be read as the data contract says (docs/data-model.md)"
         return UserError(f"{doing} failed: {message}", hint=hint)
 
-    def _execute_interruptibly(self, name: str, sql: str, params: dict[str, object]) -> None:
-        """Run the query in a worker thread while the main thread waits in short joins.
+    def _interruptibly(self, name: str, work):
+        """Run `work` (a call into DuckDB) in a worker thread while the main thread waits
+        in short steps, and return its result.
 
         A query running in the main thread holds off Python's signal handlers until it
-        returns (minutes, at national size). Waiting here lets Ctrl-C or SIGTERM raise at
-        once; DuckDB is then told to stop, and the run unwinds through its cleanup.
+        returns (minutes, at national size), and an exception raised by a handler inside
+        DuckDB's own Python callbacks would abort the process. So the main thread waits,
+        with stop requests recorded rather than raised (pharmacoepi.interrupts); when one
+        comes, DuckDB is told to stop, and Interrupted is raised once it has.
         """
+        result: list = []
         failure: list[BaseException] = []
         done = threading.Event()
 
-        def work() -> None:
+        def run() -> None:
             try:
-                self.con.execute(sql, params)
+                result.append(work())
             except BaseException as exc:  # handed to the main thread below
                 failure.append(exc)
             finally:
                 done.set()
 
-        # An Event, not Thread.join: a join cut short by an exception can report the
-        # thread finished while it still runs (CPython 3.11), and close() would then race.
-        threading.Thread(target=work, name=f"duckdb:{name}", daemon=True).start()
-        try:
-            while not done.wait(0.2):
-                pass
-        except BaseException:
-            self.con.interrupt()
-            done.wait()
-            raise
+        with interrupts.deferred():
+            # An Event, not Thread.join: a join cut short by an exception can report the
+            # thread finished while it still runs (CPython 3.11), and close() would race.
+            threading.Thread(target=run, name=f"duckdb:{name}", daemon=True).start()
+            try:
+                while not done.wait(0.2):
+                    if interrupts.requested() is not None:
+                        self.con.interrupt()
+                        break
+            except BaseException:  # raised by another handler than ours: stop DuckDB too
+                self.con.interrupt()
+                done.wait()
+                raise
+            done.wait()  # never leave DuckDB working while the run unwinds
+        interrupts.check()  # a stop asked for during the call: act on it now
         if failure:
             raise failure[0]
+        return result[0]
 
     @guarded("registering {0}")
     def register(self, name: str, table: pa.Table) -> None:
@@ -172,20 +183,21 @@ class DuckDBEngine(Engine):
 
     @guarded("reading table {0}")
     def count(self, table: str) -> int:
-        return self.con.table(table).count("*").fetchall()[0][0]
+        return self._interruptibly(table, lambda: self.con.table(table).count("*").fetchall())[0][0]
 
     @guarded("reading table {0}")
     def rows(self, table: str) -> list[tuple]:
-        return self.con.table(table).fetchall()
+        return self._interruptibly(table, lambda: self.con.table(table).fetchall())
 
     @guarded("reading table {0}")
     def frame(self, table: str) -> pl.DataFrame:
-        return sorted_frame(self.con.table(table).pl())
+        return sorted_frame(self._interruptibly(table, lambda: self.con.table(table).pl()))
 
     @guarded("writing table {0}")
     def write_parquet(self, table: str, path: Path, order: str | None = None) -> None:
         relation = self.con.table(table)
-        (relation.order(order) if order else relation).write_parquet(str(path))
+        relation = relation.order(order) if order else relation
+        self._interruptibly(table, lambda: relation.write_parquet(str(path)))
 
     def settings(self) -> dict[str, Any]:
         return {"name": self.name, "threads": self.threads, "memory_limit": self.memory_limit}

@@ -14,12 +14,13 @@ import os
 import shutil
 import signal
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from pharmacoepi.errors import UserError
+from pharmacoepi import interrupts
+from pharmacoepi.errors import Interrupted, UserError
 
 MARKER = ".pharmacoepi-output"
 
@@ -48,11 +49,26 @@ def check_output_target(out: Path, kind: str, inputs: Path | None = None) -> Pat
     return out
 
 
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait (pending) while inside: renames and cleanup are not cut."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, set(interrupts.STOP_SIGNALS))
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 def _swap(staging: Path, out: Path, token: str) -> None:
     # Signals are held for the two renames, so no Ctrl-C can leave OUT missing between
-    # them; a failed rename puts the previous output back.
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    try:
+    # them; a failed rename puts the previous output back. A stop asked for before the
+    # renames (pending now) cancels them: the previous output stays.
+    with _signals_held(), interrupts.deferred():
+        # a stop pending in the kernel, or one Python's handler took just before the
+        # signals were held (it only records it in here)
+        pending = interrupts.take_pending() or interrupts.requested()
+        if pending is not None:
+            raise Interrupted(pending)
         previous = out.parent / f".{out.name}.previous-{token}"
         had_previous = out.exists()
         if had_previous:
@@ -63,20 +79,57 @@ def _swap(staging: Path, out: Path, token: str) -> None:
             if had_previous:
                 previous.rename(out)
             raise
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        interrupts.commit()  # the run is complete: a late stop is let go
     if had_previous:
         shutil.rmtree(previous, ignore_errors=True)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def _remove_dead_runs(out: Path) -> list[str]:
+    """What a run killed outright (kill -9, a power cut) left beside `out`: its staging
+    folder, or the previous output it had moved aside for the swap (put back when `out`
+    is missing). Only folders whose writing process is gone are touched."""
+    said = []
+    prefix = f".{out.name}."
+    for path in sorted(p for p in out.parent.iterdir() if p.name.startswith(prefix)):
+        kind, _, rest = path.name[len(prefix) :].partition("-")
+        pid_text = rest.split("-")[0]
+        if kind not in ("partial", "previous") or not pid_text.isdigit():
+            continue
+        if _alive(int(pid_text)):
+            continue
+        if kind == "previous" and not out.exists():
+            path.rename(out)
+            said.append(f"put back the previous output that run {pid_text} had moved aside")
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+            said.append(f"removed {path.name}, left by run {pid_text}, which was killed")
+    return said
+
+
 @contextmanager
-def atomic_output_dir(out: Path, kind: str, inputs: Path | None = None) -> Iterator[Path]:
-    """Yield a staging folder; on success it replaces `out`, on any failure it is removed."""
+def atomic_output_dir(
+    out: Path, kind: str, inputs: Path | None = None, say: Callable[[str], None] | None = None
+) -> Iterator[Path]:
+    """Yield a staging folder; on success it replaces `out`, on any failure it is removed.
+    `say` hears what was cleaned up of an earlier run that was killed."""
     out = check_output_target(out, kind, inputs)
-    token = uuid.uuid4().hex[:8]
+    token = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
     staging = out.parent / f".{out.name}.partial-{token}"
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
+        for line in _remove_dead_runs(out):
+            if say is not None:
+                say(line)
         staging.mkdir()
     except OSError as exc:
         raise UserError(
@@ -89,7 +142,8 @@ def atomic_output_dir(out: Path, kind: str, inputs: Path | None = None) -> Itera
         yield staging
         _swap(staging, out, token)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        with _signals_held():  # a second Ctrl-C does not cut the cleanup short
+            shutil.rmtree(staging, ignore_errors=True)
         raise
 
 

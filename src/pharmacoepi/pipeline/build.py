@@ -107,7 +107,7 @@ def build_cohort(
         make_engine(
             engine_name, threads, memory_limit, Path(spill), reporter.stage, spark_master
         ) as engine,
-        atomic_output_dir(out_dir, "build-cohort", inputs=data_dir) as staging,
+        atomic_output_dir(out_dir, "build-cohort", data_dir, reporter.info) as staging,
     ):
         state = plans.RunState(engine, data_dir, {"staging": staging})
         plans.execute(plan, state)

@@ -71,7 +71,7 @@ def validate_data(
         ]
         report = ValidationReport(read, problems, source_problems(engine))
         if out is not None:
-            with atomic_output_dir(out, "validate", inputs=data_dir) as staging:
+            with atomic_output_dir(out, "validate", data_dir, reporter.info) as staging:
                 engine.write_parquet("problem_summary", staging / "problems.parquet")
                 engine.write_parquet("rejected_rows", staging / "rejected_rows.parquet")
                 write_json(
