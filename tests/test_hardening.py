@@ -207,3 +207,34 @@ def test_duckdb_disk_full_gets_the_disk_hint():
         )
     assert error.message.startswith("writing table cohort failed: IO Error: No space left")
     assert "free disk space" in error.hint
+
+
+def test_shifted_dates_stop_the_run_with_a_hint_and_a_wider_range_reads_them(tmp_path):
+    """MIMIC-IV's dates are shifted into 2110-2202: every row was set aside as out of
+    range and every cohort was empty, without a word."""
+    from tests.cli import assert_user_error
+
+    c = Claims()
+    for pid in range(1, 21):
+        c.person(pid, birth="2150-01-01", covered=("2180-01-01", "2199-12-31"))
+        c.diagnosis(pid, "2190-03-01")
+    data = c.write(tmp_path / "data")
+    result = run_cli("build-cohort", "itp_faith", "--data", data, "--out", tmp_path / "o",
+                     "--set", "study_period.start=2189-07-01",
+                     "--set", "study_period.end=2191-06-30",
+                     "--set", "follow_up.administrative_end=2199-12-31")  # fmt: skip
+    assert_user_error(result, "20 of the 20 persons rows checked have a date outside the "
+                      "valid range 1900-01-01..2100-12-31", "--date-range")  # fmt: skip
+    assert not (tmp_path / "o").exists()
+    widened = run_cli("build-cohort", "itp_faith", "--data", data, "--out", tmp_path / "o",
+                      "--set", "study_period.start=2189-07-01",
+                      "--set", "study_period.end=2191-06-30",
+                      "--set", "follow_up.administrative_end=2199-12-31",
+                      "--date-range", "1900-01-01:2300-12-31", "--quiet")  # fmt: skip
+    assert widened.returncode == 0, widened.stderr
+    assert pl.read_parquet(tmp_path / "o" / "cohort.parquet").height == 20
+    manifest = (tmp_path / "o" / "manifest.json").read_text()
+    assert '"date_range": [\n    "1900-01-01",\n    "2300-12-31"\n  ]' in manifest
+    assert_user_error(run_cli("validate", "--data", data), "persons rows checked")
+    assert_user_error(run_cli("validate", "--data", data, "--date-range", "2300-01-01:1900-01-01"),
+                      "is not START:END")  # fmt: skip

@@ -41,6 +41,32 @@ SourceOption = Annotated[
 ]
 
 
+DateRangeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--date-range",
+        help="Valid dates of the extract, START:END (both inclusive; default "
+        "1900-01-01:2100-12-31): rows dated outside are set aside; a table mostly outside "
+        "stops the run. Widen it for extracts with shifted dates (MIMIC-IV).",
+    ),
+]
+
+
+def _date_range(value: str | None):
+    from pharmacoepi.screening.steps import DEFAULT_DATE_RANGE
+
+    if value is None:
+        return DEFAULT_DATE_RANGE
+    start, sep, end = value.partition(":")
+    wrong = UserError(f"--date-range {value!r} is not START:END", hint="e.g. 1900-01-01:2300-12-31")
+    if not sep:
+        raise wrong
+    dates = (_parse_date(start.strip(), "--date-range"), _parse_date(end.strip(), "--date-range"))
+    if dates[1] < dates[0]:
+        raise wrong
+    return dates
+
+
 def _check_source(source: str) -> str:
     from pharmacoepi.sources import SOURCES
 
@@ -139,6 +165,7 @@ def build_cohort_command(
             "own terminal inside the secure environment, not for logs."
         ),
     ] = False,
+    date_range: DateRangeOption = None,
 ) -> None:
     """Build a cohort and its members' treatments.
 
@@ -157,6 +184,7 @@ def build_cohort_command(
 
     reporter = Reporter.for_stderr(quiet)
     source = _check_source(source)
+    valid_dates = _date_range(date_range)
     loaded = load_definition(definition, parse_overrides(set_ or []))
     if data is None and source != "claims":
         raise UserError(f"--source {source} needs --data", hint="the folder holding its tables")
@@ -174,6 +202,7 @@ def build_cohort_command(
         source=source,
         engine_name=engine.lower(),
         spark_master=spark_master,
+        date_range=valid_dates,
     )
     # Batch logs travel: by default the terminal shows the same masked counts as the file.
     # A masked cell may be small or may hide a small neighbour: it shows as "masked".
@@ -221,6 +250,7 @@ def validate(
     source: SourceOption = "claims",
     threads: Annotated[int | None, typer.Option(min=1, help="DuckDB worker threads.")] = None,
     memory_limit: Annotated[str | None, typer.Option(help="DuckDB memory limit, e.g. 8GB.")] = None,
+    date_range: DateRangeOption = None,
 ) -> None:
     """Check a data directory against the data contract; report every problem with a count.
 
@@ -236,6 +266,7 @@ def validate(
         memory_limit=memory_limit,
         reporter=Reporter.for_stderr(),
         source=source,
+        date_range=_date_range(date_range),
     )
     table = Table(title=f"Tables in {data} ({source} layout)", title_justify="left")
     for column in ("table", "format", "rows", "rows set aside"):

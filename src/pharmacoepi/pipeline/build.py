@@ -30,6 +30,7 @@ from pharmacoepi.pipeline.manifest import run_manifest
 from pharmacoepi.pipeline.outputs import disclosure_step, produced_aggregates, write_step
 from pharmacoepi.progress import Reporter
 from pharmacoepi.screening import steps as screening
+from pharmacoepi.screening.steps import DEFAULT_DATE_RANGE
 from pharmacoepi.treatments import steps as treatments
 from pharmacoepi.treatments import summaries
 
@@ -53,7 +54,11 @@ class BuildResult:
 GIVEN = ("staging",)
 
 
-def build_plan(loaded: LoadedDefinition, source: str = "claims") -> list[plans.Step]:
+def build_plan(
+    loaded: LoadedDefinition,
+    source: str = "claims",
+    date_range: tuple[dt.date, dt.date] = DEFAULT_DATE_RANGE,
+) -> list[plans.Step]:
     """Every step of a build of this definition on this layout, in order."""
     d = loaded.definition
     analysis = [
@@ -72,6 +77,7 @@ def build_plan(loaded: LoadedDefinition, source: str = "claims") -> list[plans.S
             rows="codelist",
             concept_steps=sources.concept_steps(source, loaded.codelists.values()),
             after=sources.post_screen_steps(source),
+            date_range=date_range,
         ),
         *analysis,
         disclosure_step(d, produced),
@@ -92,14 +98,15 @@ def build_cohort(
     engine_name: str = "duckdb",
     spark_master: str | None = None,
     keep: Iterable[str] = (),
+    date_range: tuple[dt.date, dt.date] = DEFAULT_DATE_RANGE,
 ) -> BuildResult:
     """Build the definition's outputs into `out_dir`, atomically. `keep`: engine tables or
     step results to return in BuildResult.kept (person-level intermediates for tests;
-    never written)."""
+    never written). `date_range`: the extract's valid dates, both ends inclusive."""
     reporter = reporter or Reporter.for_stderr()
     d = loaded.definition
     sources.check_codelists(source, loaded.codelists.values())
-    plan = plans.checked(build_plan(loaded, source), results=GIVEN)
+    plan = plans.checked(build_plan(loaded, source, date_range), results=GIVEN)
     started = time.perf_counter()
     started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     with (
@@ -119,6 +126,7 @@ def build_cohort(
             "threads": threads,
             "memory_limit": memory_limit,
             "engine": engine.settings(),
+            "date_range": [str(d) for d in date_range],
         }
         manifest = run_manifest(
             loaded,

@@ -43,6 +43,7 @@ def run_manifest(
             "threads": run["threads"],
             "memory_limit": run["memory_limit"],
         },
+        "date_range": run["date_range"],
         "definition": {
             "name": loaded.definition.name,
             "path": str(loaded.path),

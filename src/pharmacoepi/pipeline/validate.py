@@ -7,6 +7,7 @@ to rejected_rows.parquet.
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from pharmacoepi.engines import make_engine
 from pharmacoepi.outputs.write import atomic_output_dir, check_output_target, write_json
 from pharmacoepi.progress import Reporter
 from pharmacoepi.screening import steps as screening
+from pharmacoepi.screening.steps import DEFAULT_DATE_RANGE
 from pharmacoepi.sources import SourceRead, source_problems
 
 
@@ -31,7 +33,9 @@ class ValidationReport:
         return sum(p["rows"] for p in self.problems if p["table"] == table)
 
 
-def validate_plan(source: str) -> list[plans.Step]:
+def validate_plan(
+    source: str, date_range: tuple[dt.date, dt.date] = DEFAULT_DATE_RANGE
+) -> list[plans.Step]:
     """Every row checked; no codelists, so only the rows with a problem are kept."""
     return [
         *sources.steps(source),
@@ -40,6 +44,7 @@ def validate_plan(source: str) -> list[plans.Step]:
             rows="all",
             concept_steps=sources.concept_steps(source),
             after=sources.post_screen_steps(source),
+            date_range=date_range,
         ),
         plans.sql("screen/problem_summary"),
     ]
@@ -53,9 +58,10 @@ def validate_data(
     memory_limit: str | None = None,
     reporter: Reporter | None = None,
     source: str = "claims",
+    date_range: tuple[dt.date, dt.date] = DEFAULT_DATE_RANGE,
 ) -> ValidationReport:
     reporter = reporter or Reporter.for_stderr()
-    plan = plans.checked(validate_plan(source))
+    plan = plans.checked(validate_plan(source, date_range))
     if out is not None:
         check_output_target(out, "validate", data_dir)  # before the scan, not after it
     with (
@@ -80,6 +86,7 @@ def validate_data(
                         "command": "validate",
                         "data": str(data_dir),
                         "source": source,
+                        "date_range": [str(d) for d in date_range],
                         "inputs": {
                             n: {"format": s.format, "rows": s.rows} for n, s in read.inputs.items()
                         },

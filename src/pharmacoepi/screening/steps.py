@@ -13,6 +13,7 @@ only `validate` checks them.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
@@ -23,10 +24,19 @@ from pharmacoepi.data.contract import (
     MAX_DAYS_SUPPLY,
     MAX_QUANTITY,
     MIN_DATE,
+    TABLES,
     allowed_values,
 )
 from pharmacoepi.definition import Codelist
+from pharmacoepi.errors import DataError
 from pharmacoepi.plan import RunState, Step, python, sql
+
+# The valid dates of an extract, both ends inclusive (--date-range): rows dated outside
+# are set aside as implausible.
+DEFAULT_DATE_RANGE = (MIN_DATE, MAX_DATE)
+# A table is called shifted when more than half its rows checked, and at least this many,
+# fall outside the valid dates (a few bad rows in a tiny table are bad rows, set aside).
+SHIFTED_MIN_ROWS = 20
 
 _EMPTY_CONCEPTS = pa.table(
     {
@@ -73,15 +83,17 @@ def steps(
     *,
     concept_steps: Sequence[Step] = (),
     after: Sequence[Step] = (),
+    date_range: tuple[dt.date, dt.date] = DEFAULT_DATE_RANGE,
 ) -> list[Step]:
     """Every screening step, after the source's (which give "source").
 
     rows: which rows of the coded tables (diagnoses, dispensings, procedures) are checked:
     those whose code is on a codelist, or all of them. concept_steps: the source's stages
     that create `codelist_concepts` (OMOP concept codelists); without them the table is
-    empty. after: the source's stages that run on the screened tables."""
+    empty. after: the source's stages that run on the screened tables. date_range: the
+    valid dates (inclusive); a table mostly outside them stops the run."""
     codes = codelist_codes(codelists)
-    dates = {"min_date": MIN_DATE, "max_date": MAX_DATE}
+    dates = {"min_date": date_range[0], "max_date": date_range[1]}
     pid = _id_types("person_id")
     both = _id_types("person_id", "stay_id")
     limits = {"max_quantity": MAX_QUANTITY, "max_days_supply": MAX_DAYS_SUPPLY}
@@ -117,4 +129,28 @@ def steps(
         sql("screen/hospital_stays", dates, _with(both, rows=rows)),
         *after,
         sql("screen/rejected_rows"),
+        sql("screen/dates_out_of_range"),
+        python(
+            "screen/date_range_check",
+            lambda state: _check_date_range(state, date_range),
+            inputs=("dates_out_of_range",),
+        ),
     ]
+
+
+def _check_date_range(state: RunState, date_range: tuple[dt.date, dt.date]) -> None:
+    """Most of a table outside the valid dates: shifted dates (a de-identified CDM such as
+    MIMIC-IV, moved into 2110-2202) or a wrong range, not data to screen away."""
+    order = [t.name for t in TABLES]  # persons first: their dates say most
+    rows = sorted(state.engine.rows("dates_out_of_range"), key=lambda r: order.index(r[0]))
+    for table, checked, outside in rows:
+        if outside >= SHIFTED_MIN_ROWS and outside * 2 > checked:
+            start, end = date_range
+            raise DataError(
+                f"{outside:,} of the {checked:,} {table} rows checked have a date outside "
+                f"the valid range {start}..{end}",
+                where=str(state.data_dir),
+                hint="an extract whose dates were shifted (de-identified CDMs such as "
+                "MIMIC-IV move them into the 2100s) needs --date-range to cover them, e.g. "
+                "--date-range 1900-01-01:2300-12-31",
+            )
