@@ -38,15 +38,19 @@ def check_output_target(out: Path, kind: str, inputs: Path | None = None) -> Pat
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out} is a file", hint="give a folder path for the outputs")
     if out.is_dir() and any(out.iterdir()):
-        marker = out / MARKER
-        written_by = marker.read_text().strip() if marker.is_file() else None
-        if written_by != kind:
-            what = f"the output of `{written_by}`" if written_by else "not a pharmacoepi output"
-            raise UserError(
-                f"--out {out} is a non-empty folder that is {what}",
-                hint=f"choose a new folder; pharmacoepi {kind} only replaces its own outputs",
-            )
+        _check_owner(out / MARKER, kind, f"--out {out} is a non-empty folder that is", "folder")
     return out
+
+
+def _check_owner(marker: Path, kind: str, what: str, noun: str) -> None:
+    """An existing output is replaced only by the command that wrote it (its marker)."""
+    written_by = marker.read_text().strip() if marker.is_file() else None
+    if written_by != kind:
+        owner = f"the output of `{written_by}`" if written_by else "not a pharmacoepi output"
+        raise UserError(
+            f"{what} {owner}",
+            hint=f"choose a new {noun}; pharmacoepi {kind} only replaces its own outputs",
+        )
 
 
 @contextmanager
@@ -169,15 +173,8 @@ def check_output_file(out: Path, kind: str, inputs: Path | None = None) -> Path:
                 f"--out {out} is inside the input data folder {data}",
                 hint="write outputs outside the data, e.g. --out output/drug_era.parquet",
             )
-    marker = _file_marker(out)
     if out.exists():
-        written_by = marker.read_text().strip() if marker.is_file() else None
-        if written_by != kind:
-            what = f"the output of `{written_by}`" if written_by else "not a pharmacoepi output"
-            raise UserError(
-                f"--out {out} exists and is {what}",
-                hint=f"choose a new file name; pharmacoepi {kind} only replaces its own outputs",
-            )
+        _check_owner(_file_marker(out), kind, f"--out {out} exists and is", "file name")
     return out
 
 
