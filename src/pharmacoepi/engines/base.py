@@ -15,7 +15,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 import polars as pl
 import pyarrow as pa
@@ -64,10 +64,7 @@ def guarded(doing: str):
             try:
                 return method(self, name, *args, **kwargs)
             except Exception as exc:
-                error = self.user_error(doing.format(name), exc)
-                if error is None:
-                    raise
-                raise error from None
+                self.raise_mapped(doing.format(name), exc)
 
         return inner
 
@@ -130,12 +127,17 @@ class Engine(ABC):
             try:
                 return self._create(stage, sql, params)
             except Exception as exc:
-                error = self.user_error(f"stage {stage.name}", exc)
-                if error is None:
-                    raise
-                raise error from None
+                self.raise_mapped(f"stage {stage.name}", exc)
 
         return timed_stage(self, stage, work)
+
+    def raise_mapped(self, doing: str, exc: Exception) -> NoReturn:
+        """Raise the user error `exc` stands for (without the engine's traceback), or
+        `exc` itself when it is a bug in pharmacoepi. Called while handling `exc`."""
+        error = self.user_error(doing, exc)
+        if error is None:
+            raise exc
+        raise error from None
 
     # What each engine supplies.
 
