@@ -140,13 +140,15 @@ def incidence(raw: pl.DataFrame, ctx: Context) -> pl.DataFrame:
 
 def survival(raw: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     """An analysis with fewer than min_cell_count persons is hidden whole. A row is hidden
-    when fewer than min_cell_count remain at risk, or when 1..min_cell_count - 1 events have
-    occurred so far (the estimate would describe a handful of persons). Event counts are
-    not published."""
+    when fewer than min_cell_count remain at risk, when 1..min_cell_count - 1 events have
+    occurred so far (the estimate would describe a handful of persons), or when
+    1..min_cell_count - 1 have left the risk set (persons - at risk: deaths and ends of
+    follow-up, which exposed_at and phases hide). Event counts are not published."""
     n = ctx.min_cell
-    small = lambda c: (pl.col(c) > 0) & (pl.col(c) < n)  # noqa: E731
+    small = lambda c: (c > 0) & (c < n)  # noqa: E731
     whole = pl.col("persons") < n
-    row = whole | (pl.col("at_risk") < n) | small("events_so_far")
+    exits = pl.col("persons") - pl.col("at_risk")
+    row = whole | (pl.col("at_risk") < n) | small(pl.col("events_so_far")) | small(exits)
     return raw.with_columns(
         pl.when(whole).then(None).otherwise(pl.col("persons")).alias("persons"),
         *[

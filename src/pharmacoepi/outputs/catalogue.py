@@ -45,6 +45,9 @@ class OutputSpec:
     columns: tuple[tuple[str, Role], ...] = ()  # aggregate: every column, in file order
     total: str | None = None  # attrition step whose count bounds this file's counts
     on_hidden_total: Literal["hide", "omit"] = "hide"
+    # derived values come from the counts of their row, or of the whole table (a share of
+    # the decided phases): hiding a count hides the row's, or every row's, derived values
+    derived_scope: Literal["row", "table"] = "row"
 
     def role(self, role: Role) -> tuple[str, ...]:
         return tuple(c for c, r in self.columns if r == role)
@@ -134,7 +137,7 @@ CATALOGUE: tuple[OutputSpec, ...] = (
     ),
     OutputSpec(
         "phases.parquet", "aggregate", "persons per disease phase",
-        when=lambda d: d.phase is not None, total="cohort",
+        when=lambda d: d.phase is not None, total="cohort", derived_scope="table",
         columns=(("phase", L), ("persons", C), ("share_of_decided", D), ("min_cell_count", T)),
     ),
     OutputSpec(

@@ -135,6 +135,7 @@ def build_cohort(
             outputs=results["outputs"],
             rejected_summary=results["rejected_summary"],
             run=run,
+            disclosure_audit=results["disclosure_audit"],
         )
         write_json(staging / "manifest.json", manifest)
         kept = {name: results[name] if name in results else engine.frame(name) for name in keep}

@@ -23,6 +23,7 @@ def run_manifest(
     outputs: dict[str, dict[str, Any]],
     rejected_summary: list[dict[str, Any]],
     run: dict[str, Any],
+    disclosure_audit: dict[str, Any],
 ) -> dict[str, Any]:
     """`run` carries command, started_at, seconds, threads and memory_limit."""
     return {
@@ -74,4 +75,5 @@ def run_manifest(
         ],
         "rejected_rows": rejected_summary,
         "outputs": outputs,
+        "disclosure_audit": disclosure_audit,
     }

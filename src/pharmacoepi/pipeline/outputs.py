@@ -6,22 +6,45 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pharmacoepi.analyses.incidence import STANDARDS
 from pharmacoepi.definition import Definition
 from pharmacoepi.disclosure import disclose
+from pharmacoepi.disclosure.audit import Facts, audit
 from pharmacoepi.outputs.catalogue import CATALOGUE, aggregates
 from pharmacoepi.plan import RunState, Step, python
 
 
 def disclosure_step(d: Definition, produced: tuple[str, ...]) -> Step:
-    """Every aggregate the plan produced, masked (gives "published": file -> frame)."""
+    """Every aggregate the plan produced, masked table by table, then audited together
+    (gives "published": file -> frame, and "disclosure_audit": the audit's record)."""
 
     def mask(state: RunState) -> None:
         raw = {file: state.results[file] for file in produced}
         steps = state.results["attrition_steps"]
-        state.results["published"] = disclose(raw, steps, d.privacy.min_cell_count)
+        masked = disclose(raw, steps, d.privacy.min_cell_count)
+        audited = audit(raw, masked, steps, audit_facts(d))
+        state.results["published"] = audited.published
+        state.results["disclosure_audit"] = audited.record
 
     return python(
-        "disclosure/mask", mask, uses=(*produced, "attrition_steps"), gives=("published",)
+        "disclosure/mask",
+        mask,
+        uses=(*produced, "attrition_steps"),
+        gives=("published", "disclosure_audit"),
+    )
+
+
+def audit_facts(d: Definition) -> Facts:
+    """What the audit's relations need to know of the definition."""
+    incidence, survival = d.analyses.incidence, d.analyses.survival
+    return Facts(
+        min_cell=d.privacy.min_cell_count,
+        standards={
+            f"standardised_{name}": STANDARDS[name]
+            for name in (incidence.standards if incidence else ())
+        },
+        chronic_after_days=d.phase.chronic_after_days if d.phase else None,
+        course_class=survival.course_class if survival else None,
     )
 
 

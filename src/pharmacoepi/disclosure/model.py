@@ -1,0 +1,181 @@
+"""What a reader can deduce from a run's published numbers: counts as integer unknowns,
+the relations the tool knows between them, and each hidden count's feasible range.
+
+A `Count` is one count of a published table (a cell) or one the tables imply without
+showing it (a latent count: the persons no longer followed on a day, the events so far of
+a survival curve). Shown counts are constants; hidden ones are non-negative integers.
+A `Relation` is lo <= sum(coef x count) <= hi, true of the run's own numbers. A relation
+may rest on published derived values (a standardised rate): hiding them drops it.
+
+The reader is assumed to know every relation and every rule; a hidden count is protected
+when the integer solutions of the relations still allow it both 0 and min_cell_count - 1
+(`Model.protected`), checked with scipy's MILP solver (HiGHS) on the connected group of
+hidden counts it belongs to.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+
+@dataclass(frozen=True, order=True)
+class Count:
+    file: str
+    row: tuple[tuple[str, object], ...]  # the row's labels, (column, value) in file order
+    column: str  # a count column, or the name of a latent count
+
+    def __str__(self) -> str:
+        row = ", ".join(f"{k}={v}" for k, v in self.row)
+        return f"{self.file} [{row}] {self.column}"
+
+
+@dataclass(frozen=True)
+class Relation:
+    terms: tuple[tuple[Count, int], ...]
+    lo: float  # -inf: no lower end
+    hi: float  # inf: no upper end
+    why: str  # what the relation is, for the record and for errors
+    # published derived values that give it, shown together (all hidden: dropped)
+    rests_on: tuple[Count, ...] = ()
+
+
+def equal(terms: Mapping[Count, int], value: int, why: str, rests_on=()) -> Relation:
+    return Relation(tuple(terms.items()), value, value, why, tuple(rests_on))
+
+
+def at_most(terms: Mapping[Count, int], value: float, why: str) -> Relation:
+    return Relation(tuple(terms.items()), -math.inf, value, why)
+
+
+class Model:
+    """Counts (with their true values and whether shown) and relations between them."""
+
+    def __init__(self, min_cell: int):
+        self.min_cell = min_cell
+        self.truth: dict[Count, int] = {}
+        self.shown: dict[Count, bool] = {}
+        self.relations: list[Relation] = []
+        self.broken: list[str] = []
+        # a shown count -> the columns of its row to null to hide it (the cell and what
+        # derives from it; for a count a curve reveals, the curve's values)
+        self.hide: dict[Count, tuple[str, ...]] = {}
+
+    def count(self, count: Count, truth: int, shown: bool) -> Count:
+        self.truth[count] = int(truth)
+        self.shown[count] = shown
+        return count
+
+    def relate(self, relation: Relation, *, inference: bool = False) -> bool:
+        """Add a relation if it holds on the run's own numbers. An identity (true of every
+        run by construction) that does not hold is a bug of the audit: it is left out and
+        listed in `broken` (the manifest shows it, the tests fail on it). An inference (a
+        reader's plausible assumption) is added only when it holds: then it recovers true
+        values."""
+        unknown = [c for c, _ in relation.terms if c not in self.truth]
+        if unknown:
+            return False  # a table the run did not publish
+        total = sum(k * self.truth[c] for c, k in relation.terms)
+        if not relation.lo <= total <= relation.hi:
+            if not inference:
+                self.broken.append(relation.why)
+            return False
+        self.relations.append(relation)
+        return True
+
+    def sensitive(self) -> list[Count]:
+        """Hidden counts from 1 to min_cell_count - 1: what the audit protects."""
+        return sorted(
+            c for c, t in self.truth.items() if not self.shown[c] and 0 < t < self.min_cell
+        )
+
+    def active(self, dropped: set[Count]) -> list[Relation]:
+        return [
+            r for r in self.relations if not (r.rests_on and all(d in dropped for d in r.rests_on))
+        ]
+
+    def group(self, count: Count, relations: list[Relation]) -> tuple[list[Count], list]:
+        """The hidden counts linked to `count` through relations on hidden counts, and
+        those relations (shown counts are constants)."""
+        members, todo, used = {count}, [count], []
+        by_count: dict[Count, list[int]] = {}
+        for i, r in enumerate(relations):
+            for c, _ in r.terms:
+                if not self.shown[c]:
+                    by_count.setdefault(c, []).append(i)
+        seen: set[int] = set()
+        while todo:
+            for i in by_count.get(todo.pop(), []):
+                if i in seen:
+                    continue
+                seen.add(i)
+                used.append(relations[i])
+                for c, _ in relations[i].terms:
+                    if not self.shown[c] and c not in members:
+                        members.add(c)
+                        todo.append(c)
+        return sorted(members), used
+
+    def _solve(self, count: Count, relations: list[Relation], *, sense: int, fix=None):
+        """min (sense 1) or max (sense -1) of `count` under the relations of its group;
+        `fix` = (lo, hi) bounds it first. Returns the optimum, None if infeasible."""
+        members, used = self.group(count, relations)
+        index = {c: i for i, c in enumerate(members)}
+        rows, lo, hi = [], [], []
+        for r in used:
+            row = np.zeros(len(members))
+            constant = 0.0
+            for c, k in r.terms:
+                if self.shown[c]:
+                    constant += k * self.truth[c]
+                else:
+                    row[index[c]] += k
+            rows.append(row)
+            lo.append(r.lo - constant)
+            hi.append(r.hi - constant)
+        upper = np.full(len(members), np.inf)
+        lower = np.zeros(len(members))
+        if fix is not None:
+            lower[index[count]], upper[index[count]] = fix
+        objective = np.zeros(len(members))
+        objective[index[count]] = sense
+        constraints = [LinearConstraint(np.array(rows), lo, hi)] if rows else []
+        result = milp(
+            objective,
+            constraints=constraints,
+            integrality=np.ones(len(members)),
+            bounds=Bounds(lower, upper),
+        )
+        if result.status == 0:
+            return round(result.x[index[count]])
+        if result.status == 2:  # infeasible
+            return None
+        # unbounded (or a solver limit): no finite end, which protects as much as anything
+        return math.inf if sense == -1 else 0
+
+    def feasible(self, count: Count, relations: list[Relation], lo: float, hi: float) -> bool:
+        return self._solve(count, relations, sense=1, fix=(lo, hi)) is not None
+
+    def protected(self, count: Count, relations: list[Relation]) -> bool:
+        """Both 0 and min_cell_count - 1 are consistent with everything published."""
+        if not self.group(count, relations)[1]:
+            return True  # in no relation: anything goes
+        return self.feasible(count, relations, 0, 0) and self.feasible(
+            count, relations, self.min_cell - 1, math.inf
+        )
+
+    def feasible_range(self, count: Count, relations: list[Relation]) -> tuple[float, float]:
+        """The least and greatest value `count` can take (for tests and diagnostics)."""
+        return (
+            self._solve(count, relations, sense=1),
+            self._solve(count, relations, sense=-1),
+        )
+
+    def neighbours(self, count: Count, relations: list[Relation]) -> Iterable[Count]:
+        """Shown counts in the relations of `count`'s group: hiding one may protect it."""
+        _, used = self.group(count, relations)
+        return sorted({c for r in used for c, _ in r.terms if self.shown[c]})
