@@ -14,7 +14,9 @@ with the median reported:
   interleaved, so a change in the machine's load falls on both;
 - `build-cohort --engine spark` (local mode) at sizes in BENCH_SPARK_SIZES (once: minutes);
 - the era builder and the OHDSI drug_era algorithm over the same dispensings
-  (benchmarks/era_peers.py), BENCH_ERA_REPEATS (3) times, interleaved.
+  (benchmarks/era_peers.py), BENCH_ERA_REPEATS (3) times, interleaved;
+- the disclosure audit (benchmarks/audit_cost.py): masking and auditing the run's raw
+  aggregates, BENCH_AUDIT_REPEATS (5) times in one process, against the build's time.
 
 It prints and writes benchmarks/results.md (and .bench/results.json). The machine is
 shared: read medians and the ratios of one run. A benchmark reports; it fails nothing.
@@ -198,6 +200,9 @@ def bench_size(persons: int) -> dict[str, object]:
         times=ERA_REPEATS,
     )
     result["eras_builder"], result["eras_ohdsi"] = eras["eras (builder)"], eras["eras (ohdsi)"]
+    _, _, audit = measure(script("audit_cost.py", "itp_faith", str(data)))
+    result["audit"] = json.loads(audit)
+    print(f"  disclosure audit: {result['audit']}", flush=True)
     return result
 
 
@@ -261,6 +266,16 @@ def report(results: list[dict[str, object]]) -> str:
         f"OHDSI {r['eras_ohdsi']['output']}" for r in results
     )  # fmt: skip
     lines += [f"Eras built (both algorithms must agree): {eras}", ""]
+    audits = "; ".join(
+        f"{r['persons']:,} persons: {a['audit_seconds']:.2f} s (median of "
+        f"{len(a['audit_runs'])}, {min(a['audit_runs']):.2f} to {max(a['audit_runs']):.2f}), "
+        f"{a['sensitive_counts_checked']} sensitive of {a['counts']} counts, "
+        f"{a['relations']} relations, {a['extra_suppressed']} more hidden; "
+        f"{a['audit_seconds'] / a['build_seconds']:.0%} of that build's {a['build_seconds']:.1f} s"
+        for r in results for a in [r["audit"]]
+    )  # fmt: skip
+    lines += [f"Disclosure audit (masking + audit of itp_faith's aggregates, in process): "
+              f"{audits}", ""]  # fmt: skip
     return "\n".join(lines)
 
 

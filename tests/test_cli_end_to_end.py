@@ -89,6 +89,8 @@ def test_build_cohort_cli(synthetic, tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["engine"] == {"name": "duckdb", "threads": 1, "memory_limit": "1GB"}
     assert manifest["inputs"]["persons"]["rows"] == 4000
+    checked = manifest["disclosure_audit"]["sensitive_counts_checked"]
+    assert f"disclosure audit: {checked:,} masked counts checked" in result.stdout
     attrition = pl.read_parquet(out / "attrition.parquet")
     assert attrition["persons"][0] == 4000 and attrition["persons"][4] == cohort.height
 

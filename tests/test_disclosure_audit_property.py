@@ -124,3 +124,78 @@ def test_the_reader_pins_a_lone_masked_band_when_the_rate_is_shown():
     assert audited.filter(pl.col("measure") == "standardised_custom")["rate"][0] is None
     again = _reader_solutions(audited, years, weights)
     assert again.shape[0] > 1 and again[:, 1].min() == 0 and again[:, 1].max() >= 10
+
+
+def _retreatment_raw(first: tuple[int, int, int], second: tuple[int, int]):
+    """One class, two courses: course 1 (next course, next line, nothing), course 2 (its
+    persons are course 1's next course; next line, nothing; no course 3)."""
+    nc1, nl1, nn1 = first
+    nl2, nn2 = second
+    nl2, nn2 = (nl2, nc1 - nl2) if nl2 <= nc1 else (nc1, 0)
+    rows = [(1, nc1 + nl1 + nn1, nc1, nl1, nn1), (2, nc1, 0, nl2, nn2)]
+    table = pl.DataFrame(
+        [("x", *r) for r in rows if r[1] > 0], orient="row",
+        schema={"class": pl.String, "course_number": pl.Int32, "persons": pl.Int64,
+                "next_course": pl.Int64, "next_line": pl.Int64, "no_next_treatment": pl.Int64},
+    )  # fmt: skip
+    attrition = pl.DataFrame(
+        {"step": [0], "description": ["cohort"], "persons": [500], "excluded": [None]},
+        schema_overrides={"step": pl.Int32, "excluded": pl.Int64},
+    )
+    return {"attrition.parquet": attrition, "retreatment.parquet": table}
+
+
+CELLS = ["persons", "next_course", "next_line", "no_next_treatment"]
+
+
+def _retreatment_solutions(published: pl.DataFrame, bound: int) -> list[dict]:
+    """Every assignment of the hidden cells (0..bound) satisfying persons = the three
+    outcomes, and course 2's persons = course 1's next course (no course 3)."""
+    rows = {r["course_number"]: r for r in published.iter_rows(named=True)}
+    first, second = rows[1], rows.get(2)
+
+    def options(row, fixed=None):
+        values = range(bound + 1)
+        for nc in [row["next_course"]] if row["next_course"] is not None else values:
+            if fixed is not None and nc != fixed:
+                continue
+            for nl in [row["next_line"]] if row["next_line"] is not None else values:
+                for nn in [row["no_next_treatment"]] if row["no_next_treatment"] is not None \
+                        else values:  # fmt: skip
+                    p = nc + nl + nn
+                    if row["persons"] is None or row["persons"] == p:
+                        yield {"persons": p, "next_course": nc, "next_line": nl,
+                               "no_next_treatment": nn}  # fmt: skip
+
+    found = []
+    for one in options(first):
+        if second is None:
+            if one["next_course"] == 0:
+                found.append({1: one})
+            continue
+        for two in options(second, fixed=0):
+            if two["persons"] == one["next_course"]:
+                found.append({1: one, 2: two})
+    return found
+
+
+@settings(max_examples=40)
+@given(
+    first=st.tuples(st.integers(0, 14), st.integers(0, 14), st.integers(1, 14)),
+    second=st.tuples(st.integers(0, 14), st.integers(0, 14)),
+    min_cell=st.sampled_from([3, 5, 11]),
+)
+def test_no_masked_retreatment_cell_range_collapses_after_the_audit(first, second, min_cell):
+    raw = _retreatment_raw(first, second)
+    masked = disclose(raw, ["cohort"], min_cell)
+    published = audit(raw, masked, ["cohort"], Facts(min_cell=min_cell)).published
+    table = published["retreatment.parquet"]
+    truth = {r["course_number"]: r for r in raw["retreatment.parquet"].iter_rows(named=True)}
+    solutions = _retreatment_solutions(table, bound=2 * 14)
+    assert any(all(s[n][c] == truth[n][c] for n in s for c in CELLS) for s in solutions)
+    for row in table.iter_rows(named=True):
+        n = row["course_number"]
+        for c in CELLS:
+            if row[c] is None and 0 < truth[n][c] < min_cell:
+                values = [s[n][c] for s in solutions]
+                assert min(values) <= 0 and max(values) >= min_cell - 1, (n, c, values)

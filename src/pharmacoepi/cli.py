@@ -217,7 +217,18 @@ def build_cohort_command(
     )
     if result.phases is not None:
         out_console.print(_phase_line(result, show_small_counts))
+    out_console.print(_audit_line(result.disclosure_audit))
     out_console.print(f"outputs: {result.out_dir.resolve()}")
+
+
+def _audit_line(record: dict) -> str:
+    extra = record["extra_suppressed"]
+    files = sorted({e["file"] for e in extra})
+    more = f"{len(extra)} more hidden ({', '.join(files)})" if extra else "nothing more hidden"
+    return (
+        f"disclosure audit: {record['sensitive_counts_checked']:,} masked counts checked "
+        f"against every published number; {more} (manifest.json: disclosure_audit)"
+    )
 
 
 def _phase_line(result, show_small_counts: bool) -> str:

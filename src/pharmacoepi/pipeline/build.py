@@ -48,6 +48,7 @@ class BuildResult:
     phases: pl.DataFrame | None = None  # masked, as written to phases.parquet
     phase_counts: dict[str, int] | None = None  # unmasked, for --show-small-counts
     kept: dict[str, pl.DataFrame] = field(default_factory=dict)  # build_cohort(keep=...)
+    disclosure_audit: dict = field(default_factory=dict)  # the audit's record (manifest)
 
 
 # What the conductor hands the plan before it runs.
@@ -153,4 +154,5 @@ def build_cohort(
         phases=published.get("phases.parquet"),
         phase_counts=dict(raw_phases.rows()) if raw_phases is not None else None,
         kept=kept,
+        disclosure_audit=results["disclosure_audit"],
     )
