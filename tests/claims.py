@@ -178,6 +178,8 @@ def build(
         engine_name=ENGINE["name"],
         keep=keep,
     )
+    # every identity the disclosure audit relies on must hold on every spec dataset
+    assert result.disclosure_audit["relations_not_holding"] == []
     return Built(
         cohort=pl.read_parquet(out / "cohort.parquet"),
         incident=pl.read_parquet(out / "incident_cases.parquet"),

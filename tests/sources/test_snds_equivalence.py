@@ -5,6 +5,8 @@ the same exposures. BEN_IDT_ANO is the claims person_id written as text."""
 
 from __future__ import annotations
 
+import json
+
 import polars as pl
 import pytest
 
@@ -92,6 +94,8 @@ def test_injected_problems_are_the_ones_counted(layouts):
 def _build(data, out, source: str) -> None:
     result = run_cli("build-cohort", "itp_faith", "--data", data, "--out", out, "--source", source)
     assert result.returncode == 0, result.stderr
+    audit = json.loads((out / "manifest.json").read_text())["disclosure_audit"]
+    assert audit["relations_not_holding"] == []
 
 
 def _read(out, name: str, columns: list[str]) -> pl.DataFrame:

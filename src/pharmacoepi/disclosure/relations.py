@@ -378,15 +378,19 @@ def _treatments(model: Model, tables: Tables, cohort: Count | None) -> None:
                     "retreatment: persons = next course + next line + nothing",
                 )
             )
+            # a course n + 1 that came after a new line counts as next_line after course n
             following = rows.get((klass, n + 1))
             terms = {Count(RETREATMENT, following, "persons"): -1} if following else {}
             model.relate(
-                equal(
+                at_most(
                     {cell("next_course"): 1, **terms},
                     0,
-                    "retreatment: persons with course n + 1 = next course after course n",
+                    "retreatment: next course after course n <= persons with course n + 1",
                 )
             )
+            model.relate(equal({cell("next_course"): 1, **terms}, 0, "inferred: persons "
+                               "with course n + 1 = next course after course n"),
+                         inference=True)  # fmt: skip
         _retreated_lines(model, tables, rows)
     if PATHWAYS in tables.published:
         _pathway_flow(model, tables, cohort)
