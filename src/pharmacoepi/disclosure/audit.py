@@ -1,7 +1,7 @@
 """The disclosure audit: every published number of a run, read together.
 
 After each table is masked on its own (disclosure/tables.py), the audit builds what a
-reader can deduce from everything the run publishes (disclosure/relations.py) and checks,
+reader can deduce from everything the run publishes (disclosure/relations/) and checks,
 for each hidden count from 1 to min_cell_count - 1 (a sensitive count, shown or latent),
 that the published numbers still allow it both 0 and min_cell_count - 1. When one does
 not, it hides more, in this order, until it does:

@@ -1,0 +1,69 @@
+"""Relations of the counted tables: the attrition chain and the incidence table (margins,
+and the standardised rates as weighted sums of the age bands' events)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+from pharmacoepi.disclosure.model import Count, Model, equal
+from pharmacoepi.disclosure.relations.frames import ATTRITION, INCIDENCE, Facts, Tables
+
+
+def attrition(model: Model, tables: Tables, steps: Sequence[str]):
+    """persons before a step = persons after it + excluded by it. Returns the counts of
+    the cohort size and of the incident cases (None: not in this run)."""
+    if ATTRITION not in tables.published:
+        return None, None
+    rows = tables.rows(ATTRITION)
+    for i in range(1, len(rows)):
+        before, after = (Count(ATTRITION, rows[j][0], "persons") for j in (i - 1, i))
+        excluded = Count(ATTRITION, rows[i][0], "excluded")
+        model.relate(equal({before: 1, after: -1, excluded: -1}, 0, "attrition: a step's "
+                           "persons = the previous step's - its exclusions"))  # fmt: skip
+    incident = (
+        Count(ATTRITION, rows[steps.index("incident")][0], "persons")
+        if "incident" in steps
+        else None
+    )
+    return Count(ATTRITION, rows[-1][0], "persons"), incident
+
+
+def incidence(model: Model, tables: Tables, facts: Facts, incident: Count | None) -> None:
+    if INCIDENCE not in tables.published:
+        return
+    rows, shown = {}, {}
+    for key, _, published in tables.rows(INCIDENCE):
+        k = dict(key)
+        rows[(k["measure"], k["stratum"])] = key
+        shown[key] = any(published[c] is not None for c in ("rate", "ci_lower", "ci_upper"))
+    events = lambda m, s: Count(INCIDENCE, rows[(m, s)], "events")  # noqa: E731
+    crude = events("crude", "all")
+    for measure in ("sex", "age_band", "year"):
+        terms = {events(m, s): 1 for m, s in rows if m == measure}
+        model.relate(equal({**terms, crude: -1}, 0, f"incidence: the {measure} events add "
+                           "up to the crude count"))  # fmt: skip
+    if incident is not None:
+        model.relate(
+            equal({crude: 1, incident: -1}, 0, "incidence: crude events = incident "
+                  "cases of the attrition"), inference=True,
+        )  # fmt: skip
+    bands = sorted(int(s) for m, s in rows if m == "age_band")
+    for measure, standard in facts.standards.items():
+        key = rows.get((measure, "all"))
+        if key is None or events(measure, "all") not in model.truth or not shown[key]:
+            continue  # not computed (an age band without person-time), or hidden
+        model.relate(equal({events(measure, "all"): 1, crude: -1}, 0,
+                           f"incidence: {measure} events = crude events"))  # fmt: skip
+        top = int(standard["stratum"].max())
+        weighted = set(standard.filter(pl.col("weight") > 0)["stratum"].to_list())
+        derived = tuple(Count(INCIDENCE, key, c) for c in ("rate", "ci_lower", "ci_upper"))
+        for band in sorted({min(b, top) for b in bands} & weighted):
+            members = [b for b in bands if min(b, top) == band]
+            terms = {events("age_band", str(b)): 1 for b in members}
+            truth = sum(model.truth[c] for c in terms)
+            model.relate(
+                equal(terms, truth, f"incidence: the {measure} rate (or its interval) "
+                      "reveals the events of each of its bands", rests_on=derived)
+            )  # fmt: skip
