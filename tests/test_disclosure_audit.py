@@ -274,3 +274,20 @@ def test_the_audit_hides_the_smallest_count_that_protects():
     assert row["no_next_treatment"] is None and row["share_retreated"] is None
     [extra] = audited.record["extra_suppressed"]
     assert extra["columns"] == ["no_next_treatment", "share_retreated"]
+
+
+def test_the_terminal_says_what_the_audit_did_and_warns_of_a_broken_relation():
+    from pharmacoepi.cli import _audit_line
+
+    extra = [{"file": "incidence.parquet"}, {"file": "pathways.parquet"}]
+    record = {
+        "sensitive_counts_checked": 78,
+        "relations_not_holding": [],
+        "extra_suppressed": extra,
+    }
+    line = _audit_line(record)
+    assert line.startswith("disclosure audit: 78 masked counts checked")
+    assert "2 more hidden (incidence.parquet, pathways.parquet)" in line
+    assert "warning" not in line
+    broken = _audit_line({**record, "relations_not_holding": ["a = b"]})
+    assert "warning: 1 relation(s) of the disclosure audit did not hold" in broken

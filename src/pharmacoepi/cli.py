@@ -225,10 +225,18 @@ def _audit_line(record: dict) -> str:
     extra = record["extra_suppressed"]
     files = sorted({e["file"] for e in extra})
     more = f"{len(extra)} more hidden ({', '.join(files)})" if extra else "nothing more hidden"
-    return (
+    line = (
         f"disclosure audit: {record['sensitive_counts_checked']:,} masked counts checked "
         f"against every published number; {more} (manifest.json: disclosure_audit)"
     )
+    broken = record["relations_not_holding"]
+    if broken:  # a bug of the audit: it ran without these relations
+        line += (
+            f"\nwarning: {len(broken)} relation(s) of the disclosure audit did not hold on "
+            "this run's numbers and were left out; review the aggregates before export and "
+            "report it (manifest.json: disclosure_audit.relations_not_holding)"
+        )
+    return line
 
 
 def _phase_line(result, show_small_counts: bool) -> str:
