@@ -291,3 +291,30 @@ def test_the_terminal_says_what_the_audit_did_and_warns_of_a_broken_relation():
     assert "warning" not in line
     broken = _audit_line({**record, "relations_not_holding": ["a = b"]})
     assert "warning: 1 relation(s) of the disclosure audit did not hold" in broken
+
+
+def test_a_rate_shown_beside_masked_events_is_hidden_by_the_audit():
+    """A mask that forgot a rate would give its events away (rate x person-years / per)."""
+    from pharmacoepi.disclosure import disclose
+    from pharmacoepi.disclosure.audit import audit
+
+    incidence = pl.DataFrame(
+        {"measure": ["crude", "sex", "sex"], "stratum": ["all", "F", "M"],
+         "events": [30, 4, 26], "person_years": [1000.0, 500.0, 500.0],
+         "rate": [3000.0, 800.0, 5200.0], "ci_lower": [1.0, 1.0, 1.0],
+         "ci_upper": [2.0, 2.0, 2.0], "denominator": ["internal"] * 3},
+    )  # fmt: skip
+    attrition = pl.DataFrame(
+        {"step": [0, 1], "description": ["all", "incident"], "persons": [900, 30],
+         "excluded": [None, 870]}, schema_overrides={"step": pl.Int32, "excluded": pl.Int64},
+    )  # fmt: skip
+    raw = {"attrition.parquet": attrition, "incidence.parquet": incidence}
+    steps = ["extract", "incident"]
+    masked = disclose(raw, steps, 11)
+    sex = masked["incidence.parquet"].filter(pl.col("measure") == "sex")
+    assert sex["events"].to_list() == [None, None]  # 4 and, with it, 26
+    forgot = pl.when(pl.col("stratum") == "F").then(800.0).otherwise(pl.col("rate"))
+    table = masked["incidence.parquet"].with_columns(forgot.alias("rate"))
+    broken = {**masked, "incidence.parquet": table}
+    audited = audit(raw, broken, steps, Facts(min_cell=11)).published["incidence.parquet"]
+    assert audited.filter(pl.col("stratum") == "F")["rate"][0] is None

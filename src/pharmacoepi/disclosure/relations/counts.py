@@ -10,6 +10,8 @@ import polars as pl
 from pharmacoepi.disclosure.model import Count, Model, equal
 from pharmacoepi.disclosure.relations.frames import ATTRITION, INCIDENCE, Facts, Tables
 
+RATE = ("rate", "ci_lower", "ci_upper")
+
 
 def attrition(model: Model, tables: Tables, steps: Sequence[str]):
     """persons before a step = persons after it + excluded by it. Returns the counts of
@@ -37,13 +39,23 @@ def incidence(model: Model, tables: Tables, facts: Facts, incident: Count | None
     for key, _, published in tables.rows(INCIDENCE):
         k = dict(key)
         rows[(k["measure"], k["stratum"])] = key
-        shown[key] = any(published[c] is not None for c in ("rate", "ci_lower", "ci_upper"))
+        shown[key] = any(published[c] is not None for c in RATE)
     events = lambda m, s: Count(INCIDENCE, rows[(m, s)], "events")  # noqa: E731
     crude = events("crude", "all")
     for measure in ("sex", "age_band", "year"):
         terms = {events(m, s): 1 for m, s in rows if m == measure}
         model.relate(equal({**terms, crude: -1}, 0, f"incidence: the {measure} events add "
                            "up to the crude count"))  # fmt: skip
+    derived = lambda key: tuple(Count(INCIDENCE, key, c) for c in RATE)  # noqa: E731
+    for (measure, stratum), key in rows.items():
+        if shown[key] and not measure.startswith("standardised_") and events(measure, stratum) \
+                in model.truth:  # fmt: skip
+            # rate = events / person-years x per with the person-years shown: a rate (or its
+            # exact interval) shown beside masked events gives them away (the masks hide
+            # them together; this keeps the audit right if a mask ever does not)
+            count = events(measure, stratum)
+            model.relate(equal({count: 1}, model.truth[count], "incidence: a rate shown "
+                               "gives its events", rests_on=derived(key)))  # fmt: skip
     if incident is not None:
         model.relate(
             equal({crude: 1, incident: -1}, 0, "incidence: crude events = incident "
@@ -58,12 +70,11 @@ def incidence(model: Model, tables: Tables, facts: Facts, incident: Count | None
                            f"incidence: {measure} events = crude events"))  # fmt: skip
         top = int(standard["stratum"].max())
         weighted = set(standard.filter(pl.col("weight") > 0)["stratum"].to_list())
-        derived = tuple(Count(INCIDENCE, key, c) for c in ("rate", "ci_lower", "ci_upper"))
         for band in sorted({min(b, top) for b in bands} & weighted):
             members = [b for b in bands if min(b, top) == band]
             terms = {events("age_band", str(b)): 1 for b in members}
             truth = sum(model.truth[c] for c in terms)
             model.relate(
                 equal(terms, truth, f"incidence: the {measure} rate (or its interval) "
-                      "reveals the events of each of its bands", rests_on=derived)
+                      "reveals the events of each of its bands", rests_on=derived(key))
             )  # fmt: skip
