@@ -318,3 +318,18 @@ def test_a_rate_shown_beside_masked_events_is_hidden_by_the_audit():
     broken = {**masked, "incidence.parquet": table}
     audited = audit(raw, broken, steps, Facts(min_cell=11)).published["incidence.parquet"]
     assert audited.filter(pl.col("stratum") == "F")["rate"][0] is None
+
+
+def test_a_small_count_a_mask_let_through_is_hidden_by_the_audit():
+    from pharmacoepi.disclosure.audit import audit
+
+    pathways = pl.DataFrame(
+        {"from_line": [1, 1], "from_regimen": ["none", "none"], "to_regimen": ["a", "b"],
+         "persons": [4, 30], "min_cell_count": [11, 11]},
+        schema_overrides={"from_line": pl.Int32, "min_cell_count": pl.Int32},
+    )  # fmt: skip
+    raw = {"pathways.parquet": pathways.drop("min_cell_count")}
+    audited = audit(raw, {"pathways.parquet": pathways}, [], Facts(min_cell=11))
+    assert audited.published["pathways.parquet"]["persons"].to_list() == [None, 30]
+    [entry] = audited.record["extra_suppressed"]
+    assert entry["through"] == ["a count from 1 to min_cell_count - 1 was shown"]

@@ -44,6 +44,17 @@ def audit(
     dropped: set[Count] = set()  # derived values hidden (relations on them dropped)
     hidden: list[Count] = []  # shown counts hidden
     extra: list[dict[str, Any]] = []
+    for count in sorted(model.hide):  # the masks never show one; if one ever does, hide it
+        if model.shown[count] and 0 < model.truth[count] < model.min_cell:
+            model.shown[count] = False
+            hidden.append(count)
+            extra.append(
+                _entry(
+                    [(count.file, count.row, c) for c in model.hide[count]],
+                    count,
+                    ["a count from 1 to min_cell_count - 1 was shown"],
+                )
+            )
     sensitive = model.sensitive()
     for count in sensitive:
         while not model.protected(count, model.active(dropped)):
@@ -55,15 +66,7 @@ def audit(
                 model.shown[unit] = False
                 hidden.append(unit)
                 cells = [(unit.file, unit.row, c) for c in model.hide[unit]]
-            extra.append(
-                {
-                    "file": cells[0][0],
-                    "row": {k: v for k, v in cells[0][1]},
-                    "columns": [c for _, _, c in cells],
-                    "protects": str(count),
-                    "through": why,
-                }
-            )
+            extra.append(_entry(cells, count, why))
     record = {
         "counts": len(model.truth),
         "sensitive_counts_checked": len(sensitive),
@@ -72,6 +75,17 @@ def audit(
         "relations_not_holding": model.broken,
     }
     return Audited(_apply(published, dropped, hidden, model), record)
+
+
+def _entry(cells, count: Count, why: list[str]) -> dict[str, Any]:
+    """The manifest's line for one further suppression."""
+    return {
+        "file": cells[0][0],
+        "row": dict(cells[0][1]),
+        "columns": [c for _, _, c in cells],
+        "protects": str(count),
+        "through": why,
+    }
 
 
 def _remedy(model: Model, count: Count, dropped: set[Count]):
