@@ -90,7 +90,7 @@ def test_build_cohort_cli(synthetic, tmp_path):
     assert manifest["engine"] == {"name": "duckdb", "threads": 1, "memory_limit": "1GB"}
     assert manifest["inputs"]["persons"]["rows"] == 4000
     checked = manifest["disclosure_audit"]["sensitive_counts_checked"]
-    assert f"disclosure audit: {checked:,} masked counts checked" in result.stdout
+    assert f"disclosure audit: {checked:,} hidden small counts checked" in result.stdout
     attrition = pl.read_parquet(out / "attrition.parquet")
     assert attrition["persons"][0] == 4000 and attrition["persons"][4] == cohort.height
 

@@ -286,7 +286,7 @@ def test_the_terminal_says_what_the_audit_did_and_warns_of_a_broken_relation():
         "extra_suppressed": extra,
     }
     line = _audit_line(record)
-    assert line.startswith("disclosure audit: 78 masked counts checked")
+    assert line.startswith("disclosure audit: 78 hidden small counts checked")
     assert "2 more hidden (incidence.parquet, pathways.parquet)" in line
     assert "warning" not in line
     broken = _audit_line({**record, "relations_not_holding": ["a = b"]})

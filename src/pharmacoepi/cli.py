@@ -226,7 +226,7 @@ def _audit_line(record: dict) -> str:
     files = sorted({e["file"] for e in extra})
     more = f"{len(extra)} more hidden ({', '.join(files)})" if extra else "nothing more hidden"
     line = (
-        f"disclosure audit: {record['sensitive_counts_checked']:,} masked counts checked "
+        f"disclosure audit: {record['sensitive_counts_checked']:,} hidden small counts checked "
         f"against every published number; {more} (manifest.json: disclosure_audit)"
     )
     broken = record["relations_not_holding"]
