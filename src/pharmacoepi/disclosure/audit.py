@@ -46,7 +46,7 @@ def audit(
     extra: list[dict[str, Any]] = []
     for count in sorted(model.hide):  # the masks never show one; if one ever does, hide it
         if model.shown[count] and 0 < model.truth[count] < model.min_cell:
-            model.shown[count] = False
+            model.set_shown(count, False)
             hidden.append(count)
             extra.append(
                 _entry(
@@ -63,7 +63,7 @@ def audit(
                 dropped.update(unit)
                 cells = [(c.file, c.row, c.column) for c in unit]
             else:
-                model.shown[unit] = False
+                model.set_shown(unit, False)
                 hidden.append(unit)
                 cells = [(unit.file, unit.row, c) for c in model.hide[unit]]
             extra.append(_entry(cells, count, why))
@@ -108,9 +108,9 @@ def _remedy(model: Model, count: Count, dropped: set[Count]):
             if model.protected(count, trial):
                 return candidate, _whys(used, candidate)
         else:
-            model.shown[candidate] = False
+            model.set_shown(candidate, False)
             ok = model.protected(count, relations)
-            model.shown[candidate] = True
+            model.set_shown(candidate, True)
             if ok:
                 return candidate, _whys(used, candidate)
     return candidates[0], _whys(used, candidates[0])

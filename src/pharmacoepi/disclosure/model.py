@@ -64,6 +64,9 @@ class Model:
         # a shown count -> the columns of its row to null to hide it (the cell and what
         # derives from it; for a count a curve reveals, the curve's values)
         self.hide: dict[Count, tuple[str, ...]] = {}
+        self._version = 0  # bumped when a count is shown or hidden: the groups change
+        self._active: tuple | None = None  # (key, relations) of the last `active` call
+        self._groups: tuple | None = None  # (relations, version, groups) of the last call
 
     def count(self, count: Count, truth: int, shown: bool) -> Count:
         self.truth[count] = int(truth)
@@ -87,6 +90,10 @@ class Model:
         self.relations.append(relation)
         return True
 
+    def set_shown(self, count: Count, shown: bool) -> None:
+        self.shown[count] = shown
+        self._version += 1
+
     def sensitive(self) -> list[Count]:
         """Hidden counts from 1 to min_cell_count - 1: what the audit protects."""
         return sorted(
@@ -94,31 +101,56 @@ class Model:
         )
 
     def active(self, dropped: set[Count]) -> list[Relation]:
-        return [
-            r for r in self.relations if not (r.rests_on and all(d in dropped for d in r.rests_on))
-        ]
+        """The relations still in force once the derived values in `dropped` are hidden
+        (the same list object for the same state, so groups are computed once)."""
+        key = (frozenset(dropped), len(self.relations))
+        if self._active is None or self._active[0] != key:
+            kept = [
+                r for r in self.relations
+                if not (r.rests_on and all(d in dropped for d in r.rests_on))
+            ]  # fmt: skip
+            self._active = (key, kept)
+        return self._active[1]
 
     def group(self, count: Count, relations: list[Relation]) -> tuple[list[Count], list]:
         """The hidden counts linked to `count` through relations on hidden counts, and
         those relations (shown counts are constants)."""
-        members, todo, used = {count}, [count], []
-        by_count: dict[Count, list[int]] = {}
-        for i, r in enumerate(relations):
-            for c, _ in r.terms:
-                if not self.shown[c]:
-                    by_count.setdefault(c, []).append(i)
-        seen: set[int] = set()
-        while todo:
-            for i in by_count.get(todo.pop(), []):
-                if i in seen:
-                    continue
-                seen.add(i)
-                used.append(relations[i])
-                for c, _ in relations[i].terms:
-                    if not self.shown[c] and c not in members:
-                        members.add(c)
-                        todo.append(c)
-        return sorted(members), used
+        cached = self._groups
+        if cached is None or cached[0] is not relations or cached[1] != self._version:
+            cached = (relations, self._version, self._all_groups(relations))
+            self._groups = cached
+        return cached[2].get(count, ([count], []))
+
+    def _all_groups(self, relations: list[Relation]) -> dict[Count, tuple[list[Count], list]]:
+        """Every hidden count's group at once (union-find over the relations)."""
+        parent: dict[Count, Count] = {}
+
+        def root(c: Count) -> Count:
+            while parent.setdefault(c, c) is not c:
+                parent[c] = parent[parent[c]]
+                c = parent[c]
+            return c
+
+        for r in relations:
+            hidden = [c for c, _ in r.terms if not self.shown[c]]
+            for c in hidden[1:]:
+                a, b = root(hidden[0]), root(c)
+                if a is not b:
+                    parent[b] = a
+        members: dict[Count, list[Count]] = {}
+        used: dict[Count, list[Relation]] = {}
+        for c in parent:
+            members.setdefault(root(c), []).append(c)
+        for r in relations:
+            hidden = [c for c, _ in r.terms if not self.shown[c]]
+            if hidden:
+                used.setdefault(root(hidden[0]), []).append(r)
+        groups = {}
+        for top, group in members.items():
+            entry = (sorted(group), used.get(top, []))
+            for c in group:
+                groups[c] = entry
+        return groups
 
     def _solve(self, count: Count, relations: list[Relation], *, sense: int, fix=None):
         """min (sense 1) or max (sense -1) of `count` under the relations of its group;
