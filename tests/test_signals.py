@@ -73,3 +73,50 @@ def test_a_killed_runs_staging_is_removed_by_the_next_run(default_data, tmp_path
     assert again.returncode == 0, again.stderr
     assert f"removed {left}, left by run {run.pid}, which was killed" in again.stderr
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+class _Frame:
+    """A stack frame as a signal handler receives it: the file its code is in, its caller."""
+
+    def __init__(self, filename: str, back=None):
+        self.f_code = type("Code", (), {"co_filename": filename})()
+        self.f_back = back
+
+
+IN_IMPORT = _Frame("/x/pharmacoepi/cli.py", _Frame("<frozen importlib._bootstrap>"))
+
+
+def test_a_stop_inside_an_import_is_acted_on_at_the_next_safe_point():
+    """CI found it: a SIGTERM landing in the import machinery (a module lock's weakref
+    callback) was raised there, printed as "Exception ignored ... Traceback", and lost."""
+    import pytest
+
+    from pharmacoepi import interrupts
+    from pharmacoepi.errors import Interrupted
+
+    interrupts._state.update(requested=None, deferring=0, committed=False)
+    try:
+        interrupts.handler(signal.SIGTERM, IN_IMPORT)  # recorded, not raised
+        assert interrupts.requested() == signal.SIGTERM
+        with pytest.raises(Interrupted):
+            interrupts.check()
+        with pytest.raises(Interrupted):  # anywhere else it is raised at once
+            interrupts.handler(signal.SIGTERM, _Frame("/x/pharmacoepi/plan.py"))
+    finally:
+        interrupts._state.update(requested=None, deferring=0, committed=False)
+
+
+def test_a_stop_while_the_command_loads_waits_for_the_import_to_end():
+    import pytest
+
+    from pharmacoepi import launch
+
+    launch._pending.clear()
+    try:
+        launch._early(signal.SIGTERM, IN_IMPORT)
+        assert launch._pending == [signal.SIGTERM]
+        with pytest.raises(SystemExit) as stopped:
+            launch._early(signal.SIGTERM, _Frame("/x/site.py"))
+        assert stopped.value.code == 143
+    finally:
+        launch._pending.clear()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import FrameType
 
 from pharmacoepi.errors import Interrupted
 
@@ -30,12 +31,24 @@ def install() -> None:
         signal.signal(signum, handler)
 
 
-def handler(signum: int, frame: object) -> None:  # noqa: ARG001
+def handler(signum: int, frame: FrameType | None) -> None:
     if _state["committed"]:
         return
     _state["requested"] = signum
-    if not _state["deferring"]:
+    if not _state["deferring"] and not _importing(frame):
         raise Interrupted(signum)
+
+
+def _importing(frame: FrameType | None) -> bool:
+    """Whether the signal landed inside the import machinery: an exception raised there
+    (in a module lock's weakref callback) is printed as "Exception ignored" with a
+    traceback and lost. The stop stays recorded; the next safe point (`check`, between the
+    steps of a run) acts on it."""
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def requested() -> int | None:

@@ -11,7 +11,21 @@ import sys
 _LINE = "interrupted: nothing was written; previous outputs are untouched\n"
 
 
-def _early(signum: int, frame: object) -> None:  # noqa: ARG001
+_pending: list[int] = []
+
+
+def _early(signum: int, frame) -> None:
+    # inside the import machinery (a module lock's weakref callback) an exception is
+    # printed as "Exception ignored" and lost: note the stop, act once the import is done
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            _pending.append(signum)
+            return
+        frame = frame.f_back
+    _exit(signum)
+
+
+def _exit(signum: int) -> None:
     sys.stderr.write(_LINE)
     sys.stderr.flush()
     raise SystemExit(128 + signum)
@@ -22,4 +36,6 @@ def main() -> None:
         signal.signal(signum, _early)
     from pharmacoepi.cli import main as command
 
+    if _pending:
+        _exit(_pending[0])
     command()  # installs the run's own handlers (pharmacoepi.interrupts)

@@ -20,7 +20,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 
 @dataclass(frozen=True, order=True)
@@ -155,6 +154,10 @@ class Model:
     def _solve(self, count: Count, relations: list[Relation], *, sense: int, fix=None):
         """min (sense 1) or max (sense -1) of `count` under the relations of its group;
         `fix` = (lo, hi) bounds it first. Returns the optimum, None if infeasible."""
+        # imported here: scipy.optimize costs a tenth of a second, which every command
+        # would pay at start-up
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
         members, used = self.group(count, relations)
         index = {c: i for i, c in enumerate(members)}
         rows, lo, hi = [], [], []
