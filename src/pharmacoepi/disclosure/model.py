@@ -66,6 +66,7 @@ class Model:
         self._version = 0  # bumped when a count is shown or hidden: the groups change
         self._active: tuple | None = None  # (key, relations) of the last `active` call
         self._groups: tuple | None = None  # (relations, version, groups) of the last call
+        self._points: dict[Count, list[dict[Count, int]]] = {}
 
     def count(self, count: Count, truth: int, shown: bool) -> Count:
         self.truth[count] = int(truth)
@@ -118,6 +119,7 @@ class Model:
         if cached is None or cached[0] is not relations or cached[1] != self._version:
             cached = (relations, self._version, self._all_groups(relations))
             self._groups = cached
+            self._points = {}  # feasible points found, per group (valid for this state)
         return cached[2].get(count, ([count], []))
 
     def _all_groups(self, relations: list[Relation]) -> dict[Count, tuple[list[Count], list]]:
@@ -151,13 +153,8 @@ class Model:
                 groups[c] = entry
         return groups
 
-    def _solve(self, count: Count, relations: list[Relation], *, sense: int, fix=None):
-        """min (sense 1) or max (sense -1) of `count` under the relations of its group;
-        `fix` = (lo, hi) bounds it first. Returns the optimum, None if infeasible."""
-        # imported here: scipy.optimize costs a tenth of a second, which every command
-        # would pay at start-up
-        from scipy.optimize import Bounds, LinearConstraint, milp
-
+    def _problem(self, count: Count, relations: list[Relation]):
+        """The group of `count` as a MILP: (members, their index, rows, lows, highs)."""
         members, used = self.group(count, relations)
         index = {c: i for i, c in enumerate(members)}
         rows, lo, hi = [], [], []
@@ -172,28 +169,50 @@ class Model:
             rows.append(row)
             lo.append(r.lo - constant)
             hi.append(r.hi - constant)
-        upper = np.full(len(members), np.inf)
-        lower = np.zeros(len(members))
-        if fix is not None:
-            lower[index[count]], upper[index[count]] = fix
+        return members, index, rows, lo, hi
+
+    @staticmethod
+    def _milp(objective, rows, lo, hi, lower, upper):
+        # imported here: scipy.optimize costs a tenth of a second, which every command
+        # would pay at start-up
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
+        constraints = [LinearConstraint(np.array(rows), lo, hi)] if rows else []
+        return milp(objective, constraints=constraints, integrality=np.ones(len(objective)),
+                    bounds=Bounds(lower, upper))  # fmt: skip
+
+    def _solve(self, count: Count, relations: list[Relation], *, sense: int):
+        """min (sense 1) or max (sense -1) of `count` under the relations of its group."""
+        members, index, rows, lo, hi = self._problem(count, relations)
         objective = np.zeros(len(members))
         objective[index[count]] = sense
-        constraints = [LinearConstraint(np.array(rows), lo, hi)] if rows else []
-        result = milp(
-            objective,
-            constraints=constraints,
-            integrality=np.ones(len(members)),
-            bounds=Bounds(lower, upper),
-        )
+        result = self._milp(objective, rows, lo, hi, np.zeros(len(members)),
+                            np.full(len(members), np.inf))  # fmt: skip
         if result.status == 0:
             return round(result.x[index[count]])
-        if result.status == 2:  # infeasible
-            return None
         # unbounded (or a solver limit): no finite end, which protects as much as anything
         return math.inf if sense == -1 else 0
 
     def feasible(self, count: Count, relations: list[Relation], lo: float, hi: float) -> bool:
-        return self._solve(count, relations, sense=1, fix=(lo, hi)) is not None
+        """Whether `count` can lie in [lo, hi]. Every point found is kept for its group: a
+        later question it already answers is not asked of the solver again (a point of
+        smallest, or largest, total answers most of them)."""
+        members, _ = self.group(count, relations)
+        points = self._points.setdefault(members[0], [])
+        if any(lo <= p[count] <= hi for p in points):
+            return True
+        members, index, rows, lows, highs = self._problem(count, relations)
+        # a generous finite bound keeps "largest total" bounded; a point a reader could
+        # use lies far below it
+        cap = 100 * (max(self.truth.values(), default=0) + self.min_cell)
+        lower, upper = np.zeros(len(members)), np.full(len(members), float(cap))
+        lower[index[count]], upper[index[count]] = lo, min(hi, cap)
+        sense = 1.0 if hi == 0 else -1.0  # toward zeros, or toward large values
+        result = self._milp(np.full(len(members), sense), rows, lows, highs, lower, upper)
+        if result.status != 0:
+            return False  # infeasible within the bounds
+        points.append({c: round(result.x[i]) for c, i in index.items()})
+        return True
 
     def protected(self, count: Count, relations: list[Relation]) -> bool:
         """Both 0 and min_cell_count - 1 are consistent with everything published."""
