@@ -173,8 +173,9 @@ CATALOGUE: tuple[OutputSpec, ...] = (
     ),
     OutputSpec(
         "manifest.json", "restricted",
-        "what the run read, with which rules and versions, what it wrote; stage row "
-        "counts are not masked",
+        "what the run read, with which rules and versions, what it wrote, what the "
+        "disclosure audit checked and hid further (disclosure_audit); stage row counts are "
+        "not masked",
     ),
 )  # fmt: skip
 
