@@ -197,8 +197,7 @@ class Model:
         """Whether `count` can lie in [lo, hi]. Every point found is kept for its group: a
         later question it already answers is not asked of the solver again (a point of
         smallest, or largest, total answers most of them)."""
-        members, _ = self.group(count, relations)
-        points = self._points.setdefault(members[0], [])
+        points = self._points.setdefault(self.group(count, relations)[0][0], [])
         if any(lo <= p[count] <= hi for p in points):
             return True
         members, index, rows, lows, highs = self._problem(count, relations)

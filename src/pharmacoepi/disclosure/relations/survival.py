@@ -67,8 +67,8 @@ def analyses(model: Model, tables: Tables, cohort: Count | None, facts: Facts) -
 
 def _survival_across(model: Model, curves, facts: Facts, tables: Tables) -> None:
     death = dict(curves.get("death", []))
-    exposed_days = {dict(k)["days_after_index"]: k for k, _, _ in tables.rows(EXPOSED)} \
-        if EXPOSED in tables.published else {}  # fmt: skip
+    exposed = tables.rows(EXPOSED) if EXPOSED in tables.published else []
+    exposed_days = {dict(k)["days_after_index"] for k, _, _ in exposed}
     for day, key in death.items():
         if day in exposed_days:
             model.relate(
@@ -96,7 +96,7 @@ def _survival_across(model: Model, curves, facts: Facts, tables: Tables) -> None
             model.relate(equal({events: 1, exits: -1}, 0, f"inferred: every {analysis} "
                                "exit by the day is an event"), inference=True)  # fmt: skip
         _course_analysis(model, analysis, points, facts)
-    _last_events(model, curves)
+    _last_events(model, curves, tables)
 
 
 def _course_analysis(model: Model, analysis: str, points, facts: Facts) -> None:
@@ -127,16 +127,19 @@ def _course_analysis(model: Model, analysis: str, points, facts: Facts) -> None:
         )
 
 
-def _last_events(model: Model, curves) -> None:
+def _last_events(model: Model, curves, tables: Tables) -> None:
     """The events of chronic_phase and line_2 are counted elsewhere: the chronic phase,
-    the transitions from line 1."""
-    totals = {"chronic_phase": phase_count("chronic"), "line_2": None}
-    line_1 = [c for c in model.truth if c.file == PATHWAYS and c.row[0] == ("from_line", 1)
-              and c.column == "persons"]  # fmt: skip
+    the transitions from line 1 (each person with a line 2 made one)."""
+    elsewhere = {"chronic_phase": {phase_count("chronic"): -1}}
+    if PATHWAYS in tables.published:  # none at all then means no line 2
+        elsewhere["line_2"] = {
+            c: -1 for c in model.truth
+            if c.file == PATHWAYS and c.row[0] == ("from_line", 1) and c.column == "persons"
+        }  # fmt: skip
     for analysis, points in curves.items():
-        if analysis not in totals or not points:
+        terms = elsewhere.get(analysis)
+        if terms is None or not points:
             continue
-        terms = {totals[analysis]: -1} if analysis == "chronic_phase" else {c: -1 for c in line_1}
         for _, key in points:
             events = Count(SURVIVAL, key, "events_so_far")
             model.relate(
