@@ -26,6 +26,7 @@ SCHEMAS = {
         "code": pl.String,
         "setting": pl.String,
         "stay_id": pl.Int64,
+        "end_date": pl.Date,
     },
     "dispensings": {
         "person_id": pl.Int64,
@@ -84,12 +85,28 @@ class Claims:
         return self
 
     def diagnosis(
-        self, pid: int, date: str, code: str = "D693", setting: str = "hospital_primary"
+        self,
+        pid: int,
+        date: str,
+        code: str = "D693",
+        setting: str = "hospital_primary",
+        end: str | None = None,
     ) -> Claims:
         self.rows["diagnoses"].append(
-            {"person_id": pid, "date": d(date), "code": code, "setting": setting, "stay_id": None}
+            {
+                "person_id": pid,
+                "date": d(date),
+                "code": code,
+                "setting": setting,
+                "stay_id": None,
+                "end_date": d(end) if end else None,
+            }
         )
         return self
+
+    def ald(self, pid: int, start: str, end: str | None = None, code: str = "D693") -> Claims:
+        """A long-term disease status over [start, end] (inclusive; None: open-ended)."""
+        return self.diagnosis(pid, start, code=code, setting="long_term_disease", end=end)
 
     def dispensing(
         self,

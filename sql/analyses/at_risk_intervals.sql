@@ -5,20 +5,21 @@
 --          make an incident case, so numerator and denominator follow the same rules.
 --          A day t is at risk when it lies in the study period, in a spell that started
 --          at least prior_observation_days before it (spell start <= t - prior days), the
---          person is alive (t <= death_date), no qualifying code fell in
---          [t - washout_days, t - 1] (the latest code before the period must be more than
---          washout_days before t), and t is not after the person's first qualifying code
+--          person is alive (t <= death_date), no qualifying evidence fell in
+--          [t - washout_days, t - 1] (the latest end of evidence that began before the
+--          period must be more than washout_days before t; an ALD counts to its end;
+--          a null washout_days: no evidence before the period at all), and t is not after the person's first qualifying code
 --          in the period (that day is the event for an incident case; after it, nobody is
 --          at risk again). event = the incident case's code_date, inside its interval.
 -- inputs: persons_valid, observation_spells, qualifying_codes, incident_cases
 -- note: greatest() and least() skip nulls (DuckDB and Spark alike)
 -- param study_start: DATE, first day of the study period (inclusive)
 -- param study_end: DATE, last day of the study period (inclusive)
--- param washout_days: INTEGER, days before t without a qualifying code
+-- param washout_days: INTEGER, days before t without qualifying evidence (null: all)
 -- param prior_observation_days: INTEGER, days of observation required before t
 CREATE OR REPLACE TEMP TABLE at_risk_intervals AS
 WITH last_before AS (
-    SELECT person_id, max(date) AS last_code
+    SELECT person_id, max(end_date) AS last_code
     FROM qualifying_codes
     WHERE date < $study_start
     GROUP BY person_id
@@ -37,7 +38,11 @@ bounded AS (
         greatest(
             s.start_date + CAST($prior_observation_days AS INTEGER),
             $study_start,
-            l.last_code + CAST($washout_days AS INTEGER) + 1
+            CASE
+                WHEN l.last_code IS NULL THEN NULL
+                WHEN $washout_days IS NULL THEN DATE '2999-12-31'
+                ELSE l.last_code + CAST($washout_days AS INTEGER) + 1
+            END
         ) AS start_date,
         least(s.end_date, $study_end, p.death_date, f.first_code) AS end_date
     FROM observation_spells AS s

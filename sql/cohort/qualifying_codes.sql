@@ -1,41 +1,98 @@
 -- stage: cohort/qualifying_codes
 -- creates: qualifying_codes
 -- purpose: every qualifying date (rule 1), at any date (the washout looks before the
---          period): a code of the case-finding codelist in one of the case-finding
---          settings; and, when the definition finds cases by dispensings too, the day of the
---          min_count-th distinct dispensing day of those codelists that falls within
---          within_days of the first of them (both days inclusive: d_k - d_1 <= within_days).
+--          period), as a span [date, end_date]: a code is one day, a long-term disease
+--          (ALD) is a status that holds from its start to its end_date (inclusive; open
+--          when none). A person is found by
+--          - a code of the case-finding codelist in one of the case-finding settings, or
+--          - repeated evidence: the min_count-th distinct day holding a case-finding code in
+--            one of the repeated settings or a dispensing of an evidence codelist, within
+--            within_days of the first of them (both days inclusive: d_k - d_1 <= within_days;
+--            null: any time apart). That day is the qualifying date.
+--          dated_at = 'first_evidence': a person found at any date has every piece of
+--          evidence as a qualifying date (codes in either set of settings, evidence
+--          dispensing days), so the first qualifying date is the earliest evidence.
+--          Persons with a code of the exclusion codelist in its settings, at any date, have
+--          no qualifying date.
 -- inputs: screened_diagnoses, screened_dispensings, codelist_matches
 -- param codelist: VARCHAR, name of the case-finding codelist
--- param settings: VARCHAR[], settings that qualify
--- param dispensing_codelists: VARCHAR[], dispensings codelists that find cases ([] = none)
--- param min_count: INTEGER, distinct dispensing days needed
--- param within_days: INTEGER, days from the first to the last of them
+-- param settings: VARCHAR[], settings in which one code finds a case
+-- param repeated_settings: VARCHAR[], settings in which a code is one piece of repeated evidence
+-- param dispensing_codelists: VARCHAR[], dispensings codelists whose days are evidence ([] = none)
+-- param min_count: INTEGER, distinct evidence days needed
+-- param within_days: INTEGER, days from the first to the last of them (null: no limit)
+-- param dated_at: VARCHAR, 'finding' or 'first_evidence'
+-- param exclusion_codelist: VARCHAR, persons with a code of it are not cases (null: none)
+-- param exclusion_settings: VARCHAR[], settings in which the exclusion code counts
 CREATE OR REPLACE TEMP TABLE qualifying_codes AS
-WITH dispensing_days AS (
+WITH coded AS (
+    SELECT
+        d.person_id,
+        d.date,
+        -- an ALD with no end is open: a far date any comparison treats as "still holds"
+        CASE WHEN d.setting = 'long_term_disease' THEN coalesce(d.end_date, DATE '2999-12-31')
+            ELSE d.date END AS end_date,
+        list_contains($settings, d.setting) AS finds,
+        list_contains($repeated_settings, d.setting) AS counts
+    FROM screened_diagnoses AS d
+    JOIN codelist_matches AS m
+        ON m.domain = 'diagnoses' AND m.code = d.code AND m.codelist = $codelist
+    WHERE d.reject_reason IS NULL
+        AND (list_contains($settings, d.setting) OR list_contains($repeated_settings, d.setting))
+),
+evidence_days AS (
+    SELECT DISTINCT person_id, date FROM coded WHERE counts
+    UNION
+    SELECT DISTINCT d.person_id, d.date
+    FROM screened_dispensings AS d
+    JOIN codelist_matches AS m
+        ON m.domain = 'dispensings' AND m.code = d.atc
+    WHERE d.reject_reason IS NULL
+        AND list_contains($dispensing_codelists, m.codelist)
+),
+numbered AS (
     SELECT
         person_id,
         date,
         row_number() OVER (PARTITION BY person_id ORDER BY date) AS day_number
-    FROM (
-        SELECT DISTINCT d.person_id, d.date
-        FROM screened_dispensings AS d
-        JOIN codelist_matches AS m
-            ON m.domain = 'dispensings' AND m.code = d.atc
-        WHERE d.reject_reason IS NULL
-            AND list_contains($dispensing_codelists, m.codelist)
-    ) AS distinct_days
+    FROM evidence_days
+),
+repeated AS (
+    SELECT last_day.person_id, last_day.date
+    FROM numbered AS last_day
+    JOIN numbered AS first_day
+        ON first_day.person_id = last_day.person_id
+        AND first_day.day_number = last_day.day_number - (CAST($min_count AS INTEGER) - 1)
+    WHERE $within_days IS NULL
+        OR date_diff('day', first_day.date, last_day.date) <= CAST($within_days AS INTEGER)
+),
+found AS (
+    SELECT person_id, date, end_date FROM coded WHERE finds
+    UNION ALL
+    SELECT person_id, date, date FROM repeated
+),
+found_persons AS (
+    SELECT DISTINCT person_id FROM found
+),
+dated AS (
+    SELECT person_id, date, end_date FROM found WHERE $dated_at = 'finding'
+    UNION ALL
+    SELECT c.person_id, c.date, c.end_date
+    FROM coded AS c
+    WHERE $dated_at = 'first_evidence' AND c.person_id IN (SELECT f.person_id FROM found_persons AS f)
+    UNION ALL
+    SELECT e.person_id, e.date, e.date
+    FROM evidence_days AS e
+    WHERE $dated_at = 'first_evidence' AND e.person_id IN (SELECT f.person_id FROM found_persons AS f)
+),
+excluded AS (
+    SELECT DISTINCT d.person_id
+    FROM screened_diagnoses AS d
+    JOIN codelist_matches AS m
+        ON m.domain = 'diagnoses' AND m.code = d.code AND m.codelist = $exclusion_codelist
+    WHERE d.reject_reason IS NULL AND list_contains($exclusion_settings, d.setting)
 )
-SELECT DISTINCT d.person_id, d.date
-FROM screened_diagnoses AS d
-JOIN codelist_matches AS m
-    ON m.domain = 'diagnoses' AND m.code = d.code AND m.codelist = $codelist
-WHERE d.reject_reason IS NULL
-    AND list_contains($settings, d.setting)
-UNION
-SELECT last_day.person_id, last_day.date
-FROM dispensing_days AS last_day
-JOIN dispensing_days AS first_day
-    ON first_day.person_id = last_day.person_id
-    AND first_day.day_number = last_day.day_number - (CAST($min_count AS INTEGER) - 1)
-WHERE date_diff('day', first_day.date, last_day.date) <= CAST($within_days AS INTEGER)
+SELECT person_id, date, max(end_date) AS end_date
+FROM dated
+WHERE person_id NOT IN (SELECT x.person_id FROM excluded AS x)
+GROUP BY person_id, date

@@ -2,7 +2,9 @@
 -- creates: screened_diagnoses
 -- purpose: one scan of the diagnoses table: type, normalise codes ('d69.3' -> 'D693'),
 --          check each row, and keep only rows with a problem (to set aside) or whose code
---          is on a diagnoses codelist (the extract the cohort stages read).
+--          is on a diagnoses codelist (the extract the cohort stages read). end_date: the
+--          last day of a long-term disease status (inclusive; null on other rows, and on
+--          an open-ended ALD).
 -- inputs: raw_diagnoses, persons_valid, code_vocabulary, codelist_concepts
 -- param min_date: DATE, earliest plausible date (inclusive)
 -- param max_date: DATE, latest plausible date (inclusive)
@@ -34,6 +36,7 @@ typed AS (
     SELECT
         TRY_CAST(r.person_id AS {{person_id_type}}) AS person_id,
         TRY_CAST(r.date AS DATE) AS date,
+        TRY_CAST(r.end_date AS DATE) AS end_date,
         -- OMOP concept of the row (null outside OMOP): matched by concept codelists
         CAST(TRY_CAST(r.concept_id AS BIGINT) AS VARCHAR) AS concept_id,
         lower(trim(CAST(r.setting AS VARCHAR))) AS setting,
@@ -42,10 +45,12 @@ typed AS (
             WHEN r.person_id IS NOT NULL AND TRY_CAST(r.person_id AS {{person_id_type}}) IS NULL
                 THEN 'person_id'
             WHEN r.date IS NOT NULL AND TRY_CAST(r.date AS DATE) IS NULL THEN 'date'
+            WHEN r.end_date IS NOT NULL AND TRY_CAST(r.end_date AS DATE) IS NULL THEN 'end_date'
             WHEN r.stay_id IS NOT NULL AND TRY_CAST(r.stay_id AS {{stay_id_type}}) IS NULL THEN 'stay_id'
         END AS unparseable_column,
         r.person_id AS raw_person_id,
         r.date AS raw_date,
+        r.end_date AS raw_end_date,
         r.code AS raw_code,
         r.setting AS raw_setting,
         r.stay_id AS raw_stay_id,
@@ -62,6 +67,8 @@ checked AS (
             WHEN t.raw_code IS NULL OR trim(t.raw_code) = '' THEN 'null value:code'
             WHEN t.setting IS NULL OR NOT list_contains($settings, t.setting) THEN 'invalid value:setting'
             WHEN t.date < $min_date OR t.date > $max_date THEN 'date out of range:date'
+            WHEN t.end_date < $min_date OR t.end_date > $max_date THEN 'date out of range:end_date'
+            WHEN t.end_date < t.date THEN 'end before start:end_date'
             WHEN p.person_id IS NULL THEN 'unknown person:person_id'
             WHEN t.date > p.death_date THEN 'event after death:date'
         END AS problem
@@ -71,6 +78,7 @@ checked AS (
 SELECT
     person_id,
     date,
+    end_date,
     -- the vocabulary holds the normalised form of every code on a codelist: the pattern
     -- runs only on the other rows' codes (rows set aside, OMOP concept matches)
     coalesce(v.normalised_code, upper(regexp_replace(raw_code, '[.\s\x{00A0}]', '', 'g'))) AS code,
@@ -81,7 +89,7 @@ SELECT
     nullif(split_part(problem, ':', 2), '') AS reject_column,
     CASE WHEN problem IS NOT NULL THEN to_json(struct_pack(
         person_id := raw_person_id, date := raw_date, code := raw_code,
-        setting := raw_setting, stay_id := raw_stay_id
+        setting := raw_setting, stay_id := raw_stay_id, end_date := raw_end_date
     )) END AS source_record
 FROM checked
 LEFT JOIN (

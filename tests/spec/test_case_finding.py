@@ -116,3 +116,47 @@ def test_overrides_change_the_rules(tmp_path):
         },
     )
     assert built.persons() == {1, 2}
+
+
+def test_an_ald_is_a_status_held_from_its_start_to_its_end(tmp_path):
+    """Review 1.4: an ALD registration is a status over [IMB_ALD_DTD, IMB_ALD_DTF], not a
+    one-day code. A person in an ALD for the disease on any day of the washout is
+    prevalent, however long ago the ALD began (before the fix, persons 1 and 3 were
+    counted incident: their ALD *start* lies before the washout)."""
+    c = Claims()
+    # an open ALD since 2004 (prevalent chronic ITP), then a stay in the period: prevalent
+    c.person(1).ald(1, "2004-05-01").diagnosis(1, CODE)
+    # an ALD that ended the day before the washout (code_date - 731): incident
+    c.person(2).ald(2, "2004-05-01", end="2008-02-29").diagnosis(2, CODE)
+    # ... that ended on the washout's first day (code_date - 730): prevalent
+    c.person(3).ald(3, "2004-05-01", end="2008-03-01").diagnosis(3, CODE)
+    # an ALD that began in the period is the first evidence: incident, dated at its start
+    c.person(4).ald(4, "2009-10-01", end="2014-10-01").diagnosis(4, "2010-06-01")
+    # an ALD that ended before the period, nothing in it: not a case
+    c.person(5).ald(5, "2004-05-01", end="2007-12-31")
+    # an ALD of another disease does not count
+    c.person(6).ald(6, "2004-05-01", code="E11").diagnosis(6, CODE)
+    built = build(c, tmp_path)
+    assert d(CODE).toordinal() - d("2008-02-29").toordinal() == 731
+    assert built.index_dates() == {2: d(CODE), 4: d("2009-10-01"), 6: d(CODE)}
+    assert built.attrition["persons"].to_list()[1:3] == [5, 3]  # 1-4 and 6 found; 2, 4, 6 kept
+
+
+def test_an_ald_ending_before_it_starts_is_set_aside(tmp_path):
+    c = Claims()
+    c.person(1).ald(1, "2004-05-01", end="2004-04-30").diagnosis(1, CODE)
+    built = build(c, tmp_path)
+    # the broken ALD row is not evidence: the stay makes an incident case
+    assert built.index_dates() == {1: d(CODE)}
+    rejected = built.table("rejected_rows")
+    assert rejected.select("table_name", "reject_reason", "reject_column").rows() == [
+        ("diagnoses", "end before start", "end_date")
+    ]
+
+
+def test_washout_all_looks_at_the_whole_history(tmp_path):
+    c = Claims()
+    c.person(1).diagnosis(1, CODE).diagnosis(1, "2001-01-01")  # 9 years before: prevalent
+    c.person(2).diagnosis(2, CODE)
+    built = build(c, tmp_path, **{"incident.washout_days": "all"})
+    assert built.persons() == {2}

@@ -25,7 +25,8 @@ SELECT
         ELSE 'hospital_associated'
     END AS setting,
     v.stay_id,
-    c.condition_concept_id AS concept_id
+    c.condition_concept_id AS concept_id,
+    CAST(NULL AS DATE) AS end_date
 FROM src_condition_occurrence AS c
 LEFT JOIN inpatient_visits AS v
     ON v.visit_key = CAST(TRY_CAST(c.visit_occurrence_id AS BIGINT) AS VARCHAR)

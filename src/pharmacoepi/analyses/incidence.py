@@ -63,7 +63,7 @@ def steps(d: Definition) -> list[Step]:
                 {
                     "study_start": d.study_period.start,
                     "study_end": d.study_period.end,
-                    "washout_days": d.incident.washout_days,
+                    "washout_days": d.incident.washout_window,
                     "prior_observation_days": d.incident.prior_observation_days,
                 },
             ),

@@ -17,16 +17,28 @@ SCHEMA = {"step": pl.Int32, "description": pl.String, "persons": pl.Int64, "excl
 
 
 def _found(d: Definition) -> str:
-    finders = []
-    if d.case_finding.codelist is not None:
-        settings = ", ".join(d.case_finding.settings)
-        finders.append(f"qualifying {d.case_finding.codelist} code ({settings})")
-    if (by := d.case_finding.dispensings) is not None:
+    finding, finders = d.case_finding, []
+    if finding.codelist is not None and finding.settings:
+        settings = ", ".join(finding.settings)
+        finders.append(f"qualifying {finding.codelist} code ({settings})")
+    if (by := finding.dispensings) is not None:
         finders.append(
             f"{by.min_count} dispensing days of {', '.join(by.codelists)} "
             f"within {by.within_days} days"
         )
-    return f"{' or '.join(finders)} in {d.study_period.start}..{d.study_period.end}"
+    if (rep := finding.repeated) is not None:
+        kinds = [f"{finding.codelist} codes ({', '.join(rep.settings)})"] if rep.settings else []
+        kinds += [f"dispensings of {', '.join(rep.dispensing_codelists)}"] * bool(
+            rep.dispensing_codelists
+        )
+        within = "" if rep.within_days is None else f" within {rep.within_days} days"
+        finders.append(f"{rep.min_count} distinct days of {' or '.join(kinds)}{within}")
+    found = " or ".join(finders)
+    if finding.dated_at == "first_evidence":
+        found += ", dated at the earliest evidence,"
+    if (x := finding.exclude_persons) is not None:
+        found += f" (persons with a {x.codelist} code at any date left out)"
+    return f"{found} in {d.study_period.start}..{d.study_period.end}"
 
 
 def _incident(d: Definition) -> str:
@@ -34,10 +46,9 @@ def _incident(d: Definition) -> str:
     observed = (
         "no observation requirement" if prior is None else f"{prior} days of prior observation"
     )
-    return (
-        f"incident: no qualifying date in the {d.incident.washout_days} days before "
-        f"code_date, {observed}"
-    )
+    window = d.incident.washout_window
+    looked = "at any earlier date" if window is None else f"in the {window} days before code_date"
+    return f"incident: no qualifying evidence {looked}, {observed}"
 
 
 def _primary(d: Definition) -> str:

@@ -10,7 +10,9 @@ from pharmacoepi.plan import Step, sql
 def steps(d: Definition) -> list[Step]:
     """observation spells and codelist matches, then case finding, incident, index date,
     primary, adult, sex and follow-up; then the persons remaining after each rule."""
-    by_dispensings = d.case_finding.dispensings
+    finding = d.case_finding
+    repeated = finding.repeated or finding.dispensings  # the same rule, two spellings
+    excluded = finding.exclude_persons
     # An absent rule runs with a codelist name no codelist has (a NULL never matches), so
     # the stage keeps every case: index_date = code_date, nobody secondary.
     dx_date, primary = d.diagnosis_date, d.primary
@@ -20,11 +22,15 @@ def steps(d: Definition) -> list[Step]:
         sql(
             "cohort/qualifying_codes",
             {
-                "codelist": d.case_finding.codelist,
-                "settings": list(d.case_finding.settings),
-                "dispensing_codelists": list(by_dispensings.codelists) if by_dispensings else [],
-                "min_count": by_dispensings.min_count if by_dispensings else 1,
-                "within_days": by_dispensings.within_days if by_dispensings else 0,
+                "codelist": finding.codelist,
+                "settings": list(finding.settings),
+                "repeated_settings": list(finding.repeated.settings) if finding.repeated else [],
+                "dispensing_codelists": list(finding.evidence_dispensings),
+                "min_count": repeated.min_count if repeated else 1,
+                "within_days": repeated.within_days if repeated else 0,
+                "dated_at": finding.dated_at,
+                "exclusion_codelist": excluded.codelist if excluded else None,
+                "exclusion_settings": list(excluded.settings) if excluded else [],
             },
         ),
         sql(
@@ -34,7 +40,7 @@ def steps(d: Definition) -> list[Step]:
         sql(
             "cohort/incident",
             {
-                "washout_days": d.incident.washout_days,
+                "washout_days": d.incident.washout_window,
                 "prior_observation_days": d.incident.prior_observation_days,
             },
         ),

@@ -103,6 +103,9 @@ TABLES: tuple[Table, ...] = (
             Column("setting", "text", allowed=DIAGNOSIS_SETTINGS),
             Column("stay_id", "id", required=False),
             Column("concept_id", "concept", required=False),
+            # a long-term disease (ALD) is a status: date = its start, end_date = its last
+            # day (inclusive; null = open-ended). Other rows are one-day events.
+            Column("end_date", "date", required=False),
         ),
     ),
     Table(

@@ -65,16 +65,77 @@ class DispensingCaseFinding(_Model):
     within_days: Days = Field(default=365, description="first to last of the min_count days")
 
 
+class RepeatedEvidence(_Model):
+    """A case is also found by repeated evidence of mixed kinds: min_count distinct days
+    holding a case-finding code in these settings or a dispensing of these codelists (the
+    published SNDS MS algorithm: two G35 stays, two DMT days, or one of each)."""
+
+    settings: tuple[DiagnosisSetting, ...] = Field(
+        default=(), description="settings in which a case-finding code is one piece of evidence"
+    )
+    dispensing_codelists: tuple[str, ...] = Field(
+        default=(), description="dispensings codelists whose days are evidence"
+    )
+    min_count: Int = Field(default=2, ge=1, le=1000, description="distinct evidence days")
+    within_days: Days | None = Field(
+        default=None, description="first to last of the min_count days; null: any time apart"
+    )
+
+    @model_validator(mode="after")
+    def _some_evidence(self) -> RepeatedEvidence:
+        if not self.settings and not self.dispensing_codelists:
+            raise ValueError("give settings, dispensing_codelists, or both")
+        return self
+
+
+class ExcludedPersons(_Model):
+    """Persons with a code of this codelist, in these settings, at any date, are not cases
+    (the published SNDS MS algorithm leaves out anyone with a neuromyelitis optica stay)."""
+
+    codelist: str
+    settings: tuple[DiagnosisSetting, ...] = Field(default=DIAGNOSIS_SETTINGS, min_length=1)
+
+
 class CaseFinding(Section):
     codelist: str | None = Field(default=None, description="diagnoses codelist (or dispensings)")
-    settings: tuple[DiagnosisSetting, ...] = Field(default=DIAGNOSIS_SETTINGS, min_length=1)
+    settings: tuple[DiagnosisSetting, ...] = Field(
+        default=DIAGNOSIS_SETTINGS, description="one code in these settings finds a case"
+    )
     dispensings: DispensingCaseFinding | None = None
+    repeated: RepeatedEvidence | None = None
+    dated_at: Literal["finding", "first_evidence"] = Field(
+        default="finding",
+        description="finding: a case's qualifying dates are the days it is found (a code, "
+        "the min_count-th day); first_evidence: once found at any date, every piece of its "
+        "evidence (codes in settings or repeated.settings, evidence dispensings) is a "
+        "qualifying date, so code_date is the earliest evidence",
+    )
+    exclude_persons: ExcludedPersons | None = None
 
     @model_validator(mode="after")
     def _something_finds_cases(self) -> CaseFinding:
-        if self.codelist is None and self.dispensings is None:
-            raise ValueError("give a diagnoses codelist, dispensings, or both")
+        if self.codelist is None and self.dispensings is None and self.repeated is None:
+            raise ValueError("give a diagnoses codelist, dispensings, repeated, or some of them")
+        if self.dispensings is not None and self.repeated is not None:
+            raise ValueError(
+                "give dispensings or repeated, not both (repeated with only "
+                "dispensing_codelists is the same rule)"
+            )
+        if self.repeated is not None and self.repeated.settings and self.codelist is None:
+            raise ValueError("repeated.settings needs the case-finding codelist")
+        if (
+            self.codelist is not None
+            and not self.settings
+            and not (self.repeated and self.repeated.settings)
+        ):
+            raise ValueError("settings is empty: no code of the case-finding codelist counts")
         return self
+
+    @property
+    def evidence_dispensings(self) -> tuple[str, ...]:
+        if self.dispensings is not None:
+            return self.dispensings.codelists
+        return self.repeated.dispensing_codelists if self.repeated else ()
 
     def codelist_uses(self, path: str) -> Iterable[CodelistUse]:
         if self.codelist is not None:
@@ -82,15 +143,30 @@ class CaseFinding(Section):
         if self.dispensings is not None:
             for name in self.dispensings.codelists:
                 yield CodelistUse(f"{path}.dispensings.codelists", name, ("dispensings",))
+        if self.repeated is not None:
+            for name in self.repeated.dispensing_codelists:
+                yield CodelistUse(f"{path}.repeated.dispensing_codelists", name, ("dispensings",))
+        if self.exclude_persons is not None:
+            yield CodelistUse(
+                f"{path}.exclude_persons.codelist", self.exclude_persons.codelist, ("diagnoses",)
+            )
 
 
 class Incident(_Model):
-    washout_days: Days = Field(description="no qualifying code in [code_date - N, code_date - 1]")
+    washout_days: Days | Literal["all"] = Field(
+        description="no qualifying evidence in [code_date - N, code_date - 1] (an ALD "
+        "counts on every day of its status); all: none at any earlier date"
+    )
     prior_observation_days: Days | None = Field(
         description="an observation period covers [code_date - N, code_date]; null: no "
         "observation requirement (follow-up then ends at death or the administrative end "
         "unless an observation period holds code_date)"
     )
+
+    @property
+    def washout_window(self) -> int | None:
+        """Days the washout looks back; None: the whole history (as bound to the SQL)."""
+        return None if self.washout_days == "all" else self.washout_days
 
 
 class DiagnosisDate(Section):

@@ -114,7 +114,7 @@ TABLES: tuple[LayoutTable, ...] = (
     LayoutTable(
         "IR_IMB_R",
         ("ben_nir_psa", "ben_rng_gem", "med_mtf_cod", "imb_ald_dtd"),
-        optional=("imb_etm_nat",),
+        optional=("imb_etm_nat", "imb_ald_dtf"),
         required=False,
     ),
 )
