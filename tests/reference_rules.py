@@ -10,6 +10,8 @@ from pharmacoepi.definition import load_definition, normalise_code
 
 QUALIFYING = {"hospital_primary", "hospital_related", "hospital_associated", "long_term_disease"}
 SECONDARY_PREFIXES = load_definition("itp_faith").codelists["secondary_itp"].codes
+BACKDATING_DRUGS = {"H02AB07", "H02AB06", "H02AB04", "H02AB02", "J06BA02", "J06BB01"}
+OPEN = dt.date(2999, 12, 31)
 START, END, ADMIN_END = dt.date(2009, 7, 1), dt.date(2011, 6, 30), dt.date(2014, 12, 31)
 DAY = dt.timedelta(days=1)
 
@@ -45,19 +47,28 @@ def expected_incident(rows: dict[str, list[dict]]) -> dict[int, Expected]:
         def alive(day, death=death):
             return death is None or day <= death
 
+        def last_day(r):  # an ALD holds to its end (open: for ever), a code for its day
+            if r["setting"] != "long_term_disease":
+                return r["date"]
+            return r.get("end_date") or OPEN
+
         diagnoses = [
-            (r["date"], normalise_code(r["code"]), r["setting"])
+            (r["date"], normalise_code(r["code"]), r["setting"], last_day(r))
             for r in rows["diagnoses"]
-            if r["person_id"] == pid and alive(r["date"])
+            if r["person_id"] == pid
+            and alive(r["date"])
+            and (r.get("end_date") is None or r["end_date"] >= r["date"])
         ]
         qualifying = [
-            day for day, code, setting in diagnoses if code == "D693" and setting in QUALIFYING
+            (day, until)
+            for day, code, setting, until in diagnoses
+            if code == "D693" and setting in QUALIFYING
         ]
-        in_period = [day for day in qualifying if START <= day <= END]
+        in_period = [day for day, _ in qualifying if START <= day <= END]
         if not in_period:
             continue
         code_date = min(in_period)
-        if any(code_date - 730 * DAY <= day <= code_date - DAY for day in qualifying):
+        if any(day <= code_date - DAY and until >= code_date - 730 * DAY for day, until in qualifying):
             continue
         periods = [
             (r["start_date"], r["end_date"])
@@ -72,13 +83,14 @@ def expected_incident(rows: dict[str, list[dict]]) -> dict[int, Expected]:
             for r in rows["dispensings"]
             if r["person_id"] == pid
             and alive(r["date"])
-            and normalise_code(r["atc"]).startswith(("H02AB", "J06BA02"))
+            and normalise_code(r["atc"]) in BACKDATING_DRUGS
             and code_date - 183 * DAY <= r["date"] <= code_date
         ]
         index = min(drugs, default=code_date)
         secondary = any(
-            code.startswith(SECONDARY_PREFIXES) and index - 183 * DAY <= day <= index + 183 * DAY
-            for day, code, _ in diagnoses
+            code.startswith(SECONDARY_PREFIXES) and day <= index + 183 * DAY
+            and until >= index - 365 * DAY
+            for day, code, _, until in diagnoses
         )
         ends = [spell[0][1], ADMIN_END] + ([death] if death else [])
         result[pid] = Expected(

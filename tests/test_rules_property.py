@@ -60,9 +60,18 @@ def person_rows(draw, pid: int, claims: Claims) -> None:
                 ["hospital_primary", "hospital_associated", "long_term_disease", "outpatient"]
             )
         )
-        claims.diagnosis(pid, at(draw(offsets())), code=code, setting=setting)
+        day = draw(offsets())
+        # an ALD holds from its day to an end (open, before it: set aside, or after it)
+        end = (
+            draw(st.sampled_from([None, -1, 0, 1, 365, 729, 730, 731, 2000]))
+            if setting == "long_term_disease"
+            else None
+        )
+        claims.diagnosis(
+            pid, at(day), code=code, setting=setting, end=None if end is None else at(day + end)
+        )
     for _ in range(draw(st.integers(0, 3))):
-        atc = draw(st.sampled_from(["H02AB07", "J06BA02", "B02BX05", "H02AA02"]))
+        atc = draw(st.sampled_from(["H02AB07", "H02AB09", "J06BA02", "J06BB01", "B02BX05", "H02AA02"]))
         claims.dispensing(pid, at(draw(offsets())), atc=atc)
 
 

@@ -2,7 +2,8 @@
 -- creates: classified_cases
 -- purpose: rules 4 and 5 as flags on every incident case. secondary = a code of the
 --          secondary codelist, in the given settings, in [index_date - days_before,
---          index_date + days_after] (inclusive). age_at_index = completed years: the
+--          index_date + days_after] (inclusive); a long-term disease (ALD) counts when its
+--          status [start, end] overlaps that window (a lupus ALD since 2003 is lupus now). age_at_index = completed years: the
 --          birthday counts from the day itself (a 29 February birthday is reached on
 --          1 March in common years).
 -- inputs: dated_cases, persons_valid, screened_diagnoses, codelist_matches
@@ -16,8 +17,9 @@ WITH secondary AS (
     FROM dated_cases AS c
     JOIN screened_diagnoses AS d
         ON d.person_id = c.person_id
-        AND d.date >= c.index_date - CAST($days_before AS INTEGER)
         AND d.date <= c.index_date + CAST($days_after AS INTEGER)
+        AND CASE WHEN d.setting = 'long_term_disease' THEN coalesce(d.end_date, DATE '2999-12-31')
+            ELSE d.date END >= c.index_date - CAST($days_before AS INTEGER)
     JOIN codelist_matches AS m
         ON m.domain = 'diagnoses' AND m.code = d.code AND m.codelist = $codelist
     WHERE d.reject_reason IS NULL

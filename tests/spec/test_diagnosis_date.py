@@ -1,5 +1,6 @@
-"""Rule 3: index_date = the earliest corticosteroid (H02AB) or IVIg (J06BA02) dispensing in
-[code_date - 183, code_date], else code_date."""
+"""Rule 3: index_date = the earliest dispensing of one of the four ITP corticosteroids
+(prednisone H02AB07, prednisolone H02AB06, methylprednisolone H02AB04, dexamethasone
+H02AB02), IVIg (J06BA02) or anti-D (J06BB01) in [code_date - 183, code_date], else code_date."""
 
 from tests.claims import Claims, build, d
 
@@ -46,3 +47,19 @@ def test_rejected_dispensings_do_not_set_the_index(tmp_path):
     c.person(2).diagnosis(2, CODE).dispensing(2, "2010-01-01", setting="mail")  # bad setting
     built = build(c, tmp_path)
     assert built.index_dates() == {1: d(CODE), 2: d(CODE)}
+
+
+def test_only_the_four_itp_corticosteroids_move_the_diagnosis_date(tmp_path):
+    """Review 1.5: back-dating takes the four corticosteroids FAITH names, not every
+    systemic glucocorticoid (H02AB): hydrocortisone is replacement therapy, betamethasone
+    an unrelated prescription; 15-17% of French adults fill an oral glucocorticoid each
+    year (Benard-Laribiere, BMJ Open 2017), so the prefix moved many dates wrongly."""
+    c = Claims()
+    for pid, atc in enumerate(["H02AB07", "H02AB06", "H02AB04", "H02AB02", "J06BB01"], 1):
+        c.person(pid).diagnosis(pid, CODE).dispensing(pid, "2010-02-01", atc=atc)
+    c.person(6).diagnosis(6, CODE).dispensing(6, "2010-02-01", atc="H02AB09")  # hydrocortisone
+    c.person(7).diagnosis(7, CODE).dispensing(7, "2010-02-01", atc="H02AB01")  # betamethasone
+    c.person(8).diagnosis(8, CODE).dispensing(8, "2010-02-01", atc="H02AB08")  # triamcinolone
+    built = build(c, tmp_path)
+    moved = {pid: d("2010-02-01") for pid in range(1, 6)}
+    assert built.index_dates() == {**moved, 6: d(CODE), 7: d(CODE), 8: d(CODE)}

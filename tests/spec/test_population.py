@@ -1,4 +1,4 @@
-"""Rules 4 and 5: primary (no secondary cause within +/-183 days of index_date) and adult
+"""Rules 4 and 5: primary (no secondary cause in [index_date - 365, index_date + 183]) and adult
 (>= 18 completed years at index_date)."""
 
 from tests.claims import Claims, build, d
@@ -11,21 +11,31 @@ def _case(c: Claims, pid: int, **person) -> Claims:
     return c.person(pid, **person).diagnosis(pid, CODE).dispensing(pid, INDEX)
 
 
-def test_secondary_window_is_around_the_index_date(tmp_path):
+def test_secondary_window_is_the_year_before_and_the_semester_after_the_index_date(tmp_path):
+    """Review 1.7: FAITH searched secondary causes "in the year before and the semester
+    after" the diagnosis (ASH 2014 abstract): [index_date - 365, index_date + 183]."""
     c = Claims()
-    _case(c, 1).diagnosis(1, "2009-07-02", code="C83")  # index - 183: secondary
-    _case(c, 2).diagnosis(2, "2009-07-01", code="C83")  # index - 184: primary
+    _case(c, 1).diagnosis(1, "2009-01-01", code="C83")  # index - 365: secondary
+    _case(c, 2).diagnosis(2, "2008-12-31", code="C83")  # index - 366: primary
     _case(c, 3).diagnosis(3, "2010-07-03", code="M32")  # index + 183: secondary
     _case(c, 4).diagnosis(4, "2010-07-04", code="M32")  # index + 184: primary
     _case(c, 5).diagnosis(5, "2010-08-15", code="B182")  # within 183 of code_date only: primary
     _case(c, 6).diagnosis(6, INDEX, code="K74.6", setting="outpatient")  # prefix K74, any setting
     _case(c, 7).diagnosis(7, INDEX, code="K70.0")  # alcoholic fatty liver: not K703
     _case(c, 8).diagnosis(8, INDEX, code="D68.6")  # antiphospholipid: secondary
+    _case(c, 9).diagnosis(9, "2009-06-01", code="C83")  # index - 214: secondary (183 before)
+    # a lupus ALD since 2003, still held: the person has lupus at diagnosis (secondary)
+    _case(c, 10).ald(10, "2003-04-01", code="M321")
+    # ... one that ended 366 days before the index date: primary
+    _case(c, 11).ald(11, "2003-04-01", end="2008-12-31", code="M321")
     built = build(c, tmp_path)
-    assert d(INDEX).toordinal() - d("2009-07-02").toordinal() == 183
-    assert built.persons() == {2, 4, 5, 7}
+    assert d(INDEX).toordinal() - d("2009-01-01").toordinal() == 365
+    assert built.persons() == {2, 4, 5, 7, 11}
     secondary = dict(built.incident.select("person_id", "secondary").rows())
-    assert secondary == {1: True, 2: False, 3: True, 4: False, 5: False, 6: True, 7: False, 8: True}
+    assert secondary == {
+        1: True, 2: False, 3: True, 4: False, 5: False, 6: True, 7: False, 8: True, 9: True,
+        10: True, 11: False,
+    }  # fmt: skip
 
 
 def test_adult_is_18_completed_years_at_index(tmp_path):
