@@ -68,7 +68,9 @@ def expected_incident(rows: dict[str, list[dict]]) -> dict[int, Expected]:
         if not in_period:
             continue
         code_date = min(in_period)
-        if any(day <= code_date - DAY and until >= code_date - 730 * DAY for day, until in qualifying):
+        if any(
+            day <= code_date - DAY and until >= code_date - 730 * DAY for day, until in qualifying
+        ):
             continue
         periods = [
             (r["start_date"], r["end_date"])
@@ -88,7 +90,8 @@ def expected_incident(rows: dict[str, list[dict]]) -> dict[int, Expected]:
         ]
         index = min(drugs, default=code_date)
         secondary = any(
-            code.startswith(SECONDARY_PREFIXES) and day <= index + 183 * DAY
+            code.startswith(SECONDARY_PREFIXES)
+            and day <= index + 183 * DAY
             and until >= index - 365 * DAY
             for day, code, _, until in diagnoses
         )

@@ -71,7 +71,9 @@ def person_rows(draw, pid: int, claims: Claims) -> None:
             pid, at(day), code=code, setting=setting, end=None if end is None else at(day + end)
         )
     for _ in range(draw(st.integers(0, 3))):
-        atc = draw(st.sampled_from(["H02AB07", "H02AB09", "J06BA02", "J06BB01", "B02BX05", "H02AA02"]))
+        atc = draw(
+            st.sampled_from(["H02AB07", "H02AB09", "J06BA02", "J06BB01", "B02BX05", "H02AA02"])
+        )
         claims.dispensing(pid, at(draw(offsets())), atc=atc)
 
 
