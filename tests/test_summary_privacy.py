@@ -36,16 +36,38 @@ def test_phase_shares_are_hidden_with_any_decided_count():
     phases = ["newly_diagnosed", "persistent", "chronic", "insufficient_follow_up"]
     sizes = [34, 17, 68, 9]
     people = pl.DataFrame(
-        {"phase": [p for p, n in zip(phases, sizes, strict=True) for _ in range(n)]}
+        {
+            "phase": [p for p, n in zip(phases, sizes, strict=True) for _ in range(n)],
+            # everyone persistent or chronic is flagged, and 5 of the 9 followed briefly
+            "persistent_or_chronic": [False] * 34 + [True] * 85 + [True] * 5 + [None] * 4,
+        }
     )
     with _engine_with("cohort_phased", people) as engine:
         engine.run("summaries/phase_counts")
         raw = engine.frame("phase_counts")
+    assert dict(raw.rows())["persistent_or_chronic"] == 90
     table = tables.phases(raw, tables.Context(11, cohort_size=sum(sizes)))
-    # 9 is masked, and with it the smallest other cell (17): the cohort size is public
-    assert table["persons"].to_list() == [34, None, 68, None]
+    # 9 is masked, and with it the smallest other cell (17): the cohort size is public;
+    # persistent_or_chronic (90) would be read against the masked persistent count
+    assert table["persons"].to_list() == [34, None, 68, None, None]
     # a share of 34 would give away the decided total (119), hence 128 - 119 = 9
-    assert table["share_of_decided"].to_list() == [None, None, None, None]
+    assert table["share_of_decided"].to_list() == [None, None, None, None, None]
+
+
+def test_persistent_or_chronic_is_masked_when_it_reveals_few_briefly_followed():
+    counts = {"newly_diagnosed": 40, "persistent": 30, "chronic": 50,
+              "insufficient_follow_up": 20, "persistent_or_chronic": 83}  # fmt: skip
+    raw = pl.DataFrame({"phase": list(counts), "persons": list(counts.values())})
+    table = tables.phases(raw, tables.Context(11, cohort_size=140))
+    # 83 - 30 - 50 = 3 persons followed briefly had evidence: a small count
+    assert table["persons"].to_list() == [40, 30, 50, 20, None]
+    raw = raw.with_columns(
+        persons=pl.when(pl.col("phase") == "persistent_or_chronic").then(95)
+        .otherwise(pl.col("persons"))
+    )  # fmt: skip
+    table = tables.phases(raw, tables.Context(11, cohort_size=140))
+    assert table["persons"].to_list() == [40, 30, 50, 20, 95]
+    assert table["share_of_decided"].to_list()[4] == round(95 / 135, 4)
 
 
 def test_retreatment_rows_after_a_masked_next_course_are_hidden():

@@ -8,9 +8,10 @@
 --          primary diagnosis in [index_date + 1, follow_up_end]. line_2: the start of line 2.
 --          next_after_course_<n>: the next course or new line after course n of the
 --          course class (courses.parquet's next_treatment_date). chronic_phase (when the
---          definition has a phase block): the first day from index_date +
---          chronic_after_days + 1 with evidence of activity (a qualifying code, or an era
---          of an evidence class covering it), the day the disease is read as chronic.
+--          definition has a phase block): the first date from index_date +
+--          chronic_after_days + 1 with evidence of activity (a qualifying code, a record of
+--          an evidence class: treatments/activity_evidence), the day the disease is read
+--          as chronic.
 -- inputs: cohort, lines, course_outcomes, screened_diagnoses, codelist_matches, activity_evidence
 -- param bleeding_codelist: VARCHAR, diagnoses codelist of bleeding (NULL: no analysis rows)
 -- param course_class: VARCHAR, the course class followed after courses 1 and 2
@@ -32,13 +33,12 @@ second_lines AS (
 chronic AS (
     SELECT
         c.person_id,
-        min(greatest(e.start_date, c.index_date + CAST($chronic_after_days AS INTEGER) + 1))
-            AS chronic_date
+        min(e.date) AS chronic_date
     FROM cohort AS c
     JOIN activity_evidence AS e
         ON e.person_id = c.person_id
-        AND e.end_date >= c.index_date + CAST($chronic_after_days AS INTEGER) + 1
-        AND e.start_date <= c.follow_up_end
+        AND e.date >= c.index_date + CAST($chronic_after_days AS INTEGER) + 1
+        AND e.date <= c.follow_up_end
     GROUP BY c.person_id
 )
 SELECT

@@ -1,13 +1,16 @@
 -- stage: treatments/phases
 -- creates: cohort_phased
--- purpose: the disease phase (International Working Group), read from evidence of disease
---          activity: an exposure era of an evidence class overlapping the window, or a
---          qualifying code dated in it. chronic = evidence in
---          [index_date + chronic_after_days + 1, follow_up_end]; otherwise, once follow-up
---          reaches index_date + chronic_after_days + 1 (the day the phase is decided),
---          persistent = evidence in [index_date + persistent_after_days + 1,
+-- purpose: the disease phase (International Working Group), read from dated evidence of
+--          disease activity (activity_evidence: care and dispensing dates). chronic =
+--          evidence in [index_date + chronic_after_days + 1, follow_up_end]; otherwise,
+--          once follow-up reaches index_date + chronic_after_days + 1 (the day the phase is
+--          decided), persistent = evidence in [index_date + persistent_after_days + 1,
 --          index_date + chronic_after_days], else newly_diagnosed; follow-up ending earlier
---          without chronic evidence = insufficient_follow_up. Ends are inclusive.
+--          without chronic evidence = insufficient_follow_up. persistent_or_chronic (FAITH's
+--          "persistence or chronicity"): evidence in [index_date + persistent_after_days + 1,
+--          follow_up_end] is enough (a death in month 5 after care in month 4 is persistent
+--          or chronic); without it, false once the phase is decided, null before. Ends are
+--          inclusive.
 -- inputs: cohort, activity_evidence
 -- param persistent_after_days: INTEGER, newly diagnosed phase length in days
 -- param chronic_after_days: INTEGER, days after which activity means chronic
@@ -26,10 +29,12 @@ flags AS (
         w.person_id,
         w.chronic_from,
         w.follow_up_end,
-        max(CASE WHEN e.start_date <= w.follow_up_end AND e.end_date >= w.chronic_from
+        max(CASE WHEN e.date >= w.chronic_from AND e.date <= w.follow_up_end
             THEN 1 ELSE 0 END) AS chronic,
-        max(CASE WHEN e.start_date <= w.persistent_to AND e.end_date >= w.persistent_from
-            THEN 1 ELSE 0 END) AS persistent
+        max(CASE WHEN e.date >= w.persistent_from AND e.date <= w.persistent_to
+            THEN 1 ELSE 0 END) AS persistent,
+        max(CASE WHEN e.date >= w.persistent_from AND e.date <= w.follow_up_end
+            THEN 1 ELSE 0 END) AS after_newly_diagnosed
     FROM windows AS w
     LEFT JOIN activity_evidence AS e ON e.person_id = w.person_id
     GROUP BY w.person_id, w.chronic_from, w.follow_up_end
@@ -41,7 +46,12 @@ SELECT
         WHEN f.follow_up_end < f.chronic_from THEN 'insufficient_follow_up'
         WHEN f.persistent = 1 THEN 'persistent'
         ELSE 'newly_diagnosed'
-    END AS phase
+    END AS phase,
+    CASE
+        WHEN f.after_newly_diagnosed = 1 THEN TRUE
+        WHEN f.follow_up_end < f.chronic_from THEN CAST(NULL AS BOOLEAN)
+        ELSE FALSE
+    END AS persistent_or_chronic
 FROM cohort AS c
 JOIN flags AS f ON f.person_id = c.person_id
 ORDER BY c.person_id

@@ -166,16 +166,14 @@ def test_phase_boundaries(tmp_path):
     case(c, 2).diagnosis(2, "2010-05-31")  # index + 91: persistent
     case(c, 3).diagnosis(3, "2011-03-01")  # index + 365: persistent
     case(c, 4).diagnosis(4, "2011-03-02")  # index + 366: chronic
-    # exposure overlapping the window counts: TPO-RA 2010-05-02..05-31 reaches index + 91
-    case(c, 5).dispensing(5, "2010-05-02", atc=TPO)
-    case(c, 6).dispensing(6, "2010-05-01", atc=TPO)  # ..05-30: not past index + 90
+    case(c, 5).dispensing(5, "2010-05-31", atc=TPO)  # a TPO-RA box on index + 91: persistent
     # corticosteroids are not evidence in itp_faith.yaml (phase.evidence_classes)
     case(c, 7).dispensing(7, "2011-06-01", atc=PRED)
     # follow-up ends on index + 365 with no chronic evidence: undecided
     case(c, 8, death="2011-03-01").diagnosis(8, "2010-06-01")
     # follow-up reaches index + 366: decided
     case(c, 9, death="2011-03-02").diagnosis(9, "2010-06-01")
-    case(c, 10).procedure(10, "2012-01-01")  # splenectomy: exposed from then on
+    case(c, 10).procedure(10, "2012-01-01")  # splenectomy after a year: chronic
     built = build(c, tmp_path)
     assert phases(built) == {
         1: "newly_diagnosed",
@@ -183,7 +181,6 @@ def test_phase_boundaries(tmp_path):
         3: "persistent",
         4: "chronic",
         5: "persistent",
-        6: "newly_diagnosed",
         7: "newly_diagnosed",
         8: "insufficient_follow_up",
         9: "persistent",
@@ -191,6 +188,88 @@ def test_phase_boundaries(tmp_path):
     }
     everything = build(c, tmp_path / "all", **{"phase.evidence_classes": None})
     assert phases(everything)[7] == "chronic"
+
+
+def test_phase_evidence_is_the_date_of_care_not_its_exposure(tmp_path):
+    """Review 2.12: phases are decided from care and dispensing dates. Read from exposure
+    eras, a TPO-RA box on day 65 (30 days) or a rituximab course in month 11 (182 days)
+    reached into the next phase's window and called the case persistent or chronic."""
+    c = Claims()
+    case(c, 1).dispensing(1, "2010-05-05", atc=TPO)  # index + 65, covers to + 94: newly dx
+    case(c, 2).dispensing(2, "2010-05-30", atc=TPO)  # index + 90: newly diagnosed
+    # a rituximab course from index + 320 (weekly x4, to + 341): persistent, not chronic
+    infusions(case(c, 3), 3, "2011-01-15", "2011-01-22", "2011-01-29", "2011-02-05")
+    case(c, 4).procedure(4, "2010-09-01")  # splenectomy in month 6: persistent, not chronic
+    built = build(c, tmp_path)
+    assert phases(built) == {
+        1: "newly_diagnosed",
+        2: "newly_diagnosed",
+        3: "persistent",
+        4: "persistent",
+    }
+
+
+def test_ivig_is_maintenance_with_three_monthly_administrations(tmp_path):
+    """Review 2.9: FAITH counted IVIg as a corticoid-sparing (maintenance) treatment only
+    with 3 monthly dispensings; one administration is rescue and no evidence of
+    persistence. A run: 3 dates, each at most 45 days after the previous."""
+    c = Claims()
+    case(c, 1).dispensing(1, "2010-06-01", atc=IVIG, setting="hospital")  # one: rescue
+    for day in ("2010-06-01", "2010-07-01", "2010-08-15"):  # 30 then 45 days apart: a run
+        c.dispensing(2, day, atc=IVIG, setting="hospital")
+    case(c, 2)
+    for day in ("2010-06-01", "2010-07-01", "2010-08-16"):  # 46 days: two runs, too short
+        c.dispensing(3, day, atc=IVIG, setting="hospital")
+    case(c, 3)
+    # anti-D is in the IVIg class: a run of three counts alike
+    for day in ("2010-06-01", "2010-07-01", "2010-08-01"):
+        c.dispensing(4, day, atc="J06BB01", setting="hospital")
+    case(c, 4)
+    # a run that starts in month 2: its dates after index + 90 are evidence
+    for day in ("2010-04-01", "2010-05-01", "2010-06-01"):
+        c.dispensing(5, day, atc=IVIG, setting="hospital")
+    case(c, 5)
+    built = build(c, tmp_path)
+    assert phases(built) == {
+        1: "newly_diagnosed",
+        2: "persistent",
+        3: "newly_diagnosed",
+        4: "persistent",
+        5: "persistent",
+    }
+
+
+def test_persistent_or_chronic_is_decided_by_evidence_after_month_3(tmp_path):
+    """Review 2.13: FAITH reports "persistence or chronicity" (67% of adults). Evidence
+    after month 3 is enough: a person who dies in month 5 after care in month 4 is
+    persistent or chronic (before, dropped as insufficient_follow_up); without evidence,
+    the flag is decided with the phase (false), or not yet (null)."""
+    c = Claims()
+    case(c, 1, death="2010-08-01").diagnosis(1, "2010-06-15")  # care on day 106, dies day 153
+    case(c, 2, death="2010-08-01")  # no care after month 3, dies on day 153: undecided
+    case(c, 3).diagnosis(3, "2010-05-30")  # care on day 90 only: newly diagnosed (false)
+    case(c, 4).diagnosis(4, "2012-01-01")  # chronic
+    case(c, 5).diagnosis(5, "2010-06-15")  # persistent
+    built = build(c, tmp_path)
+    rows = built.cohort.select("person_id", "phase", "persistent_or_chronic").rows()
+    assert rows == [
+        (1, "insufficient_follow_up", True),
+        (2, "insufficient_follow_up", None),
+        (3, "newly_diagnosed", False),
+        (4, "chronic", True),
+        (5, "persistent", True),
+    ]
+    table = dict(built.table("phases").select("phase", "persons").rows())
+    # 1..10 persons are masked (min_cell_count 11): every count here is small
+    assert set(table) == {
+        "newly_diagnosed", "persistent", "chronic", "insufficient_follow_up",
+        "persistent_or_chronic",
+    }  # fmt: skip
+    raw = build(c, tmp_path / "open", **{"privacy.min_cell_count": 1})
+    counts = dict(raw.table("phases").select("phase", "persons").rows())
+    assert counts["persistent_or_chronic"] == 3
+    shares = dict(raw.table("phases").select("phase", "share_of_decided").rows())
+    assert shares["persistent_or_chronic"] == round(3 / 4, 4)  # of newly diagnosed + it
 
 
 def test_a_course_started_before_index_is_not_followed_by_line_one(tmp_path):

@@ -33,8 +33,12 @@ def test_times_and_events_per_analysis(tmp_path):
     #    (person 2, from 2010-05-01 for 30 days: no) does not reach it
     c.person(3).diagnosis(3, INDEX).diagnosis(3, INDEX, code="R04", setting="hospital_primary")
     c.diagnosis(3, "2011-04-05")
-    # 4: IVIg on 2011-02-20 covers to 2011-03-21: chronic from index + 366 (2011-03-02)
-    c.person(4).diagnosis(4, INDEX).dispensing(4, "2011-02-20", atc="J06BA02", setting="hospital")
+    # 4: monthly IVIg (maintenance) on 2011-02-20, 03-20 and 04-18: the first date on or
+    #    after index + 366 (2011-03-02) is 2011-03-20, day 384; its effect covering
+    #    index + 366 does not count (dated evidence, review 2.12)
+    c.person(4).diagnosis(4, INDEX)
+    for day in ("2011-02-20", "2011-03-20", "2011-04-18"):
+        c.dispensing(4, day, atc="J06BA02", setting="hospital")
     got = _times(c, tmp_path)
     end = (d("2014-12-31") - d(INDEX)).days
     assert got[("death", 1)] == (365, 1)
@@ -47,7 +51,7 @@ def test_times_and_events_per_analysis(tmp_path):
     assert got[("next_after_course_2", 2)] == ((d("2014-12-31") - d("2011-09-01")).days, 0)
     assert ("next_after_course_1", 1) not in got
     assert got[("chronic_phase", 3)] == (400, 1)
-    assert got[("chronic_phase", 4)] == (366, 1)
+    assert got[("chronic_phase", 4)] == (384, 1)
     assert got[("chronic_phase", 1)] == (365, 2)  # died on index + 365
     assert got[("chronic_phase", 2)][1] == 1  # rituximab course in 2011: evidence
 

@@ -22,6 +22,7 @@ from pharmacoepi.definition.types import (
     Bool,
     CodelistUse,
     Days,
+    Int,
     PositiveDays,
     Reference,
     Requirement,
@@ -124,15 +125,29 @@ class Lines(StrictModel):
     )
 
 
+class RepeatedRecords(StrictModel):
+    """A class whose records are evidence of activity only in a run of at least
+    min_records dates, each at most max_gap_days after the previous (FAITH counted IVIg
+    as maintenance, not rescue, with 3 monthly dispensings)."""
+
+    min_records: Int = Field(ge=2, le=1000, description="dates in the run")
+    max_gap_days: PositiveDays = Field(description="days from one date of the run to the next")
+
+
 class Phase(Section):
     persistent_after_days: Days = Field(
-        default=90, description="evidence in (index + N, index + chronic_after_days]"
+        default=90, description="evidence dated in [index + N + 1, index + chronic_after_days]"
     )
     chronic_after_days: Days = Field(
-        default=365, description="evidence in (index + N, follow_up_end]"
+        default=365, description="evidence dated in [index + N + 1, follow_up_end]"
     )
     evidence_classes: tuple[str, ...] | None = Field(
-        default=None, description="classes whose exposure is evidence of activity (default all)"
+        default=None,
+        description="classes whose record dates are evidence of activity (default all)",
+    )
+    repeated_classes: dict[str, RepeatedRecords] = Field(
+        default_factory=dict,
+        description="evidence classes counted only in runs of repeated records",
     )
 
     @model_validator(mode="after")
@@ -148,6 +163,9 @@ class Phase(Section):
         if self.evidence_classes is not None:
             where = f"{path}.evidence_classes"
             yield Reference(where, self.evidence_classes, "treatment_class", listed=True)
+        if self.repeated_classes:
+            where = f"{path}.repeated_classes"
+            yield Reference(where, tuple(self.repeated_classes), "treatment_class", listed=True)
 
     def requirements(self, path: str) -> Iterable[Requirement]:
         yield Requirement(path, "treatments", "its classes")

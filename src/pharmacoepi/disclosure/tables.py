@@ -92,11 +92,16 @@ def retreatment(raw: pl.DataFrame, ctx: Context) -> pl.DataFrame:
 
 
 PHASES = ["newly_diagnosed", "persistent", "chronic", "insufficient_follow_up"]
+EITHER = "persistent_or_chronic"  # not a phase: evidence after the newly diagnosed phase
 
 
 def phases(raw: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     """Persons per phase; share = among persons whose phase is decided, shown only when
-    none of the decided counts is masked (a share would reveal its denominator)."""
+    none of the decided counts is masked (a share would reveal its denominator). Then
+    persistent_or_chronic, its share among persons decided for it (newly diagnosed + it):
+    it exceeds persistent + chronic by the persons followed too briefly who had evidence,
+    so it is masked when that difference is a small count, or when a phase it is read
+    against is masked."""
     counts = dict(raw.select("phase", "persons").rows())
     persons = [counts.get(p, 0) for p in PHASES]
     hidden = suppress_cells(persons, ctx.min_cell, total_known=True)
@@ -104,8 +109,21 @@ def phases(raw: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     decided = shown[:3]
     total = sum(decided) if None not in decided else None
     share = [round(n / total, 4) if total and i < 3 else None for i, n in enumerate(shown)]
+    either = counts.get(EITHER, 0)
+    lost_with_evidence = either - persons[1] - persons[2]
+    small = 0 < either < ctx.min_cell or 0 < lost_with_evidence < ctx.min_cell
+    either_shown = None if small or None in shown[:3] else either
+    either_share = (
+        round(either / (either + persons[0]), 4)
+        if either_shown is not None and either + persons[0] > 0
+        else None
+    )
     return pl.DataFrame(
-        {"phase": PHASES, "persons": shown, "share_of_decided": share},
+        {
+            "phase": [*PHASES, EITHER],
+            "persons": [*shown, either_shown],
+            "share_of_decided": [*share, either_share],
+        },
         schema={"phase": pl.String, "persons": pl.Int64, "share_of_decided": pl.Float64},
     )
 

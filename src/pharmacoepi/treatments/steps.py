@@ -15,6 +15,7 @@ def treatment_classes(d: Definition) -> pa.Table:
     """Class settings reach SQL as a table (like codelists), never as pasted text."""
     classes = d.treatments.classes if d.treatments else {}
     order = d.switches.efficacy_order if d.switches else ()
+    repeated = d.phase.repeated_classes if d.phase else {}
     rows = [
         {
             "class": name,
@@ -29,6 +30,8 @@ def treatment_classes(d: Definition) -> pa.Table:
             "course_effect_days": c.course_effect_days,
             "efficacy_group": c.efficacy_group,
             "efficacy_rank": order.index(c.efficacy_group) if c.efficacy_group in order else None,
+            "evidence_min_records": repeated[name].min_records if name in repeated else None,
+            "evidence_max_gap_days": repeated[name].max_gap_days if name in repeated else None,
         }
         for name, c in classes.items()
     ]
@@ -46,6 +49,8 @@ def treatment_classes(d: Definition) -> pa.Table:
             ("course_effect_days", pa.int32()),
             ("efficacy_group", pa.string()),
             ("efficacy_rank", pa.int32()),
+            ("evidence_min_records", pa.int32()),
+            ("evidence_max_gap_days", pa.int32()),
         ]
     )
     return pa.Table.from_pylist(rows, schema=schema)

@@ -49,15 +49,43 @@ def exposed_at(model: Model, tables: Tables, cohort: Count | None) -> None:
         )  # fmt: skip
 
 
+EITHER_KEY = (("phase", "persistent_or_chronic"),)
+
+
+def _persistent_or_chronic(model: Model, tables: Tables, brief: Count) -> None:
+    """persistent_or_chronic = persistent + chronic + the persons followed too briefly who
+    had evidence after the newly diagnosed phase (latent `lost_with_evidence`), at most
+    all of those followed too briefly."""
+    raw = {k: r for k, r, _ in tables.rows(PHASES)}
+    if EITHER_KEY not in raw:
+        return
+    either = Count(PHASES, EITHER_KEY, "persons")
+    latent = Count(PHASES, EITHER_KEY, "lost_with_evidence")
+    truth = model.truth.get
+    value = (truth(either) or 0) - (truth(phase_count("persistent")) or 0)
+    value -= truth(phase_count("chronic")) or 0
+    model.count(latent, value, shown=False)
+    model.relate(
+        equal({either: 1, phase_count("persistent"): -1, phase_count("chronic"): -1,
+               latent: -1}, 0, "phases: persistent or chronic = persistent + chronic + "
+              "followed too briefly with evidence")
+    )  # fmt: skip
+    model.relate(
+        at_most({latent: 1, brief: -1}, 0, "phases: followed too briefly with evidence <= "
+                "followed too briefly")
+    )  # fmt: skip
+
+
 def phases(model: Model, tables: Tables, cohort: Count | None, facts: Facts) -> None:
     """The phases add up to the cohort; persons followed too briefly for a phase are no
     longer followed on any day after chronic_after_days (and, a reader may assume, are
     exactly those no longer followed on that day)."""
     if PHASES not in tables.published or cohort is None:
         return
-    terms = {Count(PHASES, k, "persons"): 1 for k, _, _ in tables.rows(PHASES)}
+    terms = {Count(PHASES, k, "persons"): 1 for k, _, _ in tables.rows(PHASES) if k != EITHER_KEY}
     model.relate(equal({**terms, cohort: -1}, 0, "phases add up to the cohort size"))
     brief = phase_count("insufficient_follow_up")
+    _persistent_or_chronic(model, tables, brief)
     decided = facts.chronic_after_days
     if decided is None:
         return
