@@ -155,11 +155,12 @@ def snds(tmp_path_factory) -> Path:
     _write(
         folder,
         "IR_IMB_R",
-        "BEN_NIR_PSA BEN_RNG_GEM MED_MTF_COD IMB_ALD_DTD IMB_ETM_NAT",
+        "BEN_NIR_PSA BEN_RNG_GEM MED_MTF_COD IMB_ALD_DTD IMB_ALD_DTF IMB_ETM_NAT",
         [
-            ("PSA_A1", 1, "D693", "2009-05-01", 41),
-            ("PSA_A1", 1, "C50", "2009-06-01", 12),  # not an ALD exoneration
-            ("PSA_B", 1, "E11", "2009-07-01", None),
+            ("PSA_A1", 1, "D693", "2009-05-01", None, 41),  # open
+            ("PSA_A1", 1, "C50", "2009-06-01", "2014-06-01", 12),  # not an ALD exoneration
+            ("PSA_B", 1, "E11", "2009-07-01", "2012-06-30", None),  # ends 2012-06-30
+            ("PSA_C", 1, "G35", "2001-03-01", "1600-01-01", 41),  # no end date: open
         ],
     )
     return folder
@@ -193,12 +194,29 @@ def test_persons_unified_by_ben_idt_ano_with_imputed_birth_day(engine):
     )
 
 
-def test_observation_spans_are_pseudonyms(engine):
-    got = _rows(
-        engine,
-        "SELECT person_id, CAST(start_date AS DATE), CAST(end_date AS DATE) "
-        "FROM raw_observation_periods WHERE person_id IN ('A', 'B', 'C')",
-    )
+SPANS = (
+    "SELECT person_id, CAST(start_date AS DATE), CAST(end_date AS DATE) "
+    "FROM raw_observation_periods WHERE person_id IN ('A', 'B', 'C')"
+)
+
+
+def test_coverage_runs_to_the_end_of_the_data_by_default(engine):
+    """Review 1.10: insurance is near universal; a beneficiary who stops using care is
+    still covered. Each pseudonym's span runs from BEN_DTE_INS to the extract's latest
+    processed claim (2014-12-31 here); follow-up then ends at death or the administrative
+    end, not at the person's last claim."""
+    assert _rows(engine, SPANS) == [
+        ("A", D(2008, 1, 1), D(2014, 12, 31)),
+        ("A", D(2010, 3, 1), D(2014, 12, 31)),
+        ("C", D(2008, 1, 1), D(2014, 12, 31)),
+        ("C", D(2011, 1, 1), D(2014, 12, 31)),
+    ]  # B: no processed claim, no span
+
+
+def test_coverage_to_the_last_claim_is_an_option(snds):
+    with Engine() as e:
+        register_source(e, "snds", snds, snds_coverage="last_claim")
+        got = _rows(e, SPANS)
     assert got == [
         ("A", D(2008, 1, 1), D(2009, 12, 31)),
         ("A", D(2010, 3, 1), D(2012, 5, 1)),
@@ -234,14 +252,16 @@ def test_only_clean_stays_reach_the_canonical_tables(engine):
         ("E1:10/R1", "A", "2010-06-01", "2010-06-05")
     ]
     assert _rows(
-        engine, "SELECT person_id, date, code, setting, stay_id FROM raw_diagnoses"
+        engine, "SELECT person_id, date, code, setting, stay_id, end_date FROM raw_diagnoses"
     ) == sorted(
         [
-            ("A", D(2010, 6, 1), "D693", "hospital_primary", "E1:10/R1"),
-            ("A", D(2010, 6, 1), "K922", "hospital_related", "E1:10/R1"),
-            ("A", D(2010, 6, 1), "R58", "hospital_associated", "E1:10/R1"),
-            ("A", D(2009, 5, 1), "D693", "long_term_disease", None),
-            ("B", D(2009, 7, 1), "E11", "long_term_disease", None),
+            ("A", D(2010, 6, 1), "D693", "hospital_primary", "E1:10/R1", None),
+            ("A", D(2010, 6, 1), "K922", "hospital_related", "E1:10/R1", None),
+            ("A", D(2010, 6, 1), "R58", "hospital_associated", "E1:10/R1", None),
+            # an ALD is a status from IMB_ALD_DTD to IMB_ALD_DTF (review 1.4)
+            ("A", D(2009, 5, 1), "D693", "long_term_disease", None, None),
+            ("B", D(2009, 7, 1), "E11", "long_term_disease", None, D(2012, 6, 30)),
+            ("C", D(2001, 3, 1), "G35", "long_term_disease", None, None),
         ],
         key=repr,
     )

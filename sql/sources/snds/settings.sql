@@ -11,6 +11,7 @@
 -- param info_only_qualifier: INTEGER, DPN_QLF of lines sent for information only (71)
 -- param ald_exonerations: INTEGER[], IMB_ETM_NAT values of an ALD registration (41, 43, 45)
 -- param ucd_digits: INTEGER, length of a UCD code, zero-padded on the left (13)
+-- param coverage_end: VARCHAR, 'end_of_data' or 'last_claim': how a beneficiary's coverage ends
 CREATE OR REPLACE TEMP TABLE snds_settings AS
 SELECT
     CAST($missing_date AS DATE) AS missing_date,
@@ -20,4 +21,5 @@ SELECT
     CAST($error_ghm_prefix AS VARCHAR) AS error_ghm_prefix,
     CAST($info_only_qualifier AS INTEGER) AS info_only_qualifier,
     CAST($ald_exonerations AS INTEGER[]) AS ald_exonerations,
-    CAST($ucd_digits AS INTEGER) AS ucd_digits
+    CAST($ucd_digits AS INTEGER) AS ucd_digits,
+    CAST($coverage_end AS VARCHAR) AS coverage_end

@@ -197,6 +197,13 @@ class SexRule(_Model):
 
 class FollowUp(_Model):
     administrative_end: dt.date = Field(description="last day of follow-up, inclusive")
+    snds_coverage: Literal["end_of_data", "last_claim"] = Field(
+        default="end_of_data",
+        description="SNDS layout only: a beneficiary is covered from BEN_DTE_INS to the end "
+        "of the data (the extract's latest processed claim: coverage is near universal, so "
+        "follow-up ends at death or the administrative end) or to their own last processed "
+        "claim (MAX_TRT_DTD: who stops using care looks like a leaver)",
+    )
 
 
 class Privacy(_Model):

@@ -72,7 +72,7 @@ def build_plan(
     ]
     produced = produced_aggregates(analysis)  # the attrition first
     return [
-        *sources.steps(source),
+        *sources.steps(source, loaded.definition.follow_up.snds_coverage),
         *screening.steps(
             loaded.codelists.values(),
             rows="codelist",

@@ -98,9 +98,10 @@ def _check_engine(engine: Engine, source: str) -> None:
         )
 
 
-def steps(source: str) -> list[Step]:
+def steps(source: str, snds_coverage: str = "end_of_data") -> list[Step]:
     """The steps that register the canonical `raw_*` views for `source` and create
-    `source_problems`; the last gives "source" (a SourceRead)."""
+    `source_problems`; the last gives "source" (a SourceRead). `snds_coverage`: how an
+    SNDS beneficiary's coverage ends (the definition's follow_up.snds_coverage)."""
     if source == "claims":
 
         def register(state: RunState) -> None:
@@ -136,7 +137,10 @@ def steps(source: str) -> list[Step]:
         python(
             f"sources/{source}/files", files, creates=(*views, *lookups), gives=("source_tables",)
         ),
-        *(sql(stage, adapter.stage_params(stage)) for stage in adapter.STAGES),
+        *(
+            sql(stage, adapter.stage_params(stage, coverage_end=snds_coverage))
+            for stage in adapter.STAGES
+        ),
         python(
             f"sources/{source}/id_types",
             read,
@@ -147,10 +151,12 @@ def steps(source: str) -> list[Step]:
     ]
 
 
-def register_source(engine: Engine, source: str, data_dir: Path) -> SourceRead:
+def register_source(
+    engine: Engine, source: str, data_dir: Path, snds_coverage: str = "end_of_data"
+) -> SourceRead:
     """The source's steps alone (a notebook, a test): the `raw_*` views, registered."""
     state = RunState(engine, data_dir)
-    execute(steps(source), state)
+    execute(steps(source, snds_coverage), state)
     return state.results["source"]
 
 

@@ -161,6 +161,9 @@ def lookup_tables() -> dict[str, object]:
     return {}
 
 
-def stage_params(stage: str) -> dict[str, object]:
-    """Only the settings stage takes parameters: the views read them from its table."""
-    return dict(_SETTINGS) if stage == "sources/snds/settings" else {}
+def stage_params(stage: str, coverage_end: str = "end_of_data") -> dict[str, object]:
+    """Only the settings stage takes parameters: the views read them from its table.
+    coverage_end: 'end_of_data' or 'last_claim' (docs/sources.md, observation)."""
+    if stage != "sources/snds/settings":
+        return {}
+    return {**_SETTINGS, "coverage_end": coverage_end}
