@@ -1,7 +1,8 @@
 -- stage: summaries/switch_years
 -- creates: switch_year_counts
--- purpose: switches and discontinuations by calendar year: each counts in the year the
---          era it follows ends (a drug taken alongside may have started years before).
+-- purpose: switches, discontinuations and completed induction regimens by calendar year:
+--          each counts in the year the era it follows ends (a drug taken alongside may have
+--          started years before).
 -- inputs: switches
 CREATE OR REPLACE TEMP TABLE switch_year_counts AS
 SELECT
@@ -10,6 +11,7 @@ SELECT
     count(*) AS episodes,
     count(DISTINCT person_id) AS persons
 FROM switches
-WHERE transition IN ('escalation', 'lateral', 'de-escalation', 'discontinuation')
+WHERE transition IN ('escalation', 'lateral', 'de-escalation', 'discontinuation',
+    'induction_completed')
 GROUP BY year(from_end_date), transition
 ORDER BY year, transition

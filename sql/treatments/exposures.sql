@@ -4,9 +4,11 @@
 --          between the end covered so far and the next window's start are at most the
 --          class's grace_days (next start <= covered_until + grace_days + 1). An era runs
 --          from its first window's start to the last covered day (grace is not added),
---          truncated at follow_up_end. Course classes enter as their courses' windows and
---          point classes (splenectomy) as [date, follow_up_end], both merged only when they
---          overlap or touch. days_supplied sums the windows' days (course: its effect days;
+--          truncated at follow_up_end. Course classes enter as their courses' windows,
+--          merged only when they overlap or touch, except induction regimens, whose next
+--          course may come induction_max_delay_days after the covered days (a year-2
+--          cladribine course delayed up to 6 months continues the regimen); point classes
+--          (splenectomy) as [date, follow_up_end], merged when they overlap or touch. days_supplied sums the windows' days (course: its effect days;
 --          point: null).
 -- inputs: exposure_windows, courses, treatment_records, treatment_classes
 CREATE OR REPLACE TEMP TABLE exposures AS
@@ -15,9 +17,11 @@ WITH windows AS (
         1 AS n_records, duration AS days
     FROM exposure_windows
     UNION ALL
-    SELECT c.person_id, c.class, c.start_date, c.end_date, 0, r.follow_up_end,
+    SELECT c.person_id, c.class, c.start_date, c.end_date,
+        coalesce(k.induction_max_delay_days, 0), r.follow_up_end,
         c.n_administrations, c.course_effect_days
     FROM courses AS c
+    JOIN treatment_classes AS k ON k.class = c.class
     JOIN (SELECT DISTINCT person_id, follow_up_end FROM treatment_records) AS r
         ON r.person_id = c.person_id
     UNION ALL

@@ -10,16 +10,32 @@
 --            a drug taken alongside continues alone); the earliest starting, ties by class
 --            name. escalation to a higher efficacy group, lateral within one,
 --            de-escalation to a lower;
---          discontinuation: neither, and follow-up lasts past end_date + gap_days;
---          ongoing: neither, and follow-up ends on or before end_date + gap_days.
--- inputs: exposures, treatment_classes, cohort
+--          induction_completed: neither, after an era of an induction class holding its
+--            full regimen (induction_courses courses), and follow-up lasts past
+--            end_date + gap_days: finishing cladribine or alemtuzumab is not stopping it;
+--          discontinuation: neither, and follow-up lasts past end_date + gap_days (for an
+--            induction regimen not yet complete: past end_date + the larger of gap_days and
+--            induction_max_delay_days, as its next course may still come);
+--          ongoing: neither, and follow-up ends before that.
+-- inputs: exposures, treatment_classes, courses, cohort
 -- param gap_days: INTEGER, days after an era's end within which a treatment follows it
 CREATE OR REPLACE TEMP TABLE switches AS
 WITH eras AS (
-    SELECT e.person_id, e.class, e.start_date, e.end_date, k.efficacy_group, k.efficacy_rank
+    SELECT e.person_id, e.class, e.start_date, e.end_date, k.efficacy_group, k.efficacy_rank,
+        k.induction_courses, k.induction_max_delay_days
     FROM exposures AS e
     JOIN treatment_classes AS k ON k.class = e.class
     WHERE k.role = 'line'
+),
+era_courses AS (
+    -- courses of an induction class per era (its courses' starts lie in the era)
+    SELECT e.person_id, e.class, e.start_date, count(*) AS courses
+    FROM eras AS e
+    JOIN courses AS k
+        ON k.person_id = e.person_id AND k.class = e.class
+        AND k.start_date >= e.start_date AND k.start_date <= e.end_date
+    WHERE e.induction_courses IS NOT NULL
+    GROUP BY e.person_id, e.class, e.start_date
 ),
 candidates AS (
     SELECT
@@ -64,7 +80,13 @@ classified AS (
                     WHEN n.to_rank < e.efficacy_rank THEN 'de-escalation'
                     ELSE 'lateral'
                 END
-            WHEN c.follow_up_end > e.end_date + CAST($gap_days AS INTEGER) THEN 'discontinuation'
+            WHEN e.induction_courses IS NOT NULL AND coalesce(ec.courses, 0) >= e.induction_courses
+                AND c.follow_up_end > e.end_date + CAST($gap_days AS INTEGER)
+                THEN 'induction_completed'
+            WHEN c.follow_up_end > e.end_date + greatest(CAST($gap_days AS INTEGER),
+                    CASE WHEN e.induction_courses IS NOT NULL THEN e.induction_max_delay_days
+                        ELSE 0 END)
+                THEN 'discontinuation'
             ELSE 'ongoing'
         END AS transition
     FROM eras AS e
@@ -74,6 +96,8 @@ classified AS (
         AND n.rank_of_next = 1
     LEFT JOIN resumed AS r
         ON r.person_id = e.person_id AND r.class = e.class AND r.start_date = e.start_date
+    LEFT JOIN era_courses AS ec
+        ON ec.person_id = e.person_id AND ec.class = e.class AND ec.start_date = e.start_date
 )
 SELECT
     person_id,

@@ -152,3 +152,61 @@ def test_resumption_first_and_a_drug_taken_alongside(tmp_path):
         ("s1p_modulators", None, "discontinuation"),
         ("natalizumab", "s1p_modulators", "lateral"),
     ]
+
+
+CLADRIBINE = "L04AA40"
+
+
+def cladribine_course(c: Claims, pid: int, first: str) -> Claims:
+    start = d(first)  # tablets in weeks 1 and 5
+    for offset in (0, 28):
+        c.dispensing(pid, (start + dt.timedelta(days=offset)).isoformat(), atc=CLADRIBINE)
+    return c
+
+
+def test_a_completed_induction_regimen_is_not_a_discontinuation(tmp_path):
+    """Review 3.6: cladribine is two courses a year apart and nothing in years 3 and 4;
+    the year-2 course may be delayed up to 6 months (Mavenclad SmPC 4.2). Finishing it
+    is `induction_completed`; before, a discontinuation, and a late year-2 course broke
+    the regimen in two eras."""
+    c = Claims()
+    # 1: courses on 2011-03-01 and 2012-03-01 (era to 2013-02-28), nothing after
+    cladribine_course(cladribine_course(ms_case(c, 1), 1, "2011-03-01"), 1, "2012-03-01")
+    # 2: the first course covers 2011-03-01..2012-02-28; the year-2 course after 183
+    #    uncovered days (2012-08-30): one era, completed
+    cladribine_course(cladribine_course(ms_case(c, 2), 2, "2011-03-01"), 2, "2012-08-30")
+    # 3: after 184 uncovered days: two eras of one course each; the first, followed by
+    #    the same class more than 90 days later, is a discontinuation
+    cladribine_course(cladribine_course(ms_case(c, 3), 3, "2011-03-01"), 3, "2012-08-31")
+    # 4: one course, nothing after: a discontinuation once 183 days have passed
+    cladribine_course(ms_case(c, 4), 4, "2011-03-01")
+    # 5: a full regimen, then interferon within 90 days: a switch (de-escalation)
+    cladribine_course(cladribine_course(ms_case(c, 5), 5, "2011-03-01"), 5, "2012-03-01")
+    monthly(c, 5, IFN, "2013-04-01", 6)
+    built = build(c, tmp_path, "ms_dmt")
+    assert transitions(built, 1) == [("cladribine", None, "induction_completed")]
+    assert transitions(built, 2) == [("cladribine", None, "induction_completed")]
+    assert transitions(built, 3) == [
+        ("cladribine", None, "discontinuation"),
+        ("cladribine", None, "discontinuation"),
+    ]
+    assert transitions(built, 4) == [("cladribine", None, "discontinuation")]
+    assert transitions(built, 5) == [
+        ("cladribine", "interferon_beta", "de-escalation"),
+        ("interferon_beta", None, "discontinuation"),
+    ]
+    eras = built.rows("exposures", "start_date", "end_date", person=2)
+    assert eras == [(d("2011-03-01"), d("2013-08-29"))]
+
+
+def test_an_unfinished_induction_is_ongoing_while_its_next_course_may_come(tmp_path):
+    c = Claims()
+    # one course on 2013-06-01 (covered to 2014-05-31); follow-up ends 2014-12-31, 214
+    # days later: past the 183 days a year-2 course may wait, a discontinuation
+    cladribine_course(ms_case(c, 1), 1, "2013-06-01")
+    # one course on 2013-09-01 (covered to 2014-08-31): 122 days left, past the 90-day
+    # switch gap but under 183: the year-2 course may still come, ongoing
+    cladribine_course(ms_case(c, 2), 2, "2013-09-01")
+    built = build(c, tmp_path, "ms_dmt")
+    assert transitions(built, 1) == [("cladribine", None, "discontinuation")]
+    assert transitions(built, 2) == [("cladribine", None, "ongoing")]

@@ -37,7 +37,7 @@ Role = Literal["line", "rescue"]
 _KIND_FIELDS: dict[str, frozenset[str]] = {
     "dispensing": frozenset({"days_per_box", "grace_days", "stockpiling"}),
     "administration": frozenset({"effect_days", "grace_days", "stockpiling"}),
-    "course": frozenset({"course_gap_days", "course_effect_days"}),
+    "course": frozenset({"course_gap_days", "course_effect_days", "induction"}),
     "point": frozenset(),
 }
 _REQUIRED: dict[str, tuple[str, ...]] = {
@@ -46,6 +46,19 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
     "course": ("course_gap_days", "course_effect_days"),
     "point": (),
 }
+
+
+class Induction(StrictModel):
+    """An induction regimen (cladribine, alemtuzumab: two courses a year apart, nothing in
+    years 3 and 4; the year-2 course may be delayed up to 6 months, Mavenclad SmPC 4.2):
+    a course starting at most max_delay_days after the previous one's covered days
+    continues the regimen (one era), and an era holding `courses` courses that nothing
+    follows is a completed induction, not a discontinuation."""
+
+    courses: Int = Field(default=2, ge=1, le=100, description="courses of the full regimen")
+    max_delay_days: Days = Field(
+        default=183, description="uncovered days before a late course still continues it"
+    )
 
 
 class TreatmentClass(StrictModel):
@@ -63,12 +76,13 @@ class TreatmentClass(StrictModel):
     course_gap_days: PositiveDays | None = None
     course_effect_days: PositiveDays | None = None
     efficacy_group: str | None = Field(default=None, description="for switch classification")
+    induction: Induction | None = Field(default=None, description="course classes only")
 
     @model_validator(mode="after")
     def _fields_fit_kind(self) -> TreatmentClass:
         allowed = _KIND_FIELDS[self.kind]
         for name in ("days_per_box", "effect_days", "grace_days", "stockpiling",
-                     "course_gap_days", "course_effect_days"):  # fmt: skip
+                     "course_gap_days", "course_effect_days", "induction"):  # fmt: skip
             if getattr(self, name) is not None and name not in allowed:
                 takes = ", ".join(sorted(allowed)) or "no duration settings"
                 raise ValueError(f"{name} does not apply to kind {self.kind!r} (it takes {takes})")

@@ -30,6 +30,8 @@ def treatment_classes(d: Definition) -> pa.Table:
             "course_effect_days": c.course_effect_days,
             "efficacy_group": c.efficacy_group,
             "efficacy_rank": order.index(c.efficacy_group) if c.efficacy_group in order else None,
+            "induction_courses": c.induction.courses if c.induction else None,
+            "induction_max_delay_days": c.induction.max_delay_days if c.induction else None,
             "evidence_min_records": repeated[name].min_records if name in repeated else None,
             "evidence_max_gap_days": repeated[name].max_gap_days if name in repeated else None,
         }
@@ -49,6 +51,8 @@ def treatment_classes(d: Definition) -> pa.Table:
             ("course_effect_days", pa.int32()),
             ("efficacy_group", pa.string()),
             ("efficacy_rank", pa.int32()),
+            ("induction_courses", pa.int32()),
+            ("induction_max_delay_days", pa.int32()),
             ("evidence_min_records", pa.int32()),
             ("evidence_max_gap_days", pa.int32()),
         ]
