@@ -34,3 +34,30 @@ def test_no_small_cell_is_visible_or_recoverable(drops, k):
                 assert p == persons[i]
             if e is not None:
                 assert e == persons[i - 1] - persons[i]
+
+
+def test_age_band_by_sex_cells_are_masked_until_no_row_or_column_has_one():
+    import polars as pl
+
+    from pharmacoepi.disclosure import tables
+
+    rows = [("crude", "all", 100), ("sex", "F", 50), ("sex", "M", 50),
+            ("age_band", "40", 60), ("age_band", "45", 40),
+            ("age_band_sex", "F:40", 30), ("age_band_sex", "F:45", 20),
+            ("age_band_sex", "M:40", 30), ("age_band_sex", "M:45", 20)]  # fmt: skip
+    raw = pl.DataFrame(rows, schema=["measure", "stratum", "events"], orient="row").with_columns(
+        person_years=pl.lit(1000.0), rate=pl.lit(1.0), ci_lower=pl.lit(0.5), ci_upper=pl.lit(2.0)
+    )
+    shown = lambda t: t.filter(pl.col("measure") == "age_band_sex")["events"].to_list()  # noqa: E731
+    assert shown(tables.incidence(raw, tables.Context(11, cohort_size=0))) == [30, 20, 30, 20]
+    # F:45 = 5 is small: hidden; its row (F) and its column (45) each hide a second cell,
+    # and the cell that closes the rectangle (M:40) follows
+    small = raw.with_columns(
+        events=pl.when(pl.col("stratum") == "F:45").then(5).otherwise(pl.col("events"))
+    )
+    assert shown(tables.incidence(small, tables.Context(11, cohort_size=0))) == [
+        None,
+        None,
+        None,
+        None,
+    ]

@@ -10,13 +10,17 @@
 --          period must be more than washout_days before t; an ALD counts to its end;
 --          a null washout_days: no evidence before the period at all), and t is not after the person's first qualifying code
 --          in the period (that day is the event for an incident case; after it, nobody is
---          at risk again). event = the incident case's code_date, inside its interval.
--- inputs: persons_valid, observation_spells, qualifying_codes, incident_cases
+--          at risk again). event = the incident case's date: its index_date (dated_at =
+--          'index_date': the drug-refined diagnosis date, on or before code_date; never
+--          before its interval's first day, the day it becomes countable) or its code_date;
+--          the case's interval ends on its event.
+-- inputs: persons_valid, observation_spells, qualifying_codes, dated_cases
 -- note: greatest() and least() skip nulls (DuckDB and Spark alike)
 -- param study_start: DATE, first day of the study period (inclusive)
 -- param study_end: DATE, last day of the study period (inclusive)
 -- param washout_days: INTEGER, days before t without qualifying evidence (null: all)
 -- param prior_observation_days: INTEGER, days of observation required before t
+-- param dated_at: VARCHAR, 'index_date' or 'code_date': the day an incident case counts
 CREATE OR REPLACE TEMP TABLE at_risk_intervals AS
 WITH last_before AS (
     SELECT person_id, max(end_date) AS last_code
@@ -51,13 +55,22 @@ bounded AS (
     LEFT JOIN first_in AS f ON f.person_id = s.person_id
 )
 SELECT
-    b.person_id,
-    b.sex,
-    b.birth_date,
-    b.start_date,
-    b.end_date,
-    i.code_date AS event_date
-FROM bounded AS b
-LEFT JOIN incident_cases AS i
-    ON i.person_id = b.person_id AND i.code_date >= b.start_date AND i.code_date <= b.end_date
-WHERE b.start_date <= b.end_date
+    person_id,
+    sex,
+    birth_date,
+    start_date,
+    coalesce(event_date, end_date) AS end_date,
+    event_date
+FROM (
+    SELECT
+        b.*,
+        CASE
+            WHEN i.person_id IS NULL THEN CAST(NULL AS DATE)
+            WHEN $dated_at = 'index_date' THEN greatest(i.index_date, b.start_date)
+            ELSE i.code_date
+        END AS event_date
+    FROM bounded AS b
+    LEFT JOIN dated_cases AS i
+        ON i.person_id = b.person_id AND i.code_date >= b.start_date AND i.code_date <= b.end_date
+    WHERE b.start_date <= b.end_date
+) AS dated

@@ -66,8 +66,24 @@ def test_lexis_split_across_a_birthday_and_new_year():
          "start_date": [dt.date(2009, 7, 1)], "end_date": [dt.date(2011, 6, 30)],
          "event_date": [dt.date(2011, 6, 30)]}
     )  # fmt: skip
-    got = lexis_split(intervals).select("year", "age_band", "start_date", "end_date", "days",
-                                        "events").rows()  # fmt: skip
+    segments = lexis_split(intervals)
+    # one segment per calendar month, two in the month of the 50th birthday
+    july = segments.filter((pl.col("year") == 2010) & (pl.col("month") == 7))
+    assert july.select("age_band", "start_date", "end_date", "days").rows() == [
+        (45, d("2010-07-01"), d("2010-07-14"), 14),
+        (50, d("2010-07-15"), d("2010-07-31"), 17),
+    ]
+    assert segments.height == 24 + 1
+    got = (
+        segments.group_by("year", "age_band", maintain_order=True)
+        .agg(
+            pl.col("start_date").min(),
+            pl.col("end_date").max(),
+            pl.col("days").sum(),
+            pl.col("events").sum(),
+        )  # fmt: skip
+        .rows()
+    )
     assert got == [
         (2009, 45, d("2009-07-01"), d("2009-12-31"), 184, 0),
         (2010, 45, d("2010-01-01"), d("2010-07-14"), 195, 0),  # 50th birthday on 07-15
@@ -75,14 +91,15 @@ def test_lexis_split_across_a_birthday_and_new_year():
         (2011, 50, d("2011-01-01"), d("2011-06-30"), 181, 1),
     ]
     # the engine's split gives these segments' cells
-    assert _sql_cells(intervals, range(2009, 2012)).select(
+    cells = _sql_cells(intervals, range(2009, 2012))
+    assert cells.filter(pl.col("month") == 7).select(
         "year", "age_band", "events", "person_years"
     ).rows() == [
-        (2009, 45, 0, 184 / 365.25),
-        (2010, 45, 0, 195 / 365.25),
-        (2010, 50, 0, 170 / 365.25),
-        (2011, 50, 1, 181 / 365.25),
+        (2009, 45, 0, 31 / 365.25),
+        (2010, 45, 0, 14 / 365.25),
+        (2010, 50, 0, 17 / 365.25),
     ]
+    assert cells.filter(pl.col("events") > 0).select("year", "month").rows() == [(2011, 6)]
 
 
 def test_a_29_february_birthday_is_reached_on_1_march():
@@ -92,9 +109,13 @@ def test_a_29_february_birthday_is_reached_on_1_march():
          "event_date": [None]}, schema_overrides={"event_date": pl.Date},
     )  # fmt: skip
     got = lexis_split(intervals).select("age_band", "start_date", "end_date").rows()
-    assert got == [(45, d("2010-01-01"), d("2010-02-28")), (50, d("2010-03-01"), d("2010-12-31"))]
-    cells = _sql_cells(intervals, range(2010, 2011)).select("age_band", "person_years").rows()
-    assert cells == [(45, 59 / 365.25), (50, 306 / 365.25)]  # 1 Jan..28 Feb; 1 Mar..31 Dec
+    assert got[1] == (45, d("2010-02-01"), d("2010-02-28"))
+    assert got[2] == (50, d("2010-03-01"), d("2010-03-31"))
+    cells = (
+        _sql_cells(intervals, range(2010, 2011))
+        .group_by("age_band").agg(pl.col("person_years").sum()).sort("age_band").rows()
+    )  # fmt: skip
+    assert [(band, round(py * 365.25)) for band, py in cells] == [(45, 59), (50, 306)]
 
 
 @given(
@@ -123,6 +144,7 @@ def test_split_person_time_sums_to_unsplit_person_time(rows):
     unsplit = ((frame["end_date"] - frame["start_date"]).dt.total_days() + 1).sum()
     assert segments["days"].sum() == unsplit
     assert (segments["start_date"].dt.year() == segments["end_date"].dt.year()).all()
+    assert (segments["start_date"].dt.month() == segments["end_date"].dt.month()).all()
     assert (segments["start_date"] <= segments["end_date"]).all()
 
 
@@ -191,3 +213,61 @@ def test_the_engine_split_gives_the_reference_split_cells(rows):
     )
     years = range(min(starts).year, max(ends).year + 1)
     assert _sql_cells(intervals, years).equals(incidence.cells_of(lexis_split(intervals)))
+
+
+def test_incident_cases_count_on_their_index_date(tmp_path):
+    """Review 1.12: FAITH dates a case at its drug-refined diagnosis date, which matters
+    for incidence by calendar month and year. The case counts on its index date, never
+    before it is countable (the period's first day), and its person-time ends there."""
+    c = Claims()
+    # code 2010-03-01, prednisone 2009-12-20: counted in December 2009
+    c.person(1).diagnosis(1, "2010-03-01").dispensing(1, "2009-12-20")
+    # code 2009-08-01, prednisone 2009-06-15 (before the period): counted on 2009-07-01
+    c.person(2).diagnosis(2, "2009-08-01").dispensing(2, "2009-06-15")
+    c.person(3).diagnosis(3, "2011-01-10")  # no dispensing: its code date
+    built = build(c, tmp_path, keep=("at_risk_intervals",))
+    events = built.kept["at_risk_intervals"].filter(pl.col("event_date").is_not_null())
+    assert events.select("person_id", "end_date", "event_date").sort("person_id").rows() == [
+        (1, d("2009-12-20"), d("2009-12-20")),
+        (2, d("2009-07-01"), d("2009-07-01")),
+        (3, d("2011-01-10"), d("2011-01-10")),
+    ]
+    table = build(c, tmp_path / "open", **{"privacy.min_cell_count": 1}).table("incidence")
+    by = lambda m: dict(  # noqa: E731
+        table.filter((pl.col("measure") == m) & (pl.col("events") > 0))
+        .select("stratum", "events")
+        .rows()
+    )
+    assert by("month") == {"12": 1, "7": 1, "1": 1}
+    assert by("year") == {"2009": 2, "2011": 1}
+    assert by("age_band_sex") == {"F:45": 2, "F:50": 1}  # born 1960-01-01
+    by_code = {"privacy.min_cell_count": 1, "analyses.incidence.dated_at": "code_date"}
+    coded = build(c, tmp_path / "coded", **by_code)
+    months = coded.table("incidence").filter(
+        (pl.col("measure") == "month") & (pl.col("events") > 0)
+    )
+    assert dict(months.select("stratum", "events").rows()) == {"3": 1, "8": 1, "1": 1}
+
+
+def test_month_and_age_band_by_sex_margins_add_up(tmp_path):
+    c = Claims()
+    for pid, (sex, birth, code) in enumerate(
+        [("F", "1950-01-01", "2009-07-10"), ("M", "1950-01-01", "2010-01-15"),
+         ("M", "1990-05-05", "2010-02-01"), ("F", "1990-05-05", "2011-01-20")], 1,
+    ):  # fmt: skip
+        c.person(pid, sex=sex, birth=birth).diagnosis(pid, code)
+    for pid in range(10, 30):
+        c.person(pid, sex="F" if pid % 2 else "M")
+    table = build(c, tmp_path, **{"privacy.min_cell_count": 1}).table("incidence")
+    for measure in ("month", "age_band_sex"):
+        part = table.filter(pl.col("measure") == measure)
+        crude = table.filter(pl.col("measure") == "crude")
+        assert part["events"].sum() == crude["events"][0] == 4
+        assert abs(part["person_years"].sum() - crude["person_years"][0]) < 1e-9
+    cross = table.filter(pl.col("measure") == "age_band_sex")
+    strata = cross["stratum"].to_list()  # sex, then band in numeric order
+    assert strata == sorted(strata, key=lambda s: (s[0], int(s[2:])))
+    assert strata[:3] == ["F:15", "F:20", "F:45"]
+    assert dict(cross.filter(pl.col("events") > 0).select("stratum", "events").rows()) == {
+        "F:55": 1, "M:60": 1, "M:15": 1, "F:20": 1,
+    }  # fmt: skip

@@ -1,7 +1,9 @@
 """Incidence of the case definition in the extract: incident cases (every one, children and
-secondary cases included) over internal person-time, crude, by sex, 5-year age band and
-calendar year, and standardised to the European Standard Population 2013 and the WHO world
-standard (docs/methods.md, "Incidence of the cohort definition"). The table is raw: the
+secondary cases included) over internal person-time, crude, by sex, 5-year age band,
+calendar year, calendar month (seasonality) and age band x sex, and standardised to the
+European Standard Population 2013 and the WHO world standard (docs/methods.md, "Incidence
+of the cohort definition"). Cases are dated at their index date (FAITH's drug-refined
+diagnosis date) or, as an option, their first qualifying code. The table is raw: the
 disclosure package masks small event counts with the rates derived from them."""
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ def steps(d: Definition) -> list[Step]:
                     "study_end": d.study_period.end,
                     "washout_days": d.incident.washout_window,
                     "prior_observation_days": d.incident.prior_observation_days,
+                    "dated_at": d.analyses.incidence.dated_at,
                 },
             ),
             # split by calendar year and 5-year age band in the engine: no person-level
@@ -89,19 +92,26 @@ def steps(d: Definition) -> list[Step]:
 
 
 def external_person_time(engine: Engine, d: Definition, data_dir: Path) -> pl.DataFrame:
-    """Cells of the external denominator: person-years = population x the fraction of the
-    year inside the study period; events = incident cases by the year, sex and 5-year age
-    band of their code_date. Returns year, sex, age_band, events, person_years."""
+    """Cells of the external denominator: person-years per month = the year's population x
+    the month's days inside the study period / the year's days; events = incident cases by
+    the year, month, sex and 5-year age band of their index date (or code_date, as the
+    definition dates them). Returns year, month, sex, age_band, events, person_years."""
     path = Path(d.analyses.incidence.population_file)
     path = path if path.is_absolute() else data_dir / path
     population = _read_population(path)
     start, end = d.study_period.start, d.study_period.end
     fractions = []
     for year in range(start.year, end.year + 1):
-        first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
-        inside = (min(end, last) - max(start, first)).days + 1
-        fractions.append({"year": year, "fraction": inside / ((last - first).days + 1)})
-    years = pl.DataFrame(fractions, schema={"year": pl.Int64, "fraction": pl.Float64})
+        days_in_year = (dt.date(year, 12, 31) - dt.date(year, 1, 1)).days + 1
+        for month in range(1, 13):
+            first = dt.date(year, month, 1)
+            last = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+            inside = (min(end, last) - max(start, first)).days + 1
+            if inside > 0:
+                fractions.append({"year": year, "month": month, "fraction": inside / days_in_year})
+    years = pl.DataFrame(
+        fractions, schema={"year": pl.Int64, "month": pl.Int64, "fraction": pl.Float64}
+    )
     missing = set(years["year"]) - set(population["year"])
     if missing:
         raise DataError(
@@ -110,15 +120,20 @@ def external_person_time(engine: Engine, d: Definition, data_dir: Path) -> pl.Da
             hint="the external denominator needs every year of the study period",
         )
     denominator = population.join(years, on="year").select(
-        "year", "sex", "age_band", (pl.col("population") * pl.col("fraction")).alias("person_years")
-    )
+        "year", "month", "sex", "age_band",
+        (pl.col("population") * pl.col("fraction")).alias("person_years"),
+    )  # fmt: skip
+    dated = pl.col(d.analyses.incidence.dated_at)
     cases = engine.frame("classified_cases").select(
-        pl.col("code_date").dt.year().cast(pl.Int64).alias("year"),
+        dated.dt.year().cast(pl.Int64).alias("year"),
+        dated.dt.month().cast(pl.Int64).alias("month"),
         "sex",
-        ((completed_years(pl.col("birth_date"), pl.col("code_date")) // BAND_YEARS) * BAND_YEARS)
+        ((completed_years(pl.col("birth_date"), dated) // BAND_YEARS) * BAND_YEARS)
         .cast(pl.Int64).alias("age_band"),
-    ).group_by("year", "sex", "age_band").agg(pl.len().cast(pl.Int64).alias("events"))  # fmt: skip
-    cells = denominator.join(cases, on=["year", "sex", "age_band"], how="full", coalesce=True)
+    )  # fmt: skip
+    keys = ["year", "month", "sex", "age_band"]
+    cases = cases.group_by(keys).agg(pl.len().cast(pl.Int64).alias("events"))
+    cells = denominator.join(cases, on=keys, how="full", coalesce=True)
     uncounted = cells.filter(pl.col("person_years").is_null() & (pl.col("events") > 0))
     if uncounted.height:
         raise DataError(
@@ -130,7 +145,11 @@ def external_person_time(engine: Engine, d: Definition, data_dir: Path) -> pl.Da
     return (
         cells.with_columns(pl.col("events").fill_null(0))
         .filter(pl.col("person_years") > 0)
-        .with_columns(pl.col("year").cast(pl.Int32), pl.col("age_band").cast(pl.Int32))
+        .with_columns(
+            pl.col("year").cast(pl.Int32),
+            pl.col("month").cast(pl.Int32),
+            pl.col("age_band").cast(pl.Int32),
+        )
     )
 
 
@@ -155,6 +174,29 @@ def _read_population(path: Path) -> pl.DataFrame:
         ) from None
 
 
+# The margins of the table, in order: (measure, the cells' column it is by).
+MARGINS = (
+    ("crude", []),
+    ("sex", ["sex"]),
+    ("age_band", ["age_band"]),
+    ("year", ["year"]),
+    ("month", ["month"]),
+    ("age_band_sex", ["age_band_sex"]),
+)
+
+
+def _stratum_order(measure: str) -> pl.Expr | str:
+    """Numeric strata in numeric order; age band x sex by sex, then band."""
+    if measure in ("age_band", "month"):
+        return pl.col("stratum").cast(pl.Int32)
+    if measure == "age_band_sex":
+        parts = pl.col("stratum").str.split(":")
+        return pl.struct(
+            parts.list.get(0).alias("sex"), parts.list.get(1).cast(pl.Int32).alias("band")
+        )
+    return "stratum"
+
+
 def _standard_for(table: pl.DataFrame, standard: pl.DataFrame) -> pl.DataFrame:
     """Cap the standard's bands at the open top band: ages above it join that band."""
     top = int(standard["stratum"].max())
@@ -162,26 +204,35 @@ def _standard_for(table: pl.DataFrame, standard: pl.DataFrame) -> pl.DataFrame:
 
 
 def cells_of(segments: pl.DataFrame) -> pl.DataFrame:
-    """Person-time segments or cells (year, sex, age_band, events, days) -> cells: year,
-    sex, age_band, events, person_years. Days are summed (integers, exact in any order),
-    then turned into years: the cells do not depend on the row order of the engine."""
+    """Person-time segments or cells (year, month, sex, age_band, events, days) -> cells:
+    year, month, sex, age_band, events, person_years. Days are summed (integers, exact in
+    any order), then turned into years: the cells do not depend on the row order of the
+    engine."""
     return (
-        segments.group_by("year", "sex", "age_band")
+        segments.group_by("year", "month", "sex", "age_band")
         .agg(pl.col("events").sum(), pl.col("days").sum())
         .with_columns((pl.col("days") / DAYS_PER_YEAR).alias("person_years"))
         .drop("days")
-        .sort("year", "sex", "age_band")
+        .sort("year", "month", "sex", "age_band")
+    )
+
+
+def age_band_sex(cells: pl.DataFrame) -> pl.DataFrame:
+    """The age band x sex cross-table's stratum: 'F:60' (sex, then the band's lower bound)."""
+    return cells.with_columns(
+        (pl.col("sex") + ":" + pl.col("age_band").cast(pl.String)).alias("age_band_sex")
     )
 
 
 def incidence_table(cells: pl.DataFrame, d: Definition) -> pl.DataFrame:
-    """Unmasked rates: crude, by sex, age band, year; standardised rates."""
+    """Unmasked rates: crude, by sex, age band, year, month, age band x sex; standardised
+    rates."""
     per = d.analyses.incidence.per
     parts = []
-    for measure, by in [("crude", []), ("sex", ["sex"]), ("age_band", ["age_band"]),
-                        ("year", ["year"])]:  # fmt: skip
+    crossed = age_band_sex(cells)
+    for measure, by in MARGINS:
         rates = incidence_rates(
-            cells.sort(by or "year"), events_col="events", person_time_col="person_years",
+            crossed.sort(by or "year"), events_col="events", person_time_col="person_years",
             by=by, per=per,
         )  # fmt: skip
         stratum = pl.lit("all") if not by else pl.col(by[0]).cast(pl.String)
@@ -194,7 +245,7 @@ def incidence_table(cells: pl.DataFrame, d: Definition) -> pl.DataFrame:
                 "rate",
                 "ci_lower",
                 "ci_upper",
-            ).sort("stratum" if measure != "age_band" else pl.col("stratum").cast(pl.Int32))
+            ).sort(_stratum_order(measure))
         )
     for name in d.analyses.incidence.standards:
         standard = STANDARDS[name]

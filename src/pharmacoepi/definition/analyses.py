@@ -27,6 +27,11 @@ class Incidence(StrictModel):
         description="external denominator: CSV year,sex,age_band,population (relative to "
         "the data directory); absent: internal person-time",
     )
+    dated_at: Literal["index_date", "code_date"] = Field(
+        default="index_date",
+        description="the day an incident case counts (its year, month and age band): the "
+        "index date (FAITH's drug-refined diagnosis date) or the first qualifying code",
+    )
 
 
 class Survival(Section):

@@ -133,15 +133,35 @@ def switch_types_by_year(raw: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     return _mask(masked, ["persons"], ctx.min_cell, total_known=False)
 
 
+def _suppress_groups(counts: list[int], groups: list[list[int]], min_cell: int) -> list[bool]:
+    """Cells of a cross-table whose groups (rows, columns) each add up to a published
+    total: mask 1..min_cell - 1, then, while a group has exactly one masked cell, mask its
+    smallest other non-zero cell too (which may leave another group with one)."""
+    hide = [0 < n < min_cell for n in counts]
+    changed = True
+    while changed:
+        changed = False
+        for group in groups:
+            masked = [i for i in group if hide[i]]
+            others = [(counts[i], i) for i in group if not hide[i] and counts[i] > 0]
+            if len(masked) == 1 and others:
+                hide[min(others)[1]] = changed = True
+    return hide
+
+
 def incidence(raw: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     """Mask small event counts and every rate and CI derived from them. Each margin (sex,
-    age band, year) sums to the crude count, which is shown: a group with one masked cell
-    hides a second. Standardised rates are masked with the crude count."""
+    age band, year, month) sums to the crude count, which is shown: a group with one
+    masked cell hides a second. The age band x sex table adds up along each sex (to the
+    sex margin) and each band (to the age band margin): masked cell by cell until no row
+    or column has a single masked cell. Standardised rates are masked with the crude
+    count."""
     hidden = [False] * raw.height
     measures = raw["measure"].to_list()
+    strata = raw["stratum"].to_list()
     events = raw["events"].to_list()
     crude_hidden = False
-    for measure in ("crude", "sex", "age_band", "year"):
+    for measure in ("crude", "sex", "age_band", "year", "month"):
         rows = [i for i, m in enumerate(measures) if m == measure]
         flags = suppress_cells(
             [events[i] for i in rows], ctx.min_cell, total_known=measure != "crude"
@@ -150,6 +170,17 @@ def incidence(raw: pl.DataFrame, ctx: Context) -> pl.DataFrame:
             hidden[i] = flag
         if measure == "crude":
             crude_hidden = any(flags)
+    cross = [i for i, m in enumerate(measures) if m == "age_band_sex"]
+    if cross:
+        position = {i: k for k, i in enumerate(cross)}
+        by: dict[str, list[int]] = {}
+        for i in cross:
+            sex, band = strata[i].split(":")
+            by.setdefault(f"sex {sex}", []).append(position[i])
+            by.setdefault(f"band {band}", []).append(position[i])
+        flags = _suppress_groups([events[i] for i in cross], list(by.values()), ctx.min_cell)
+        for i in cross:
+            hidden[i] = flags[position[i]]
     for i, m in enumerate(measures):
         if m.startswith("standardised_"):
             hidden[i] = crude_hidden

@@ -32,6 +32,19 @@ def attrition(model: Model, tables: Tables, steps: Sequence[str]):
     return Count(ATTRITION, rows[-1][0], "persons"), incident
 
 
+def _age_band_by_sex(model: Model, rows: dict, events) -> None:
+    """The age band x sex table adds up along each sex to the sex margin and along each
+    band to the age band margin."""
+    cross = [s for m, s in rows if m == "age_band_sex"]
+    for margin, part in (("sex", 0), ("age_band", 1)):
+        for stratum in sorted({s.split(":")[part] for s in cross}):
+            if (margin, stratum) not in rows:
+                continue
+            terms = {events("age_band_sex", s): 1 for s in cross if s.split(":")[part] == stratum}
+            why = f"incidence: age band x sex adds up to the {margin} margin"
+            model.relate(equal({**terms, events(margin, stratum): -1}, 0, why))
+
+
 def incidence(model: Model, tables: Tables, facts: Facts, incident: Count | None) -> None:
     if INCIDENCE not in tables.published:
         return
@@ -42,10 +55,12 @@ def incidence(model: Model, tables: Tables, facts: Facts, incident: Count | None
         shown[key] = any(published[c] is not None for c in RATE)
     events = lambda m, s: Count(INCIDENCE, rows[(m, s)], "events")  # noqa: E731
     crude = events("crude", "all")
-    for measure in ("sex", "age_band", "year"):
+    for measure in ("sex", "age_band", "year", "month", "age_band_sex"):
         terms = {events(m, s): 1 for m, s in rows if m == measure}
-        model.relate(equal({**terms, crude: -1}, 0, f"incidence: the {measure} events add "
-                           "up to the crude count"))  # fmt: skip
+        if terms:
+            model.relate(equal({**terms, crude: -1}, 0, f"incidence: the {measure} events "
+                               "add up to the crude count"))  # fmt: skip
+    _age_band_by_sex(model, rows, events)
     derived = lambda key: tuple(Count(INCIDENCE, key, c) for c in RATE)  # noqa: E731
     for (measure, stratum), key in rows.items():
         if shown[key] and not measure.startswith("standardised_") and events(measure, stratum) \
