@@ -8,11 +8,12 @@ from pharmacoepi.definition import load_definition
 from pharmacoepi.synth.writer import table_files
 
 QUALIFYING = "('hospital_primary', 'hospital_related', 'hospital_associated', 'long_term_disease')"
+BACKDATING = "('H02AB07', 'H02AB06', 'H02AB04', 'H02AB02', 'J06BA02', 'J06BB01')"
 NORM = "replace(replace(upper(code), '.', ''), ' ', '')"
 # the secondary-ITP causes of the shipped definition: what the generator must keep consistent
 SECONDARY_FAMILY = load_definition("itp_faith").codelists["secondary_itp"].codes
+# non-steroid ITP drugs: never in a case's background in [T - 250, T - 1]
 ITP_DRUGS = (
-    "H02AB",
     "J06BA02",
     "J06BB01",
     "B02BX04",
@@ -50,10 +51,14 @@ def connect(root: Path) -> duckdb.DuckDBPyConnection:
         ("itp_treatments", "itp_treatments"),
         ("ms_cases", "ms_cases"),
         ("ms_treatments", "ms_treatments"),
+        ("nmosd", "nmosd_persons"),
     ):
         path = root / "ground_truth" / f"{name}.parquet"
         con.execute(f"create view {view} as select * from read_parquet('{path}')")
     con.execute(f"create view dx as select *, {NORM} as ncode from diagnoses")
+    # each person's first covered day
+    con.execute("""create view entry as select person_id, min(start_date) as entry_date
+        from observation_periods group by 1""")
     return con
 
 

@@ -1,6 +1,14 @@
 """Consistency of the claims with coverage, death and the ITP ground truth."""
 
-from .helpers import ITP_DRUGS, QUALIFYING, SECONDARY_FAMILY, connect, scalar, starts_with_any
+from .helpers import (
+    BACKDATING,
+    ITP_DRUGS,
+    QUALIFYING,
+    SECONDARY_FAMILY,
+    connect,
+    scalar,
+    starts_with_any,
+)
 
 EVENTS = {
     "diagnoses": "date",
@@ -10,14 +18,22 @@ EVENTS = {
 }
 
 
+# an ALD registration that began before the person's first covered day and still holds
+# on it is recorded (IR_IMB_R holds registrations whatever their start)
+HELD_ALD = """(e.setting = 'long_term_disease' and e.date < (select entry_date from entry n
+    where n.person_id = e.person_id) and coalesce(e.end_date, date '9999-12-31') >=
+    (select entry_date from entry n where n.person_id = e.person_id))"""
+
+
 def test_no_event_outside_coverage_or_after_death(extract):
     con = connect(extract[0])
     for table, col in EVENTS.items():
+        held = f"and not {HELD_ALD}" if table == "diagnoses" else ""
         outside = scalar(
             con,
             f"""select count(*) from {table} e where not exists (
             select 1 from observation_periods o where o.person_id = e.person_id
-            and e.{col} between o.start_date and o.end_date)""",
+            and e.{col} between o.start_date and o.end_date) {held}""",
         )
         assert outside == 0, table
         after = scalar(
@@ -153,7 +169,8 @@ def test_onsets_are_covered_and_alive(extract):
 
 
 def test_diagnosis_date_is_recoverable_from_drugs(extract):
-    """No ITP drug in [T - 250, T - 1]; the treatment at T, when given, is recorded."""
+    """No non-steroid ITP drug in [T - 250, T - 1] (background corticosteroids stay:
+    test_backdating.py); the treatment at T, when given, is recorded."""
     con = connect(extract[0])
     assert (
         scalar(
@@ -166,9 +183,9 @@ def test_diagnosis_date_is_recoverable_from_drugs(extract):
     )
     treated_at_t = scalar(
         con,
-        """select avg((exists (select 1 from dispensings d where
-        d.person_id = c.person_id and d.date = c.onset_date and (starts_with(d.atc, 'H02AB')
-        or d.atc = 'J06BA02')))::int) from cases c where not prevalent""",
+        f"""select avg((exists (select 1 from dispensings d where
+        d.person_id = c.person_id and d.date = c.onset_date and d.atc in {BACKDATING}))::int)
+        from cases c where not prevalent""",
     )
     assert 0.78 < treated_at_t < 0.92
     # untreated cases: T is the first code date
@@ -184,25 +201,41 @@ def test_diagnosis_date_is_recoverable_from_drugs(extract):
 
 
 def test_secondary_causes_are_recorded(extract):
+    """The cause is recorded in [T - 300, T] or, for ~25%, in [T + 1, T + 60];
+    secondary_cause_date is its first recorded date and the only family code of the case
+    in [T - 550, T + 250]; primary cases have none there (ALD rows: none whose interval
+    meets it)."""
     con = connect(extract[0])
     family = starts_with_any("ncode", SECONDARY_FAMILY)
-    missing = scalar(
-        con,
-        f"""select count(*) from cases c where secondary and not exists (
-        select 1 from dx where dx.person_id = c.person_id and {family}
-        and dx.date between c.onset_date - 183 and c.onset_date)""",
-    )
-    assert missing == 0
-    # primary cases have no secondary-family code around the diagnosis date
+    # the family codes of incident cases in the scrub window (ALD rows: interval overlap)
+    near = f"""select c.person_id, c.onset_date, c.secondary, c.secondary_cause_date,
+        dx.date, dx.setting from cases c join dx using (person_id)
+        where not c.prevalent and {family} and dx.date <= c.onset_date + 250
+        and coalesce(case when dx.setting = 'long_term_disease' then dx.end_date
+            else dx.date end, date '9999-12-31') >= c.onset_date - 550"""
+    assert scalar(con, f"select count(*) from ({near}) where not secondary") == 0
+    firsts = con.execute(f"""select person_id, min(date), any_value(secondary_cause_date),
+        any_value(onset_date) from ({near}) group by 1""").fetchall()
+    n_secondary = scalar(con, "select count(*) from cases where secondary")
+    assert n_secondary > 100 and len(firsts) == n_secondary
+    assert all(first == truth for _, first, truth, _ in firsts)
+    lags = [(d - t).days for _, d, _, t in firsts]
+    assert min(lags) >= -300 and max(lags) <= 60
+    after = sum(lag > 0 for lag in lags) / len(lags)
+    assert 0.15 < after < 0.35
+    assert sum(lag < -183 for lag in lags) > 0  # found by a one-year lookback only
+    # every cause date is covered (always recorded)
     assert (
         scalar(
             con,
-            f"""select count(*) from cases c join dx using (person_id)
-        where not c.prevalent and not c.secondary and {family}
-        and dx.date between c.onset_date - 250 and c.onset_date + 250""",
+            """select count(*) from cases c where c.secondary and not exists (
+            select 1 from observation_periods o where o.person_id = c.person_id
+            and c.secondary_cause_date between o.start_date and o.end_date)""",
         )
         == 0
     )
+    assert scalar(con, "select count(*) from cases where secondary_cause_date is not null "
+                  "and not secondary") == 0  # fmt: skip
 
 
 def test_prevalent_cases_have_unbroken_coverage_and_regular_codes(extract):
@@ -221,9 +254,10 @@ def test_prevalent_cases_have_unbroken_coverage_and_regular_codes(extract):
         == 0
     )
     # active prevalent cases: a qualifying code at least every 365 days while covered
+    # (an ALD granted before the period starts before it)
     gaps = con.execute(f"""with codes as (select person_id, date from dx join cases c
         using (person_id) where c.prevalent and c.chronic and ncode = 'D693'
-        and setting in {QUALIFYING}
+        and setting in {QUALIFYING} and date >= date '2005-01-01'
         union all select person_id, date '2004-12-31' from cases where prevalent and chronic),
         runs as (select person_id, date - lag(date) over (partition by person_id order by date)
         as gap from codes)
@@ -245,6 +279,18 @@ def test_trajectories(extract):
     assert 0.13 < secondary_adult < 0.23
     assert secondary_child < 0.09
     assert rtx_child == 0 and splen_child == 0
+    # L11: splenectomy in ~10% of adults over follow-up, after 6 months, only in
+    # persistent or chronic cases
+    assert 0.06 < stats[True][4] < 0.15
+    assert (
+        scalar(
+            con,
+            """select count(*) from procedures p join cases c using (person_id)
+        where p.code in ('FFFA001', 'FFFC001') and (not c.chronic or c.prevalent
+        or p.date < c.onset_date + 183 or p.date > c.onset_date + 900)""",
+        )
+        == 0
+    )
     assert 0.02 < stats[True][3] < 0.15
     # rituximab from ITP cases: courses of 2 or 4 hospital infusions, coded both ways
     atc = {

@@ -37,6 +37,7 @@ def test_same_seed_same_bytes_and_different_seed_differs(tmp_path):
         "ground_truth/injected_rates.csv",
         "ground_truth/ms_cases.parquet",
         "ground_truth/ms_treatments.parquet",
+        "ground_truth/nmosd_persons.parquet",
         "ground_truth/summary.json",
     }
     assert a == b

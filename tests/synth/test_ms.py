@@ -29,6 +29,35 @@ RECODED = {MODEL.atc.codes[n] for _, n in _PAIRS}  # current codes of molecules 
 DMT_LIST = "(" + ", ".join(f"'{a}'" for a in sorted(ATC_CLASS)) + ")"
 START = date(2005, 1, 1)
 SWITCHES = {"escalation", "lateral", "de-escalation"}
+EPOCH = date(1970, 1, 1)
+# per ATC code: its class, molecule, the days it may be used on [first, last]
+ATC_USE: dict[str, tuple[str, int, date, date]] = {}
+for _c in MODEL.dmt:
+    for _k, (_old, _new) in enumerate(zip(_c.old_atc, _c.new_atc, strict=True)):
+        _market = EPOCH + timedelta(days=_c.market[_k])
+        if _old == _new:
+            ATC_USE[MODEL.atc.codes[_new]] = (_c.name, _k, _market, date.max)
+        else:
+            _switch = EPOCH + timedelta(days=_c.atc_from[_k])
+            ATC_USE[MODEL.atc.codes[_old]] = (_c.name, _k, _market, _switch - timedelta(days=1))
+            ATC_USE[MODEL.atc.codes[_new]] = (_c.name, _k, max(_market, _switch), date.max)
+INDUCTION = {c.name for c in MODEL.dmt if c.course}
+
+
+def marketed_by(day: date) -> set[str]:
+    """The classes with a molecule marketed on or before ``day``."""
+    return {c.name for c in MODEL.dmt if EPOCH + timedelta(days=c.first_market) <= day}
+
+
+def check_dmt_dates(con) -> set[str]:
+    """No DMT dispensed before its molecule's market date, and each record carries the
+    code in force on its date (per dispensing, not per person). Returns the codes seen."""
+    rows = con.execute(f"""select atc, min(date), max(date) from dispensings
+        where atc in {DMT_LIST} group by 1""").fetchall()
+    for atc, first, last in rows:
+        _, _, lo, hi = ATC_USE[atc]
+        assert lo <= first and last <= hi, (atc, first, last, lo, hi)
+    return {a for a, *_ in rows}
 
 
 def test_ground_truth_schemas(extract):
@@ -75,7 +104,8 @@ def test_ground_truth_schemas(extract):
         "alemtuzumab",
         "cladribine",
     }
-    assert len(ATC_CLASS) == 26
+    assert len(ATC_CLASS) == 27  # ozanimod's old code L04AA38 (L15) included
+    assert ATC_CLASS["L04AA38"] == "s1p_modulators"
 
 
 # --- injected rates, on the default preset (MS at the real rates)
@@ -155,9 +185,11 @@ def test_g35_codes_and_first_code_date(extract):
     con = connect(extract[0])
     n_cases = scalar(con, "select count(*) from ms_cases")
     assert n_cases > 500
-    # G35 only for MS persons, in any setting
+    # G35 only for MS persons, in any setting, and for NMOSD persons as an associated
+    # diagnosis of a G36 stay (test_nmosd)
     assert scalar(con, "select count(*) from dx where ncode = 'G35' and person_id not in "
-                  "(select person_id from ms_cases)") == 0  # fmt: skip
+                  "(select person_id from ms_cases union all select person_id from nmosd)"
+                  ) == 0  # fmt: skip
     assert scalar(con, "select count(*) from dx where ncode = 'G379'") > 0  # the near miss
     mismatch = scalar(
         con,
@@ -179,6 +211,10 @@ def test_g35_codes_and_first_code_date(extract):
     # ~10% have no G35 hospital/ALD code and are identifiable by their DMT only
     no_code = scalar(con, "select avg((first_code_date is null)::int) from ms_cases")
     assert 0.06 < no_code < 0.15
+    # prevalent cases: their first recorded code is their ALD, granted before the period,
+    # or a stay in the period
+    assert scalar(con, "select count(*) from ms_cases where prevalent and first_code_date "
+                  "< date '2005-01-01'") > 200  # fmt: skip
     dmt_only = scalar(
         con,
         f"""select avg((exists (select 1 from dispensings d where d.person_id = c.person_id
@@ -212,26 +248,18 @@ def test_dmt_codes_only_for_ms_persons(extract):
     background = {str(r[0]) for r in MODEL.raw["background"]["community_atc"]}
     background |= {str(r[0]) for r in MODEL.raw["background"]["hospital_atc"]}
     assert not background & set(ATC_CLASS)
-    rows = con.execute(f"""select atc, setting, quantity, year(date) < 2012 as early, count(*)
+    rows = con.execute(f"""select atc, setting, quantity, count(*)
         from dispensings where atc in {DMT_LIST} group by all""").fetchall()
-    codes = {a for a, *_ in rows}
-    assert {ATC_CLASS[a] for a in codes} == set(CLASSES)
-    assert len(codes) >= 23  # nearly every code, old and current (some molecules are rare)
-    assert codes & OLD_CODES and codes & RECODED
-    for atc, setting, quantity, *_ in rows:
+    codes = check_dmt_dates(con)
+    # 2005-2014: the classes marketed by then (interferons, glatiramer, natalizumab 2007,
+    # fingolimod 2012, teriflunomide, dimethyl fumarate and alemtuzumab 2014), with the
+    # codes in force then only: old codes for the molecules recoded in 2019 and 2024
+    assert {ATC_CLASS[a] for a in codes} == marketed_by(date(2014, 12, 31))
+    assert codes & OLD_CODES and not codes & RECODED
+    for atc, setting, quantity, _ in rows:
         expected = "hospital" if ATC_CLASS[atc] in ("natalizumab", "anti_cd20_infusion",
                                                     "alemtuzumab") else "community"  # fmt: skip
         assert (setting, quantity) == (expected, 1.0), atc
-    # molecules with an old and a current code: old mostly before 2012, current after
-    early = {a: n for a, _, _, e, n in rows if e}
-    late = {a: n for a, _, _, e, n in rows if not e}
-    old_share_early = sum(early.get(a, 0) for a in OLD_CODES) / sum(
-        early.get(a, 0) for a in OLD_CODES | RECODED
-    )
-    old_share_late = sum(late.get(a, 0) for a in OLD_CODES) / sum(
-        late.get(a, 0) for a in OLD_CODES | RECODED
-    )
-    assert old_share_early > 0.75 and old_share_late < 0.25
 
 
 # --- treatment episodes
@@ -249,7 +277,9 @@ def _dmt_records(con) -> dict[tuple[int, str], list[date]]:
 def _eras(name: str, days: list[date]) -> list[tuple[date, date, int]]:
     """The builder's rules, written again: a dispensing or administration covers its
     days, a course (administrations < 60 days apart) 365 days from its first day;
-    windows merge across at most 30 uncovered days. Returns (start, end, n_records)."""
+    windows merge across at most 30 uncovered days, courses of an induction class when
+    the next one starts at most 183 days after the previous one's covered year ends.
+    Returns (start, end, n_records)."""
     c = CLASSES[name]
     windows: list[list] = []  # start, end, n
     for d in days:
@@ -262,8 +292,9 @@ def _eras(name: str, days: list[date]) -> list[tuple[date, date, int]]:
         else:
             windows.append([d, d + timedelta(days=c.cover_days - 1), 1, d])
     eras: list[list] = []
+    grace = 183 if c.course else 31  # days from the previous end to the next start
     for s, e, n, _ in windows:
-        if eras and (s - eras[-1][1]).days - 1 <= 30:
+        if eras and (s - eras[-1][1]).days <= grace:
             eras[-1][1] = max(eras[-1][1], e)
             eras[-1][2] += n
         else:
@@ -298,8 +329,20 @@ def test_ms_treatments_match_the_dispensings(extract):
 
 
 def test_ms_sequences_follow_the_switch_rules(extract):
-    con = connect(extract[0])
-    truth = pl.read_parquet(extract[0] / "ground_truth" / "ms_treatments.parquet").sort(
+    counts = check_sequences(extract[0])
+    # escalation is a common switch (less before 2007: no high-efficacy DMT marketed, a
+    # planned escalation becomes a lateral switch), de-escalation rare
+    assert counts["escalation"] > 0.4 * (counts["escalation"] + counts["lateral"])
+    assert counts["lateral"] > counts["de-escalation"] > 0
+    assert counts["de-escalation"] < 0.1 * sum(counts.values())
+    assert counts["discontinuation"] > 0 and counts["ongoing"] > 0
+
+
+def check_sequences(root) -> dict[str, int]:
+    """Every episode's `next` agrees with what follows it (the switch, discontinuation,
+    induction and ongoing rules); returns the episodes by `next`."""
+    con = connect(root)
+    truth = pl.read_parquet(root / "ground_truth" / "ms_treatments.parquet").sort(
         "person_id", "episode_number"
     )
     exit_ = dict(con.execute("select person_id, max(end_date) from observation_periods "
@@ -335,13 +378,19 @@ def test_ms_sequences_follow_the_switch_rules(extract):
         elif r["next"] == "discontinuation":
             assert (end - last).days > 90, r
             assert nxt is None or (nxt["start_date"] - last).days >= 180, (r, nxt)
+        elif r["next"] == "induction_completed":
+            # a full regimen (2 courses), then no DMT in years 3-4
+            assert r["dmt_class"] in INDUCTION and _courses(days) == 2, r
+            assert (end - last).days > 90, r
+            assert nxt is None or (nxt["start_date"] - last).days >= 730, (r, nxt)
         else:
             assert r["next"] == "ongoing"
             assert nxt is None and (end - last).days <= 90, r
-    # escalation is the most common switch, de-escalation rare
-    assert counts["escalation"] > counts["lateral"] > counts["de-escalation"] > 0
-    assert counts["de-escalation"] < 0.1 * sum(counts.values())
-    assert counts["discontinuation"] > 0 and counts["ongoing"] > 0
+    return counts
+
+
+def _courses(days: list[date]) -> int:
+    return 1 + sum(1 for a, b in zip(days, days[1:], strict=False) if (b - a).days >= 60)
 
 
 def test_ms_treatment_shares(extract):
@@ -351,14 +400,16 @@ def test_ms_treatment_shares(extract):
         """select avg((exists (select 1 from ms_treatments t
         where t.person_id = c.person_id))::int) from ms_cases c""",
     )
-    assert 0.62 < treated < 0.80
+    # L22: 47.6% over 2010-2015; L19: 51.8% in 2021
+    assert 0.42 < treated < 0.62
     # first DMT of incident cases: 0-180 days after the first code, platform ~70%
     first = con.execute("""select t.efficacy_group, date_diff('day', c.first_code_date,
         t.start_date) from ms_cases c join ms_treatments t using (person_id)
         where not c.prevalent and t.episode_number = 1""").fetchall()
-    assert len(first) > 120
+    assert len(first) > 80
+    # platform ~70% when both groups are marketed; before 2007 only platform DMTs exist
     platform = sum(g == "platform" for g, _ in first) / len(first)
-    assert 0.58 < platform < 0.82
+    assert 0.6 < platform < 0.92
     delays = [d for _, d in first if d is not None]
     assert sum(0 <= d <= 180 for d in delays) / len(delays) > 0.9
     # prevalent cases already on a DMT at the start continue it (first record in January)
@@ -369,9 +420,9 @@ def test_ms_treatment_shares(extract):
         and t.start_date < date '2005-02-02'""",
     )
     assert on_dmt > 0.3 * scalar(con, "select count(*) from ms_cases where prevalent")
-    # every class appears
+    # every class marketed by the end of the period appears
     assert {r[0] for r in con.execute("select distinct dmt_class from ms_treatments")
-            .fetchall()} == set(CLASSES)  # fmt: skip
+            .fetchall()} == marketed_by(date(2014, 12, 31))  # fmt: skip
 
 
 # --- ITP treatment ground truth

@@ -28,7 +28,19 @@ def test_tables_have_exact_contract_types(extract):
         ("chronic", pa.bool_()),
         ("n_rituximab_courses", pa.int32()),
         ("splenectomy", pa.bool_()),
+        ("backdated_index_date", pa.date32()),
+        ("secondary_cause_date", pa.date32()),
     ]
+    nmosd = pq.read_schema(root / "ground_truth" / "nmosd_persons.parquet")
+    assert [(f.name, f.type) for f in nmosd] == [
+        ("person_id", pa.int64()),
+        ("sex", pa.string()),
+        ("birth_date", pa.date32()),
+        ("first_stay_date", pa.date32()),
+        ("n_stays", pa.int32()),
+        ("g35_stays", pa.int32()),
+    ]
+    assert CONTRACT["diagnoses"][-1] == ("end_date", pa.date32())
 
 
 def test_values_follow_the_contract(extract):

@@ -37,7 +37,7 @@ def generate_background(
     ]
     disp.append(_dispensings(rng, model, cov, model.hospital_disp_per_py * years, HOSPITAL))
     stays, diags, procs = _stays(rng, model, cov, model.stay_rate(age_mid) * years * frailty)
-    diags.append(_ald(rng, model, cov, age_mid))
+    diags.append(_ald(rng, model, pop, cov, age_mid))
     diags.append(_outpatient(rng, model, cov, model.outpatient_per_py * years))
     return {
         "dispensings": ev.concat(disp, ev.DISPENSING_COLS),
@@ -91,6 +91,7 @@ def _stays(rng, model: Model, cov: Coverage, mean: np.ndarray):
             code=model.primary_codes.sample(rng, m),
             setting=HOSP_PRIMARY,
             stay=stay,
+            end=ev.OPEN,
         )
     ]
     rel = rng.random(m) < model.related_prob
@@ -102,6 +103,7 @@ def _stays(rng, model: Model, cov: Coverage, mean: np.ndarray):
             code=model.secondary_codes.sample(rng, int(rel.sum())),
             setting=HOSP_RELATED,
             stay=stay[rel],
+            end=ev.OPEN,
         )
     )
     k = model.associated_count.sample(rng, m).astype(np.int64)
@@ -114,6 +116,7 @@ def _stays(rng, model: Model, cov: Coverage, mean: np.ndarray):
             code=model.secondary_codes.sample(rng, len(idx)),
             setting=HOSP_ASSOCIATED,
             stay=idx,
+            end=ev.OPEN,
         )
     )
     has_act = rng.random(m) < model.procedure_prob
@@ -127,12 +130,25 @@ def _stays(rng, model: Model, cov: Coverage, mean: np.ndarray):
     return stays, diags, procs
 
 
-def _ald(rng, model: Model, cov: Coverage, age_mid: np.ndarray) -> ev.Events:
+def _ald(rng, model: Model, pop: Population, cov: Coverage, age_mid: np.ndarray) -> ev.Events:
+    """ALD registrations: intervals [date, end] (end OPEN = open-ended). Most start on a
+    covered day; a share of those of persons born before their first covered day started
+    before it (up to ald_before_entry_max_days earlier) and still hold on it."""
     n = len(age_mid)
     has = rng.random(n) < model.ald_prob(age_mid)
     count = has.astype(np.int64) + (has & (rng.random(n) < model.ald_second_prob))
     who = np.repeat(np.arange(n, dtype=np.int64), count)
     date, _ = cov.sample_dates(rng, who)
+    duration = model.ald_duration.sample(rng, len(who)).astype(np.int64)  # 0 = open
+    entry = cov.entry[who]
+    early = (rng.random(len(who)) < model.ald_before_entry) & (pop.birth[who] < entry)
+    # a start in [entry - reach, entry - 1] so that the registration holds on entry
+    reach = np.where(duration > 0, duration - 1, model.ald_before_entry_max_days)
+    reach = np.minimum(np.minimum(reach, model.ald_before_entry_max_days), entry - pop.birth[who])
+    early &= reach >= 1
+    before = entry - 1 - np.floor(rng.random(len(who)) * np.maximum(reach, 1)).astype(np.int64)
+    date = np.where(early, before, date)
+    end = np.where(duration > 0, date + duration - 1, ev.OPEN)
     return ev.make(
         ev.DIAGNOSIS_COLS,
         person=who,
@@ -140,6 +156,7 @@ def _ald(rng, model: Model, cov: Coverage, age_mid: np.ndarray) -> ev.Events:
         code=model.ald_codes.sample(rng, len(who)),
         setting=LONG_TERM_DISEASE,
         stay=-1,
+        end=end,
     )
 
 
@@ -153,4 +170,5 @@ def _outpatient(rng, model: Model, cov: Coverage, mean: np.ndarray) -> ev.Events
         code=model.outpatient_codes.sample(rng, len(who)),
         setting=OUTPATIENT,
         stay=-1,
+        end=ev.OPEN,
     )

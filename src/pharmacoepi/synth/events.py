@@ -8,9 +8,11 @@ import numpy as np
 Events = dict[str, np.ndarray]
 
 # Columns of each internal event batch. Codes are vocabulary indices; person is the
-# local index within the chunk; stay is a chunk-local stay index (-1 = none).
+# local index within the chunk; stay is a chunk-local stay index (-1 = none); end is the
+# last day of a long-term disease (ALD) registration, OPEN for every other row and for
+# an open-ended registration (written as null).
 DISPENSING_COLS = ("person", "date", "atc", "product", "setting", "quantity")
-DIAGNOSIS_COLS = ("person", "date", "code", "setting", "stay")
+DIAGNOSIS_COLS = ("person", "date", "code", "setting", "stay", "end")
 PROCEDURE_COLS = ("person", "date", "code", "stay")
 STAY_COLS = ("stay", "person", "admission", "discharge")
 
@@ -25,7 +27,9 @@ _DTYPES = {
     "stay": np.int64,
     "admission": np.int64,
     "discharge": np.int64,
+    "end": np.int64,
 }
+OPEN = np.iinfo(np.int64).max  # no end date (null)
 
 
 def empty(cols: tuple[str, ...]) -> Events:

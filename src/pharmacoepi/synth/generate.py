@@ -1,7 +1,8 @@
 """Chunked driver: for each block of ``chunk_size`` persons, sample the population,
 coverage, ITP onsets and claims, enforce the ground-truth consistency rules, add the
-multiple sclerosis cases and their claims (own random stream), and append the rows to
-the parquet tables; then write the ground truth."""
+multiple sclerosis cases and their claims (own random stream) and the NMOSD near misses
+(another stream), and append the rows to the parquet tables; then write the ground
+truth."""
 
 from __future__ import annotations
 
@@ -18,15 +19,21 @@ from . import events as ev
 from .background import generate_background
 from .config import SynthConfig
 from .coverage import build_coverage
-from .ground_truth import CaseTable, ItpTreatmentTable, MsTable, write_ground_truth
-from .hazard import ItpHazard
+from .ground_truth import CaseTable, ItpTreatmentTable, MsTable, NmosdTable, write_ground_truth
+from .hazard import ItpHazard, SeasonGrid
 from .itp import generate_case_claims
-from .model import DISP_SETTINGS, DX_SETTINGS, SEXES, Model, load_model
+from .model import DISP_SETTINGS, DX_SETTINGS, LONG_TERM_DISEASE, SEXES, Model, load_model
 from .ms import generate_ms_claims, ms_hazard, recorded_episodes, sample_onsets
+from .nmosd import generate_nmosd_claims, sample_nmosd
 from .population import DAYS_PER_YEAR, NO_DATE, sample_population
 from .writer import TableWriters, categories, dates, ints
 
-GENERATOR_VERSION = "1.4.0"  # 1.2: census; 1.3: births on the 15th; 1.4: event tables by year
+# 1.2: census; 1.3: births on the 15th; 1.4: event tables by year; 1.5: ALD intervals
+# (diagnoses.end_date), ITP seasonality, background corticosteroids kept before the
+# diagnosis and the back-dated index date in the truth, splenectomy ~10%, secondary
+# causes after T, anti-D, MS treated ~50%, DMT market dates and ATC changes per date,
+# induction regimens, NMOSD (issue 14)
+GENERATOR_VERSION = "1.5.0"
 EPOCH = date(1970, 1, 1)
 FAITH_WINDOW = (date(2009, 7, 1), date(2011, 6, 30))
 QUALIFYING = np.array([s != "outpatient" for s in DX_SETTINGS])
@@ -48,6 +55,12 @@ class _Totals:
         self.expected = np.zeros((n_bands, 2))
         self.py_at_risk = np.zeros((n_bands, 2))
         self.observed = np.zeros((n_bands, 2), dtype=np.int64)
+        # seasonality: expected and observed incident onsets by calendar month (Jan first)
+        self.expected_month = np.zeros(12)
+        self.observed_month = np.zeros(12, dtype=np.int64)
+        self.expected_month_window = np.zeros(12)
+        self.observed_month_window = np.zeros(12, dtype=np.int64)
+        self.itp_prevalent_ald_before_start = 0
         # multiple sclerosis
         self.ms_alive_at_start = 0
         self.ms_covered_at_start = 0
@@ -57,6 +70,7 @@ class _Totals:
         self.ms_onsets = 0
         self.ms_expected = np.zeros((n_bands, 2))
         self.ms_py_at_risk = np.zeros((n_bands, 2))
+        self.ms_prevalent_ald_before_start = 0
 
 
 def generate(
@@ -76,9 +90,11 @@ def generate(
     dicts = _dictionaries(model)
     writers = TableWriters(out_dir)
     totals = _Totals(len(model.band_lower))
+    grid = SeasonGrid(start, end, hazard.amplitude, hazard.peak)
     cases = CaseTable()
     itp_treatments = ItpTreatmentTable()
     ms = MsTable()
+    nmosd = NmosdTable()
     next_stay_id = 1
     try:
         for index, first in enumerate(range(0, cfg.persons, cfg.chunk_size)):
@@ -88,9 +104,14 @@ def generate(
             ms_rng = np.random.default_rng(
                 np.random.SeedSequence([cfg.seed, index], spawn_key=(1,))
             )
+            nmosd_rng = np.random.default_rng(
+                np.random.SeedSequence([cfg.seed, index], spawn_key=(2,))
+            )
             next_stay_id = _chunk(
                 rng,
                 ms_rng,
+                nmosd_rng,
+                grid,
                 model,
                 hazard,
                 ms_haz,
@@ -106,6 +127,7 @@ def generate(
                 cases,
                 itp_treatments,
                 ms,
+                nmosd,
                 next_stay_id,
             )
             if progress is not None:
@@ -113,7 +135,7 @@ def generate(
     finally:
         writers.close()
     return _finish(
-        cfg, model, hazard, out_dir, writers.rows, totals, cases, itp_treatments, ms, window
+        cfg, model, hazard, out_dir, writers.rows, totals, cases, itp_treatments, ms, nmosd, window
     )
 
 
@@ -142,6 +164,8 @@ def _dictionaries(model: Model) -> dict[str, Any]:
 def _chunk(
     rng,
     ms_rng,
+    nmosd_rng,
+    grid,
     model,
     hazard,
     ms_haz,
@@ -157,6 +181,7 @@ def _chunk(
     cases,
     itp_treatments,
     ms,
+    nmosd,
     next_stay_id,
 ) -> int:
     pop = sample_population(rng, model, first_id, n, start, end)
@@ -190,13 +215,16 @@ def _chunk(
     incident_onset = np.where(incident, np.floor(np.where(incident, onset_c, 0)), -1).astype(
         np.int64
     )
-    # time at risk ends at onset: expected cases = sum of hazard x covered alive time
-    stop = np.minimum(hi, onset_c[sp])
-    a0 = (lo - pop.birth[sp]) / DAYS_PER_YEAR
-    a1 = np.maximum((stop - pop.birth[sp]) / DAYS_PER_YEAR, a0)
-    exp_b, py_b = hazard.expected_by_band(a0, a1, pop.sex[sp].astype(np.int64))
+    # time at risk ends at onset: expected cases = integral of the (seasonal) hazard over
+    # covered alive time
+    stop = np.maximum(np.minimum(hi, onset_c[sp]), lo)
+    exp_b, py_b, exp_m, exp_w = hazard.expected_seasonal(
+        lo, stop, pop.birth[sp].astype(float), pop.sex[sp].astype(np.int64), grid, window
+    )
     totals.expected += exp_b
     totals.py_at_risk += py_b
+    totals.expected_month += exp_m
+    totals.expected_month_window += exp_w
     inc = local[incident]
     band = (
         np.searchsorted(
@@ -207,9 +235,13 @@ def _chunk(
     np.add.at(totals.observed, (band, pop.sex[inc].astype(np.int64)), 1)
     totals.onsets += len(inc)
     totals.prevalent += int(prevalent.sum())
+    month = incident_onset[inc].astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    np.add.at(totals.observed_month, month % 12, 1)
     if window is not None:
         t = incident_onset[inc]
-        totals.onsets_window += int(((t >= window[0]) & (t <= window[1])).sum())
+        in_window = (t >= window[0]) & (t <= window[1])
+        totals.onsets_window += int(in_window.sum())
+        np.add.at(totals.observed_month_window, month[in_window] % 12, 1)
 
     # slightly raised mortality of elderly cases, applied before any claim is drawn
     xs = model.itp["elderly_excess_death"]
@@ -237,19 +269,22 @@ def _chunk(
     itp_claims, case_list, treatments = generate_case_claims(
         rng, model, pop, cov, incident_onset, prevalent_onset, start, end
     )
-    # off-label MS DMTs (rituximab) never reach MS persons: not from the background, and
-    # not as ITP treatment of a person who has both diseases
     is_ms = ms_onsets.prevalent | ms_onsets.incident
+    # NMOSD near misses (own stream): never MS cases
+    is_nmosd = sample_nmosd(nmosd_rng, model, cfg.ms_multiplier, pop, start, is_ms)
+    # off-label MS DMTs (rituximab) never reach MS or NMOSD persons: not from the
+    # background, and not as ITP treatment of a person who also has MS or NMOSD
+    no_rituximab = is_ms | is_nmosd
     for claims in (bg, itp_claims):
         d = claims["dispensings"]
         rows = np.flatnonzero(model.atc_ms_washout[d["atc"]])
-        drop = rows[is_ms[d["person"][rows]]]
+        drop = rows[no_rituximab[d["person"][rows]]]
         if len(drop):
             keep = np.ones(len(d["person"]), dtype=bool)
             keep[drop] = False
             claims["dispensings"] = ev.where(d, keep)
     r = treatments["rituximab"]
-    treatments["rituximab"] = ev.where(r, ~is_ms[r["person"]])
+    treatments["rituximab"] = ev.where(r, ~no_rituximab[r["person"]])
     n_itp_stays = len(itp_claims["hospital_stays"]["stay"])
     itp_claims, _ = _keep_covered(cov, itp_claims)
     treatments = {
@@ -258,17 +293,26 @@ def _chunk(
 
     # their G35 codes and DMT
     ms_claims, ms_cases, meta = generate_ms_claims(ms_rng, model, pop, cov, ms_onsets, start)
+    n_ms_stays = len(ms_claims["hospital_stays"]["stay"])  # chunk-local ids, before the filter
     ms_claims, kept = _keep_covered(cov, ms_claims)
     ms_episodes = recorded_episodes(model, cov, ms_claims["dispensings"], ev.where(meta, kept))
+    nmosd_claims, nmosd_persons = generate_nmosd_claims(nmosd_rng, model, pop, cov, is_nmosd, start)
+    nmosd_claims, _ = _keep_covered(cov, nmosd_claims)
 
     # merge, renumber stays into global sequential stay_ids (chunks run in order)
     n_bg = len(bg["hospital_stays"]["stay"])
-    for claims, offset in ((itp_claims, n_bg), (ms_claims, n_bg + n_itp_stays)):
+    offsets = (
+        (itp_claims, n_bg),
+        (ms_claims, n_bg + n_itp_stays),
+        (nmosd_claims, n_bg + n_itp_stays + n_ms_stays),
+    )
+    for claims, offset in offsets:
         for name in ("diagnoses", "procedures", "hospital_stays"):
             s = claims[name]["stay"]
             claims[name]["stay"] = np.where(s >= 0, s + offset, -1)
     tables = {
-        name: ev.concat([bg[name], itp_claims[name], ms_claims[name]], _COLS[name]) for name in bg
+        name: ev.concat([c[name] for c in (bg, itp_claims, ms_claims, nmosd_claims)], _COLS[name])
+        for name in bg
     }
     stays = tables["hospital_stays"]
     new_id = np.full(int(stays["stay"].max(initial=0)) + 1, -1, dtype=np.int64)
@@ -282,23 +326,54 @@ def _chunk(
     recorded_itp = (dx["code"] == model.itp_code) & QUALIFYING[dx["setting"]]
     first_code = np.full(n, np.iinfo(np.int64).max)
     np.minimum.at(first_code, dx["person"][recorded_itp], dx["date"][recorded_itp])
-    cases.add(case_list, pop, first_code, treatments["rituximab"], treatments["splenectomy"])
+    backdated = _backdated_index(model, tables["dispensings"], first_code)
+    cases.add(
+        case_list, pop, first_code, backdated, treatments["rituximab"], treatments["splenectomy"]
+    )
     itp_treatments.add(pop, treatments)
+    ald = dx["setting"] == LONG_TERM_DISEASE
+    early_ald = ald & (dx["date"] < start)
+    itp_prevalent = np.zeros(n, dtype=bool)
+    itp_prevalent[[c.person for c in case_list if c.prevalent]] = True
+    hit = early_ald & (dx["code"] == model.itp_code) & itp_prevalent[dx["person"]]
+    totals.itp_prevalent_ald_before_start += len(np.unique(dx["person"][hit]))
+    hit = early_ald & (dx["code"] == model.ms_code) & ms_onsets.prevalent[dx["person"]]
+    totals.ms_prevalent_ald_before_start += len(np.unique(dx["person"][hit]))
     recorded_ms = (dx["code"] == model.ms_code) & QUALIFYING[dx["setting"]]
     first_code = np.full(n, np.iinfo(np.int64).max)
     np.minimum.at(first_code, dx["person"][recorded_ms], dx["date"][recorded_ms])
     ms.add(model, pop, ms_cases, first_code, ms_episodes)
+    nmosd.add(model, pop, nmosd_persons, nmosd_claims["diagnoses"])
 
     # ~5% of codes written dotted ('D69.3') or dotted lower-case ('d69.3'), every family;
-    # drawn for the MS rows (last) from the MS stream, so the others are as without MS
+    # drawn for the MS rows from the MS stream and for the NMOSD rows (last) from theirs
+    m_nmosd = len(nmosd_claims["diagnoses"]["person"])
     m_ms = len(ms_claims["diagnoses"]["person"])
-    m = len(dx["person"]) - m_ms
-    odd = rng.random(m) < model.unnormalised_fraction
-    variant = np.where(odd, 1 + (rng.random(m) < 0.5), 0)
-    odd = ms_rng.random(m_ms) < model.unnormalised_fraction
-    variant = np.concatenate([variant, np.where(odd, 1 + (ms_rng.random(m_ms) < 0.5), 0)])
+    m = len(dx["person"]) - m_ms - m_nmosd
+    variant = [_spelling(rng, m, model), _spelling(ms_rng, m_ms, model)]
+    variant = np.concatenate([*variant, _spelling(nmosd_rng, m_nmosd, model)])
     _write(writers, dicts, pop, cov, tables, variant)
     return next_stay_id
+
+
+def _spelling(rng, m: int, model: Model) -> np.ndarray:
+    """0 = normalised, 1 = dotted, 2 = dotted lower-case, for m diagnosis rows."""
+    odd = rng.random(m) < model.unnormalised_fraction
+    return np.where(odd, 1 + (rng.random(m) < 0.5), 0)
+
+
+def _backdated_index(model: Model, disp: ev.Events, first_code: np.ndarray) -> np.ndarray:
+    """FAITH's back-dating on the recorded rows: the earliest dispensing of a back-dating
+    drug (four corticosteroids, IVIg, anti-D) in [first code - 183, first code], else the
+    first code (NONE stays NONE)."""
+    none = np.iinfo(np.int64).max
+    rows = np.flatnonzero(model.atc_is_backdating[disp["atc"]])
+    person, day = disp["person"][rows], disp["date"][rows]
+    fc = first_code[person]
+    inside = (fc != none) & (day >= fc - model.backdating_days) & (day <= fc)
+    out = first_code.copy()
+    np.minimum.at(out, person[inside], day[inside])
+    return out
 
 
 def _ms_onsets(ms_rng, model, ms_haz, cfg, pop, cov, start, totals):
@@ -333,12 +408,13 @@ _COLS = {
 
 def _apply_case_washouts(rng, model: Model, bg: dict[str, ev.Events], onset: np.ndarray) -> None:
     """Consistency with the ground truth, cases only (non-cases are never altered):
-    (a) no background ITP drug in [T - 250, T - 1], so the diagnosis date is T, and no
+    (a) no background non-steroid ITP drug in [T - 250, T - 1] (corticosteroids stay: an
+    unrelated one may move the back-dated diagnosis date, as in real data), and no
     background TPO-RA or rituximab from T - 250 on, so that every one recorded after T
     belongs to the case's treatment episodes (ground_truth/itp_treatments);
-    (b) secondary-family codes within 250 days of T become unrelated codes (primary
-    cases only; secondary cases get theirs added by the ITP module, and the rule is
-    applied before that, so their recorded cause is kept)."""
+    (b) secondary-family codes in [T - 550, T + 250] (ALD rows: whose interval meets it)
+    become unrelated codes (secondary cases get their cause added by the ITP module,
+    after this rule, so their recorded cause is kept)."""
     d = bg["dispensings"]
     rows = np.flatnonzero(onset[d["person"]] >= 0)  # the cases' rows (few)
     atc = d["atc"][rows]
@@ -353,10 +429,15 @@ def _apply_case_washouts(rng, model: Model, bg: dict[str, ev.Events], onset: np.
         bg["dispensings"] = ev.where(d, keep)
     x = bg["diagnoses"]
     t = onset[x["person"]]
+    scrub = model.itp["case_secondary_washout_days"]
+    # a row meets [T - before, T + after] when it starts by T + after and ends (an ALD:
+    # its end, OPEN when open-ended; any other row: its date) on or after T - before
+    last = np.where(x["setting"] == LONG_TERM_DISEASE, x["end"], x["date"])
     hit = (
         (t >= 0)
         & model.dx_is_secondary[x["code"]]
-        & (np.abs(x["date"] - t) <= model.itp["case_secondary_washout_days"])
+        & (x["date"] <= t + int(scrub["after"]))
+        & (last >= t - int(scrub["before"]))
     )
     # replacement codes: resample from the setting's pool until none is secondary-family
     idx = np.flatnonzero(hit)
@@ -367,8 +448,10 @@ def _apply_case_washouts(rng, model: Model, bg: dict[str, ev.Events], onset: np.
 
 def _keep_covered(cov, claims):
     """Drop case claims outside coverage (gaps, after leaving, after death, after end);
-    stays whose admission is uncovered go with their diagnoses and acts. Returns the
-    kept claims and the dispensing mask."""
+    stays whose admission is uncovered go with their diagnoses and acts. An ALD
+    registration is kept when its start is covered, or when it starts before the
+    person's first covered day and still holds on it (IR_IMB_R holds registrations
+    whatever their start). Returns the kept claims and the dispensing mask."""
     stays = claims["hospital_stays"]
     seg = cov.locate(stays["person"], stays["admission"])
     kept = seg >= 0
@@ -379,6 +462,10 @@ def _keep_covered(cov, claims):
     for name in ("diagnoses", "procedures"):
         b = claims[name]
         ok = np.where(b["stay"] >= 0, alive_stay[b["stay"]], cov.covered(b["person"], b["date"]))
+        if name == "diagnoses":
+            entry = cov.entry[b["person"]]
+            held = (b["setting"] == LONG_TERM_DISEASE) & (b["date"] < entry) & (b["end"] >= entry)
+            ok |= held & (b["stay"] < 0) & (entry < np.iinfo(np.int64).max)
         out[name] = ev.where(b, ok)
     d = claims["dispensings"]
     kept = cov.covered(d["person"], d["date"])
@@ -409,6 +496,7 @@ def _write(writers, dicts, pop, cov, tables, variant) -> None:
 
     dx = tables["diagnoses"]
     no_stay = dx["stay"] < 0
+    open_ = dx["end"] == ev.OPEN
     writers.write(
         "diagnoses",
         {
@@ -417,6 +505,7 @@ def _write(writers, dicts, pop, cov, tables, variant) -> None:
             "code": categories(dicts["dx_spelling"][dx["code"], variant], dicts["dx"]),
             "setting": categories(dx["setting"], dicts["dx_setting"]),
             "stay_id": ints(np.where(no_stay, 0, dx["stay"]), no_stay),
+            "end_date": dates(np.where(open_, 0, dx["end"]), open_),
         },
     )
 
@@ -460,11 +549,11 @@ def _write(writers, dicts, pop, cov, tables, variant) -> None:
 
 
 def _finish(
-    cfg, model, hazard, out_dir, rows, totals, cases, itp_treatments, ms, window
+    cfg, model, hazard, out_dir, rows, totals, cases, itp_treatments, ms, nmosd, window
 ) -> dict[str, Any]:
     gt = out_dir / "ground_truth"
     gt.mkdir(exist_ok=True)
-    n_cases = write_ground_truth(gt, cases, itp_treatments, ms, model, hazard)
+    n_cases = write_ground_truth(gt, cases, itp_treatments, ms, nmosd, model, hazard)
     expected = float(totals.expected.sum())
     py_risk = float(totals.py_at_risk.sum())
     by_band = []
@@ -500,7 +589,8 @@ def _finish(
             float(model.itp["target_crude_per_100k"]) * float(cfg.itp_multiplier), 6
         ),
         "incidence_by_band": by_band,
-        "ms": _ms_summary(cfg, model, totals, ms),
+        "itp": _itp_summary(model, totals, cases, window),
+        "ms": _ms_summary(cfg, model, totals, ms, nmosd),
     }
     with (gt / "summary.json").open("w", encoding="utf-8") as fh:
         json.dump(summary, fh, sort_keys=True, indent=2)
@@ -508,7 +598,53 @@ def _finish(
     return summary
 
 
-def _ms_summary(cfg, model: Model, totals: _Totals, ms: MsTable) -> dict[str, Any]:
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 6) if whole else None
+
+
+def _itp_summary(model: Model, totals: _Totals, cases: CaseTable, window) -> dict[str, Any]:
+    """Seasonality (expected and observed incident onsets by calendar month, January
+    first), the back-dated index date against the true onset, splenectomy, and prevalent
+    cases whose D693 ALD starts before the period."""
+    incident = [c for c in cases.rows if not c["prevalent"]]
+    coded = [c for c in incident if c["first_code_date"] is not None]
+    earlier = sum(1 for c in coded if c["backdated_index_date"] < c["onset_date"])
+    later = sum(1 for c in coded if c["backdated_index_date"] > c["onset_date"])
+    adults = [c for c in incident if c["age_at_onset"] >= model.child_age]
+    primary = [c for c in adults if not c["secondary"]]
+    splenectomised = sum(1 for c in adults if c["splenectomy"])
+    return {
+        "seasonality": {
+            "amplitude": model.itp_season_amplitude,
+            "peak": str(model.itp["seasonality"]["peak"]),
+            "expected_onsets_by_month": [round(float(x), 6) for x in totals.expected_month],
+            "observed_onsets_by_month": [int(x) for x in totals.observed_month],
+            "expected_onsets_by_month_faith_window": None
+            if window is None
+            else [round(float(x), 6) for x in totals.expected_month_window],
+            "observed_onsets_by_month_faith_window": None
+            if window is None
+            else [int(x) for x in totals.observed_month_window],
+        },
+        "backdating": {
+            "incident_cases_with_first_code": len(coded),
+            "index_not_onset": earlier + later,
+            "index_not_onset_share": _share(earlier + later, len(coded)),
+            "index_earlier_than_onset": earlier,
+            "index_later_than_onset": later,
+        },
+        "splenectomy": {
+            "incident_adults": len(adults),
+            "splenectomised": splenectomised,
+            "share": _share(splenectomised, len(adults)),
+            "incident_primary_adults": len(primary),
+            "primary_share": _share(sum(1 for c in primary if c["splenectomy"]), len(primary)),
+        },
+        "prevalent_cases_with_ald_before_start": totals.itp_prevalent_ald_before_start,
+    }
+
+
+def _ms_summary(cfg, model: Model, totals: _Totals, ms: MsTable, nmosd) -> dict[str, Any]:
     mult = float(cfg.ms_multiplier)
     expected = float(totals.ms_expected.sum())
     py_risk = float(totals.ms_py_at_risk.sum())
@@ -537,6 +673,10 @@ def _ms_summary(cfg, model: Model, totals: _Totals, ms: MsTable) -> dict[str, An
         "cases": len(ms.cases),
         "cases_without_code": sum(1 for c in ms.cases if c["first_code_date"] is None),
         "treated_cases": len(treated),
+        "treated_share": _share(len(treated), len(ms.cases)),
         "treatment_episodes": len(ms.episodes),
         "episodes_by_next": dict(sorted(nxt.items())),
+        "prevalent_cases_with_ald_before_start": totals.ms_prevalent_ald_before_start,
+        "nmosd_persons": len(nmosd.rows),
+        "nmosd_persons_with_g35": sum(1 for r in nmosd.rows if r["g35_stays"] > 0),
     }

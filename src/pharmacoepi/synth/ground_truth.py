@@ -1,6 +1,7 @@
 """Ground truth written beside the data: the ITP cases as generated (true onset date,
-first recorded code, secondary cause, trajectory), their treatment episodes as recorded,
-the injected incidence rates, and the multiple sclerosis cases and DMT episodes."""
+first recorded code, the index date FAITH's back-dating finds, secondary cause and its
+date, trajectory), their treatment episodes as recorded, the injected incidence rates,
+the multiple sclerosis cases and DMT episodes, and the NMOSD near misses."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pyarrow.parquet as pq
 
 from .hazard import ItpHazard
 from .itp import CaseInfo
-from .model import SEXES, Model
+from .model import HOSP_PRIMARY, SEXES, Model
 from .ms import MsEpisode
 from .population import Population
 
@@ -34,6 +35,8 @@ SCHEMA = pa.schema(
         ("chronic", pa.bool_()),
         ("n_rituximab_courses", pa.int32()),
         ("splenectomy", pa.bool_()),
+        ("backdated_index_date", pa.date32()),
+        ("secondary_cause_date", pa.date32()),
     ]
 )
 
@@ -75,6 +78,16 @@ MS_TREATMENTS_SCHEMA = pa.schema(
         ("next", pa.string()),
     ]
 )
+NMOSD_SCHEMA = pa.schema(
+    [
+        ("person_id", pa.int64()),
+        ("sex", pa.string()),
+        ("birth_date", pa.date32()),
+        ("first_stay_date", pa.date32()),
+        ("n_stays", pa.int32()),
+        ("g35_stays", pa.int32()),
+    ]
+)
 
 
 def completed_years(birth: int, day: int) -> int:
@@ -91,6 +104,7 @@ class CaseTable:
         cases: list[CaseInfo],
         pop: Population,
         first_code: np.ndarray,
+        backdated: np.ndarray,
         rituximab: dict[str, np.ndarray],
         splenectomy: dict[str, np.ndarray],
     ) -> None:
@@ -101,6 +115,7 @@ class CaseTable:
         for c in cases:
             p = c.person
             fc = int(first_code[p])
+            bd = int(backdated[p])
             birth = int(pop.birth[p])
             self.rows.append(
                 {
@@ -116,6 +131,8 @@ class CaseTable:
                     "chronic": c.chronic,
                     "n_rituximab_courses": sum(1 for k in (1, 2) if (p, k) in courses),
                     "splenectomy": p in splenectomised,
+                    "backdated_index_date": None if bd == _NONE else bd,
+                    "secondary_cause_date": c.secondary_date,
                 }
             )
 
@@ -193,6 +210,31 @@ class MsTable:
             )
 
 
+class NmosdTable:
+    """NMOSD persons (G36 stays, sometimes with G35 associated): never MS cases."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict] = []
+
+    def add(self, model: Model, pop: Population, persons: list, diagnoses) -> None:
+        primary = diagnoses["setting"] == HOSP_PRIMARY
+        g35 = (diagnoses["code"] == model.ms_code) & (diagnoses["stay"] >= 0)
+        for x in persons:
+            mine = diagnoses["person"] == x.person
+            stays = mine & primary
+            days = diagnoses["date"][stays]
+            self.rows.append(
+                {
+                    "person_id": int(pop.person_id[x.person]),
+                    "sex": SEXES[int(pop.sex[x.person])],
+                    "birth_date": int(pop.birth[x.person]),
+                    "first_stay_date": int(days.min()) if len(days) else None,
+                    "n_stays": int(stays.sum()),
+                    "g35_stays": int((mine & g35).sum()),
+                }
+            )
+
+
 def _write(path: Path, schema: pa.Schema, rows: list[dict], key: tuple[str, ...]) -> None:
     rows = sorted(rows, key=lambda r: tuple(r[k] for k in key))
     cols = {}
@@ -212,6 +254,7 @@ def write_ground_truth(
     cases: CaseTable,
     itp_treatments: ItpTreatmentTable,
     ms: MsTable,
+    nmosd: NmosdTable,
     model: Model,
     hazard: ItpHazard,
 ) -> int:
@@ -229,6 +272,7 @@ def write_ground_truth(
         ms.episodes,
         ("person_id", "episode_number"),
     )
+    _write(gt / "nmosd_persons.parquet", NMOSD_SCHEMA, nmosd.rows, ("person_id",))
 
     lines = ["age_lower,age_upper,sex,rate_per_100k"]
     for b, lower in enumerate(model.band_lower):

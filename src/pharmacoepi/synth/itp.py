@@ -1,8 +1,10 @@
 """Claims of ITP cases: the treatment at the true diagnosis date T, the first qualifying
-D693 code, follow-up care for persistent/chronic disease (corticosteroid courses, IVIg,
-TPO-RA, rituximab courses, splenectomy), bleeding stays, the secondary-ITP cause, and
-the codes of active prevalent cases. A Python loop over the (few hundred per chunk)
-cases; rows are filtered by coverage afterwards in a vectorised way."""
+D693 code, the D693 ALD (an interval), follow-up care for persistent/chronic disease
+(corticosteroid courses, IVIg, TPO-RA, rituximab courses, splenectomy), bleeding stays,
+the secondary-ITP cause (before or after T), and the codes of active prevalent cases
+(with an ALD granted at its true date, often before the period). A Python loop over the
+(few hundred per chunk) cases; rows are filtered by coverage afterwards in a vectorised
+way."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import numpy as np
 
 from . import events as ev
 from .coverage import Coverage
+from .events import OPEN
 from .model import (
     COMMUNITY,
     HOSP_ASSOCIATED,
@@ -34,12 +37,13 @@ class CaseInfo:
     secondary_cause: str | None
     chronic: bool
     secondary_code: int = -1
+    secondary_date: int | None = None  # the day the cause is coded (always recorded)
 
 
 @dataclass
 class _Rows:
     disp: list[tuple] = field(default_factory=list)  # person, date, atc, setting, quantity
-    dx: list[tuple] = field(default_factory=list)  # person, date, code, setting, stay
+    dx: list[tuple] = field(default_factory=list)  # person, date, code, setting, stay, end
     proc: list[tuple] = field(default_factory=list)  # person, date, code, stay
     stays: list[tuple] = field(default_factory=list)  # stay, person, admission, discharge
     rituximab: list[tuple] = field(default_factory=list)  # person, date, course number
@@ -58,6 +62,20 @@ class _CaseWriter:
     def uniform(self, lo_hi: list[int]) -> int:
         return int(self.rng.integers(lo_hi[0], lo_hi[1] + 1))
 
+    def dx(self, person: int, day: int, code: int, setting: int, stay: int = -1) -> None:
+        self.rows.dx.append((person, day, code, setting, stay, OPEN))
+
+    def ald(self, person: int, day: int, code: int, holds_until: int) -> None:
+        """A D693 ALD registration from ``day``: open-ended for ald_open_share, else
+        granted for ald_years and renewed until a term ends on or after ``holds_until``."""
+        term = round(float(self.p["ald_years"]) * DAYS_PER_YEAR)
+        if self.rng.random() < self.p["ald_open_share"]:
+            end = OPEN
+        else:
+            terms = max(1, -(-(holds_until - day + 1) // term))
+            end = day + terms * term - 1
+        self.rows.dx.append((person, day, code, LONG_TERM_DISEASE, -1, end))
+
     def los(self, mean: float) -> int:
         return int(self.rng.geometric(1.0 / (mean + 1.0)) - 1)
 
@@ -72,8 +90,8 @@ class _CaseWriter:
         setting = m.first_code_setting.one(self.rng) if setting is None else setting
         sid = self.stay(person, day, los)
         if setting != HOSP_PRIMARY:
-            self.rows.dx.append((person, day, m.other_primary.one(self.rng), HOSP_PRIMARY, sid))
-        self.rows.dx.append((person, day, m.itp_code, setting, sid))
+            self.dx(person, day, m.other_primary.one(self.rng), HOSP_PRIMARY, sid)
+        self.dx(person, day, m.itp_code, setting, sid)
 
     def disp(self, person: int, day: int, atc: int, setting: int, qty: float) -> None:
         self.rows.disp.append((person, day, atc, setting, float(qty)))
@@ -94,6 +112,7 @@ class _CaseWriter:
             or tr["cs_only"] + tr["ivig_only"] <= u < tr["cs_only"] + tr["ivig_only"] + tr["both"]
         )
         ivig = tr["cs_only"] <= u < tr["cs_only"] + tr["ivig_only"] + tr["both"]
+        anti_d = rng.random() < p["anti_d_at_onset"][group]
 
         persistent = rng.random() < p["persistent_or_chronic"][group]
         chronic12 = persistent and rng.random() < p["chronic_given_persistent"][group]
@@ -115,9 +134,12 @@ class _CaseWriter:
             )
         if ivig:
             self.disp(person, onset, m.ivig, HOSPITAL, m.ivig_quantity.one(rng))
+        if anti_d:
+            self.disp(person, onset, m.anti_d, HOSPITAL, 1.0)
         lag = 0
-        # IVIg alone: mostly coded during the same stay (lag 0); steroids: a few days later
-        if cs or (ivig and rng.random() >= 0.7):
+        # IVIg (or anti-D) alone: mostly coded during the same stay (lag 0); steroids: a
+        # few days later
+        if cs or ((ivig or anti_d) and rng.random() >= 0.7):
             lag = min(
                 int(p["first_code_lag_max_days"]),
                 int(rng.geometric(1.0 / (p["first_code_lag_mean_days"] + 1.0)) - 1),
@@ -127,19 +149,20 @@ class _CaseWriter:
         if age >= m.child_age and rng.random() < p["ald_adult_prob"]:
             d = min(first + self.uniform(p["ald_delay_days"]), until)
             if d > first:
-                self.rows.dx.append((person, d, m.itp_code, LONG_TERM_DISEASE, -1))
+                self.ald(person, d, m.itp_code, until)
 
         if persistent:
-            self.follow_up(person, onset, first, until, active_days, chronic12 and group == "adult")
+            adult = group == "adult"
+            self.follow_up(person, onset, first, until, active_days, adult, chronic12 and adult)
         if rng.random() < p["bleeding_first_year"]:
             d = onset + int(rng.integers(0, min(365, active_days) + 1))
             sid = self.stay(person, d, self.los(4.0))
-            self.rows.dx.append((person, d, m.bleeding_primary.one(rng), HOSP_PRIMARY, sid))
-            self.rows.dx.append((person, d, m.itp_code, HOSP_ASSOCIATED, sid))
+            self.dx(person, d, m.bleeding_primary.one(rng), HOSP_PRIMARY, sid)
+            self.dx(person, d, m.itp_code, HOSP_ASSOCIATED, sid)
         cause, code = self.secondary(group)
         self.rows.cases.append(CaseInfo(person, onset, False, cause, persistent, code))
 
-    def follow_up(self, person, onset, first, until, active_days, chronic_adult) -> None:
+    def follow_up(self, person, onset, first, until, active_days, adult, chronic_adult) -> None:
         rng, m, p = self.rng, self.m, self.p
         d = first
         while True:
@@ -162,6 +185,14 @@ class _CaseWriter:
                 HOSPITAL,
                 m.ivig_quantity.one(rng),
             )
+        # splenectomy: persistent or chronic adults still active 6 months after T (L11)
+        lo, hi = p["splenectomy_after_days"]
+        if adult and active_days >= lo and rng.random() < p["splenectomy_persistent_adult"]:
+            d = onset + self.uniform([lo, min(active_days, hi)])
+            sid = self.stay(person, d, int(rng.integers(3, 8)))
+            self.dx(person, d, m.itp_code, HOSP_PRIMARY, sid)
+            self.rows.proc.append((person, d, m.splenectomy_codes.one(rng), sid))
+            self.rows.splenectomy.append((person, d))
         if not chronic_adult:
             return
         if rng.random() < p["tpo_ra_chronic_adult"]:
@@ -182,12 +213,6 @@ class _CaseWriter:
                     self.rituximab_course(
                         person, s + self.uniform(p["rituximab_second_delay_days"]), 2
                     )
-        if rng.random() < p["splenectomy_chronic_adult"]:
-            d = onset + self.uniform(p["splenectomy_after_days"])
-            sid = self.stay(person, d, int(rng.integers(3, 8)))
-            self.rows.dx.append((person, d, m.itp_code, HOSP_PRIMARY, sid))
-            self.rows.proc.append((person, d, m.splenectomy_codes.one(rng), sid))
-            self.rows.splenectomy.append((person, d))
 
     def rituximab_course(self, person: int, start: int, course: int) -> None:
         rng, m, p = self.rng, self.m, self.p
@@ -207,29 +232,37 @@ class _CaseWriter:
         return None, -1
 
     def record_secondary(self, cov: Coverage, case: CaseInfo) -> None:
-        """The cause is coded before T but never before the coverage period holding T,
-        so it is always recorded within 183 days before the diagnosis date."""
-        rng = self.rng
+        """The cause is coded in [T - secondary_lookback_days, T], or for a share of the
+        cases after T (found at the work-up) in [T + 1, T + 60]; always inside the coverage
+        period holding T, so it is always recorded. A chronic cause is also registered as
+        an open-ended ALD half of the time."""
+        rng, p = self.rng, self.p
         seg = int(cov.locate(np.array([case.person]), np.array([case.onset]))[0])
-        d = max(
-            case.onset - int(rng.integers(0, self.p["secondary_lookback_days"] + 1)),
-            int(cov.start[seg]),
-        )
+        if rng.random() < p["secondary_after_share"]:
+            d = min(case.onset + self.uniform(p["secondary_after_days"]), int(cov.end[seg]))
+        else:
+            d = max(
+                case.onset - int(rng.integers(0, p["secondary_lookback_days"] + 1)),
+                int(cov.start[seg]),
+            )
+        case.secondary_date = d
         code = case.secondary_code
         sid = self.stay(case.person, d, self.los(3.0))
-        self.rows.dx.append((case.person, d, code, HOSP_PRIMARY, sid))
+        self.dx(case.person, d, code, HOSP_PRIMARY, sid)
         if case.secondary_cause in _ALD_CAUSES and rng.random() < 0.5:
-            self.rows.dx.append((case.person, d, code, LONG_TERM_DISEASE, -1))
+            self.rows.dx.append((case.person, d, code, LONG_TERM_DISEASE, -1, OPEN))
 
     def prevalent(
-        self, person: int, onset: int, active: bool, age: float, start: int, end: int
+        self, person: int, onset: int, active: bool, age: float, start: int, end: int, exit_: int
     ) -> None:
         rng, m, p = self.rng, self.m, self.p
         if active:
             # chronic ITP known before the period: a code at least every 365 days
             d = start + int(rng.integers(0, 365))
             if age >= m.child_age and rng.random() < p["ald_adult_prob"]:
-                self.rows.dx.append((person, d, m.itp_code, LONG_TERM_DISEASE, -1))
+                # the ALD granted after the onset (often before the period), holding
+                # through the person's coverage (the disease stays active)
+                self.ald(person, onset + self.uniform(p["ald_delay_days"]), m.itp_code, exit_)
             while d <= end:
                 self.itp_stay(person, d)
                 if rng.random() < p["prevalent_drug_prob_per_visit"]:
@@ -259,7 +292,9 @@ def generate_case_claims(
     active = rng.random(len(prev)) < model.itp["prevalent_active_fraction"]
     for person, act in zip(prev.tolist(), active.tolist(), strict=True):
         age = (start - int(pop.birth[person])) / DAYS_PER_YEAR
-        w.prevalent(person, int(prevalent_onset[person]), act, age, start, end)
+        w.prevalent(
+            person, int(prevalent_onset[person]), act, age, start, end, int(cov.exit[person])
+        )
     for person in np.flatnonzero(incident_onset >= 0).tolist():
         onset = int(incident_onset[person])
         w.incident(person, onset, (onset - int(pop.birth[person])) / DAYS_PER_YEAR)

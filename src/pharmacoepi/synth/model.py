@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,15 @@ COMMUNITY, HOSPITAL = 0, 1
 ITP_CODE = "D693"
 DMT_GROUPS = ("platform", "high")
 DMT_MODES = ("monthly", "administration", "course")
+EPOCH = date(1970, 1, 1)
+NEVER = 10**9  # a day no dispensing reaches (a code that never changes)
+
+
+def day_number(value: Any) -> int:
+    """Days since 1970-01-01 of a date (or ISO text) read from the model YAML."""
+    if not isinstance(value, date):
+        value = date.fromisoformat(str(value))
+    return (value - EPOCH).days
 
 
 class Vocabulary:
@@ -140,13 +150,27 @@ class DmtClass:
     loading: tuple[int, ...]  # offsets of the first records of an episode
     course_days: list[list[int]]  # offsets of the administrations of each course
     course_interval: int  # days between course starts
-    molecule_cum: np.ndarray  # cumulative molecule weights
+    molecule_weight: np.ndarray  # molecule weights within the class
     new_atc: list[int]  # per molecule, current ATC index
     old_atc: list[int]  # per molecule, old ATC index (= new when there is none)
+    atc_from: list[int]  # per molecule, first day of the current code (NEVER: no change)
+    market: list[int]  # per molecule, first day it may be dispensed (days since 1970)
 
     @property
     def course(self) -> bool:
         return self.mode == "course"
+
+    @property
+    def first_market(self) -> int:
+        """The first day the class can be dispensed (its first molecule's market date)."""
+        return min(self.market)
+
+    def molecules_on(self, day: int) -> list[int]:
+        return [k for k, m in enumerate(self.market) if m <= day]
+
+    def atc_on(self, molecule: int, day: int) -> int:
+        """The ATC code a dispensing of this molecule dated ``day`` carries."""
+        return self.new_atc[molecule] if day >= self.atc_from[molecule] else self.old_atc[molecule]
 
 
 class Model:
@@ -195,6 +219,12 @@ class Model:
         self.procedure_codes = Pool.build(self.ccam, bg["procedure_codes"])
         self.ald_prob = StepByAge.build(bg["ald_prob_by_age"])
         self.ald_second_prob = float(bg["ald_second_prob"])
+        # durations in days (0 = open-ended)
+        self.ald_duration = Pool(
+            *_value_pool([[round(float(y) * 365.25), w] for y, w in bg["ald_duration_years"]])
+        )
+        self.ald_before_entry = float(bg["ald_before_entry"])
+        self.ald_before_entry_max_days = round(float(bg["ald_before_entry_max_years"]) * 365.25)
         self.ald_codes = Pool.build(self.dx, bg["ald_codes"])
         self.outpatient_per_py = float(bg["outpatient_per_py"])
         self.outpatient_codes = Pool.build(self.dx, bg["outpatient_codes"])
@@ -210,6 +240,13 @@ class Model:
         # rate per 100,000 PY by band x sex, before the run's multiplier
         self.itp_rate_per_100k = shape[:, 1:3] * float(itp["target_crude_per_100k"]) / crude_shape
         self.child_age = float(itp["child_age"])
+        season = itp["seasonality"]
+        self.itp_season_amplitude = float(season["amplitude"])
+        if not 0 <= self.itp_season_amplitude < 1:
+            raise ValueError("itp.seasonality.amplitude must be in [0, 1)")
+        month, dom = (int(x) for x in str(season["peak"]).split("-"))
+        # a continuous day (since 1970) of a peak; the cosine has a period of 365.25 days
+        self.itp_season_peak = float((date(1970, month, dom) - EPOCH).days)
         self.cs_atc = Pool.build(self.atc, itp["corticosteroid_atc"])
         self.tpo_ra = Pool.build(self.atc, itp["tpo_ra"])
         self.first_code_setting = Pool(
@@ -230,6 +267,7 @@ class Model:
             ("H02AB07", COMMUNITY),
             ("H02AB02", COMMUNITY),
             ("J06BA02", HOSPITAL),
+            ("J06BB01", HOSPITAL),
             ("B02BX05", COMMUNITY),
             ("B02BX04", COMMUNITY),
             ("B02BX04", HOSPITAL),
@@ -238,12 +276,16 @@ class Model:
         ]:
             self.products.register(self.atc.add(atc), atc, setting, 1)
         self.ivig = self.atc["J06BA02"]
+        self.anti_d = self.atc["J06BB01"]
         self.rituximab, self.rituximab_old = self.atc["L01FA01"], self.atc["L01XC02"]
 
         # --- multiple sclerosis (codes registered after ITP's: earlier indices unchanged)
         self._build_ms(raw["ms"])
 
-        # flags over the vocabularies used by the consistency rules
+        # flags over the vocabularies used by the consistency rules (codes added first)
+        backdating = [self.atc.add(c) for c in itp["backdating_atc"]]
+        self.atc_is_backdating = np.isin(np.arange(len(self.atc)), backdating)
+        self.backdating_days = int(itp["backdating_days"])
         self.atc_is_itp_treatment = np.isin(
             np.arange(len(self.atc)), [self.atc[c] for c in itp["treatment_atc"]]
         )
@@ -273,8 +315,9 @@ class Model:
         self.dmt: list[DmtClass] = []
         for name, c in ms["classes"].items():
             setting = DISP_SETTINGS.index(c["setting"])
-            new, old, weights = [], [], []
-            for _molecule, w, current, previous in c["molecules"]:
+            new, old, weights, atc_from, market = [], [], [], [], []
+            for mol in c["molecules"]:
+                current, previous = mol["atc"], mol.get("old_atc")
                 for code in (current, previous):
                     if code is not None and str(code) in background:
                         raise ValueError(f"MS DMT code {code} is in the background drug pools")
@@ -282,14 +325,15 @@ class Model:
                 self.products.register(new[-1], str(current), setting, 1)
                 if previous is None:
                     old.append(new[-1])
+                    atc_from.append(NEVER)
                 else:
                     old.append(self.atc.add(previous))
                     self.products.register(old[-1], str(previous), setting, 1)
-                weights.append(float(w))
+                    atc_from.append(day_number(mol["atc_from"]))
+                market.append(day_number(mol["market"]))
+                weights.append(float(mol["weight"]))
             if c["group"] not in DMT_GROUPS or c["mode"] not in DMT_MODES:
                 raise ValueError(f"MS class {name}: bad group or mode")
-            cum = np.cumsum(np.array(weights) / sum(weights))
-            cum[-1] = 1.0
             self.dmt.append(
                 DmtClass(
                     name=str(name),
@@ -303,12 +347,21 @@ class Model:
                     loading=tuple(c.get("loading_days", (0,))),
                     course_days=[list(d) for d in c.get("course_days", [])],
                     course_interval=int(c.get("course_interval_days", 0)),
-                    molecule_cum=cum,
+                    molecule_weight=np.array(weights),
                     new_atc=new,
                     old_atc=old,
+                    atc_from=atc_from,
+                    market=market,
                 )
             )
         self.ms_background_washout = [self.atc[c] for c in ms["background_washout_atc"]]
+        nmosd = ms["nmosd"]
+        self.nmosd = nmosd
+        # prevalence per 100,000 by band x sex (the MS prevalence shape), before the multiplier
+        self.nmosd_prevalence_per_100k = self.ms_prevalence_per_100k * (
+            float(nmosd["target_prevalence_per_100k"]) / float(ms["target_prevalence_per_100k"])
+        )
+        self.nmosd_codes = Pool.build(self.dx, nmosd["codes"])
         self.atc_is_dmt = np.zeros(len(self.atc), dtype=bool)
         for c in self.dmt:
             self.atc_is_dmt[c.new_atc + c.old_atc] = True

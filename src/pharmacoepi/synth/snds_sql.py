@@ -197,19 +197,23 @@ SELECT {_KEYS},
 FROM dcir_lines WHERE detail = 'ucd' ORDER BY dct_ord_num
 """
 
+# an ALD is an interval: IMB_ALD_DTD its start, IMB_ALD_DTF its last day (null = open);
+# a registration that began before the person's first coverage segment takes the
+# pseudonym of that first segment
 IR_IMB_R = f"""
 SELECT psa AS BEN_NIR_PSA, 1 AS BEN_RNG_GEM, code AS MED_MTF_COD, date AS IMB_ALD_DTD,
-    CAST(NULL AS DATE) AS IMB_ALD_DTF, nature AS IMB_ETM_NAT
+    end_date AS IMB_ALD_DTF, nature AS IMB_ETM_NAT
 FROM (
-    SELECT coalesce(ps.psa, p1.psa) AS psa, d.code, d.date, 41 AS nature, d.person_id
+    SELECT coalesce(ps.psa, p1.psa) AS psa, d.code, d.date, d.end_date, 41 AS nature,
+        d.person_id
     FROM claims_diagnoses AS d
     {_pseudonym_join("d", "date")}
     WHERE d.setting = 'long_term_disease'
     UNION ALL
     -- an exoneration that is not an ALD one, coded D69.3: the adapter must leave it out
-    SELECT psa, 'D693', day, 12, person_id FROM junk
+    SELECT psa, 'D693', day, CAST(NULL AS DATE), 12, person_id FROM junk
 )
-ORDER BY person_id, date, code, nature
+ORDER BY person_id, date, code, nature, end_date
 """
 
 _YEAR = "s.yy = $yy"

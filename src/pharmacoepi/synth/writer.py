@@ -37,6 +37,9 @@ CONTRACT: dict[str, list[tuple[str, pa.DataType]]] = {
         ("code", pa.string()),
         ("setting", pa.string()),
         ("stay_id", pa.int64()),
+        # long_term_disease rows: the registration's last day (inclusive; null = open-ended);
+        # null on every other row
+        ("end_date", pa.date32()),
     ],
     "dispensings": [
         ("person_id", pa.int64()),
