@@ -10,6 +10,7 @@
 --          birthday is reached on 1 March in common years (as everywhere else).
 -- inputs: at_risk_intervals
 -- param years: INTEGER[], every calendar year an interval can touch (the study period's)
+-- param months: INTEGER[], the calendar months 1..12
 -- param band_years: INTEGER, width of the age bands (5)
 CREATE OR REPLACE TEMP TABLE person_time_cells AS
 WITH years AS (
@@ -18,7 +19,7 @@ WITH years AS (
 calendar AS (
     SELECT y.year, m.month, make_date(y.year, m.month, 1) AS first_day
     FROM years AS y
-    CROSS JOIN (SELECT unnest([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]) AS month) AS m
+    CROSS JOIN (SELECT unnest($months) AS month) AS m
 ),
 by_year AS (
     SELECT

@@ -29,7 +29,8 @@ def _sql_cells(intervals: pl.DataFrame, years: range) -> pl.DataFrame:
     """The engine's Lexis split (sql/analyses/person_time_cells.sql) of these intervals."""
     with Engine() as e:
         e.register("at_risk_intervals", intervals.to_arrow())
-        e.run("analyses/person_time_cells", {"years": list(years), "band_years": 5})
+        params = {"years": list(years), "months": incidence.MONTHS, "band_years": 5}
+        e.run("analyses/person_time_cells", params)
         return incidence.cells_of(e.frame("person_time_cells"))
 
 

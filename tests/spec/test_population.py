@@ -51,3 +51,27 @@ def test_adult_is_18_completed_years_at_index(tmp_path):
     assert ages == {1: 18, 2: 17, 3: 59, 4: 18, 5: 17}
     assert built.persons() == {1, 3, 4}
     assert built.attrition["persons"].to_list() == [5, 5, 5, 5, 3]
+
+
+def test_secondary_cases_by_cause(tmp_path):
+    """Review 4.8: FAITH reports secondary ITP by cause (malignancy 10.9%, MDS 2.3% of
+    adults). The cause is the group (codelist column `group`) of the earliest secondary
+    code in the window; the most specific entry names it (K703 alcoholic cirrhosis)."""
+    c = Claims()
+    _case(c, 1).diagnosis(1, "2009-10-01", code="C833")  # lymphoma
+    _case(c, 2).diagnosis(2, "2010-02-01", code="D46.9").diagnosis(2, "2009-12-01", code="M32")
+    _case(c, 3).diagnosis(3, INDEX, code="K70.3")  # alcoholic cirrhosis
+    _case(c, 4)  # primary
+    _case(c, 5, birth="2000-01-01").diagnosis(5, INDEX, code="B24")  # a child: not counted
+    built = build(c, tmp_path, **{"privacy.min_cell_count": 1})
+    causes = dict(built.incident.select("person_id", "secondary_cause").rows())
+    assert causes == {1: "lymphoid_malignancy", 2: "lupus", 3: "cirrhosis", 4: None, 5: "hiv"}
+    table = built.table("secondary_causes").select("cause", "persons", "share").rows()
+    assert table == [
+        ("primary", 1, 0.25),
+        ("cirrhosis", 1, 0.25),
+        ("lupus", 1, 0.25),
+        ("lymphoid_malignancy", 1, 0.25),
+    ]
+    masked = build(c, tmp_path / "masked").table("secondary_causes")
+    assert masked["persons"].to_list() == [None] * 4

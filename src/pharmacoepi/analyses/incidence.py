@@ -21,6 +21,7 @@ from pharmacoepi.estimate import ESP2013, WHO_WORLD, direct_standardize, inciden
 from pharmacoepi.plan import RunState, Step, python, sql
 
 BAND_YEARS = 5  # the standard populations' age bands
+MONTHS = list(range(1, 13))
 STANDARDS = {"esp2013": ESP2013, "who_world": WHO_WORLD}
 SCHEMA = {
     "measure": pl.String,
@@ -72,7 +73,10 @@ def steps(d: Definition) -> list[Step]:
             ),
             # split by calendar year and 5-year age band in the engine: no person-level
             # table reaches Python
-            sql("analyses/person_time_cells", {"years": years, "band_years": BAND_YEARS}),
+            sql(
+                "analyses/person_time_cells",
+                {"years": years, "months": MONTHS, "band_years": BAND_YEARS},
+            ),
         ]
     return [
         *person_time,

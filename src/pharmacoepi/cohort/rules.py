@@ -3,19 +3,38 @@ takes from the YAML (docs/cohort-definitions.md). The order is this module's lis
 
 from __future__ import annotations
 
-from pharmacoepi.definition import Definition
-from pharmacoepi.plan import Step, sql
+import pyarrow as pa
+
+from pharmacoepi.definition import Codelist, Definition
+from pharmacoepi.plan import Step, python, sql
+
+_GROUPS = pa.schema([("code", pa.string()), ("code_group", pa.string())])
 
 
-def steps(d: Definition) -> list[Step]:
+def cause_groups(codelist: Codelist | None) -> pa.Table:
+    """The secondary-cause codelist's entries and their group (the CSV's `group` column),
+    a table the classify stage joins: values reach SQL as data, never as text."""
+    if codelist is None:
+        return _GROUPS.empty_table()
+    rows = [
+        {"code": code, "code_group": group}
+        for code, group in zip(codelist.codes, codelist.groups, strict=False)
+        if group
+    ]
+    return pa.Table.from_pylist(rows, schema=_GROUPS)
+
+
+def steps(d: Definition, codelists: dict[str, Codelist] | None = None) -> list[Step]:
     """observation spells and codelist matches, then case finding, incident, index date,
-    primary, adult, sex and follow-up; then the persons remaining after each rule."""
+    primary, adult, sex and follow-up; then the persons remaining after each rule.
+    `codelists`: the loaded codelists (the secondary causes' groups)."""
     finding = d.case_finding
     repeated = finding.repeated or finding.dispensings  # the same rule, two spellings
     excluded = finding.exclude_persons
     # An absent rule runs with a codelist name no codelist has (a NULL never matches), so
     # the stage keeps every case: index_date = code_date, nobody secondary.
     dx_date, primary = d.diagnosis_date, d.primary
+    groups = cause_groups((codelists or {}).get(primary.codelist) if primary else None)
     return [
         sql("cohort/observation_spells"),
         sql("cohort/codelist_matches"),
@@ -50,6 +69,11 @@ def steps(d: Definition) -> list[Step]:
                 "codelist": dx_date.codelist if dx_date else None,
                 "lookback_days": dx_date.lookback_days if dx_date else 0,
             },
+        ),
+        python(
+            "cohort/secondary_cause_groups",
+            lambda state: state.engine.register("secondary_cause_groups", groups),
+            creates=("secondary_cause_groups",),
         ),
         sql(
             "cohort/classify_cases",

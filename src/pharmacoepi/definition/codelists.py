@@ -45,6 +45,9 @@ class Codelist:
     labels: tuple[str, ...]
     path: Path
     sha256: str
+    # an optional third column `group` names what each code stands for (the cause of a
+    # secondary ITP); '' where the file has none
+    groups: tuple[str, ...] = ()
 
 
 def read_codelist(
@@ -78,6 +81,7 @@ def read_codelist(
             hint="a codelist is a CSV with a header line 'code,label'",
         )
     codes: dict[str, str] = {}
+    groups: dict[str, str] = {}
     for line_no, row in enumerate(rows, start=2):
         code = normalise_code(row.get("code") or "")
         if not code:
@@ -92,6 +96,7 @@ def read_codelist(
                 else "codes are letters and digits; dots and spaces are removed on read",
             )
         codes.setdefault(code, (row.get("label") or "").strip())
+        groups.setdefault(code, (row.get("group") or "").strip())
     if not codes:
         raise DefinitionError(
             f"codelist {name!r} is empty",
@@ -107,4 +112,5 @@ def read_codelist(
         labels=tuple(codes[c] for c in ordered),
         path=path,
         sha256=hashlib.sha256(raw).hexdigest(),
+        groups=tuple(groups[c] for c in ordered),
     )

@@ -128,6 +128,16 @@ def phases(raw: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     )
 
 
+def secondary_causes(raw: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """Persons by cause; the rows add up to the adult incident cases, which a reader may
+    know (the incidence table's bands come close): a group with one masked cell hides a
+    second. A share is hidden with its count."""
+    persons = raw["persons"].to_list()
+    hidden = pl.Series(suppress_cells(persons, ctx.min_cell, total_known=True), dtype=pl.Boolean)
+    shown = raw.with_columns(pl.col("share").round(4))
+    return _blank(shown, ["persons", "share"], hidden)
+
+
 def switch_types_by_year(raw: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     masked = _mask(raw, ["episodes"], ctx.min_cell, total_known=False)
     return _mask(masked, ["persons"], ctx.min_cell, total_known=False)
@@ -218,6 +228,7 @@ MASKS: dict[str, Mask] = {
     "pathways.parquet": pathways,
     "retreatment.parquet": retreatment,
     "phases.parquet": phases,
+    "secondary_causes.parquet": secondary_causes,
     "switch_types_by_year.parquet": switch_types_by_year,
     "incidence.parquet": incidence,
     "survival.parquet": survival,

@@ -114,6 +114,12 @@ CATALOGUE: tuple[OutputSpec, ...] = (
                  ("min_cell_count", T)),
     ),
     OutputSpec(
+        "secondary_causes.parquet", "aggregate",
+        "incident cases of min_age or more by secondary cause ('primary': none)",
+        when=lambda d: d.primary is not None, total="incident",
+        columns=(("cause", L), ("persons", C), ("share", D), ("min_cell_count", T)),
+    ),
+    OutputSpec(
         "exposed_at.parquet", "aggregate",
         "persons followed and exposed per class on given days after index",
         when=_treatments, total="cohort",
@@ -148,7 +154,7 @@ CATALOGUE: tuple[OutputSpec, ...] = (
     ),
     OutputSpec(
         "incidence.parquet", "aggregate",
-        "incidence rates: crude, by sex, age band and year, standardised",
+        "incidence rates: crude, by sex, age band, year, month, age band x sex, standardised",
         when=lambda d: d.analyses.incidence is not None, total="incident",
         columns=(("measure", L), ("stratum", L), ("events", C), ("person_years", V),
                  ("rate", D), ("ci_lower", D), ("ci_upper", D), ("min_cell_count", T),

@@ -21,7 +21,7 @@ import polars as pl
 from pharmacoepi import plan as plans
 from pharmacoepi import sources
 from pharmacoepi.analyses import incidence, survival
-from pharmacoepi.cohort import attrition, rules
+from pharmacoepi.cohort import attrition, causes, rules
 from pharmacoepi.definition import LoadedDefinition
 from pharmacoepi.disclosure import ATTRITION
 from pharmacoepi.engines import make_engine
@@ -63,8 +63,9 @@ def build_plan(
     """Every step of a build of this definition on this layout, in order."""
     d = loaded.definition
     analysis = [
-        *rules.steps(d),
+        *rules.steps(d, loaded.codelists),
         *attrition.steps(d),
+        *causes.steps(d),
         *treatments.steps(d),
         *summaries.steps(d),
         *incidence.steps(d),

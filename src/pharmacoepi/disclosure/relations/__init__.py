@@ -1,6 +1,6 @@
 """The relations the tool knows between its published numbers (docs/privacy.md lists them),
-one module per kind of table: counts (attrition, incidence), follow_up (exposed_at,
-phases), survival, treatments; frames.py holds what they all read.
+one module per kind of table: counts (attrition, incidence, secondary causes), follow_up
+(exposed_at, phases), survival, treatments; frames.py holds what they all read.
 
 `build_model` registers every count of every aggregate a run publishes (shown or hidden,
 with its true value), the latent counts the tables imply, and the relations between them:
@@ -43,6 +43,7 @@ def build_model(tables: Tables, steps: Sequence[str], facts: Facts) -> Model:
                 model.hide[count] = (column, *spec.derived)
     cohort, incident = counts.attrition(model, tables, steps)
     counts.incidence(model, tables, facts, incident)
+    counts.secondary_causes(model, tables, steps)
     follow_up.exposed_at(model, tables, cohort)
     survival.analyses(model, tables, cohort, facts)
     follow_up.phases(model, tables, cohort, facts)

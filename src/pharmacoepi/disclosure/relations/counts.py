@@ -7,8 +7,14 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from pharmacoepi.disclosure.model import Count, Model, equal
-from pharmacoepi.disclosure.relations.frames import ATTRITION, INCIDENCE, Facts, Tables
+from pharmacoepi.disclosure.model import Count, Model, at_most, equal
+from pharmacoepi.disclosure.relations.frames import (
+    ATTRITION,
+    CAUSES,
+    INCIDENCE,
+    Facts,
+    Tables,
+)
 
 RATE = ("rate", "ci_lower", "ci_upper")
 
@@ -30,6 +36,31 @@ def attrition(model: Model, tables: Tables, steps: Sequence[str]):
         else None
     )
     return Count(ATTRITION, rows[-1][0], "persons"), incident
+
+
+def secondary_causes(model: Model, tables: Tables, steps: Sequence[str]) -> None:
+    """The 'primary' row is the attrition's primary adults; all rows add up to the adult
+    incident cases (at most the incident cases), a total every shown share gives away."""
+    if CAUSES not in tables.published:
+        return
+    rows = tables.rows(CAUSES)
+    persons = {key: Count(CAUSES, key, "persons") for key, _, _ in rows}
+    if ATTRITION in tables.published and "adult" in steps:
+        attrition = tables.rows(ATTRITION)
+        adults = Count(ATTRITION, attrition[steps.index("adult")][0], "persons")
+        primary = persons.get((("cause", "primary"),))
+        if primary is not None:
+            model.relate(equal({primary: 1, adults: -1}, 0, "secondary causes: primary = "
+                               "the attrition's primary adults"))  # fmt: skip
+        if "incident" in steps:
+            incident = Count(ATTRITION, attrition[steps.index("incident")][0], "persons")
+            model.relate(at_most({**dict.fromkeys(persons.values(), 1), incident: -1}, 0,
+                                 "secondary causes: adults <= incident cases"))  # fmt: skip
+    shares = tuple(Count(CAUSES, key, "share") for key, _, shown in rows if shown["share"])
+    if shares:
+        total = sum(model.truth[c] for c in persons.values())
+        model.relate(equal(dict.fromkeys(persons.values(), 1), total, "secondary causes: a "
+                           "share shown gives the total", rests_on=shares))  # fmt: skip
 
 
 def _age_band_by_sex(model: Model, rows: dict, events) -> None:

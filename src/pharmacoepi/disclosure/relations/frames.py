@@ -19,6 +19,7 @@ PHASES = "phases.parquet"
 RETREATMENT = "retreatment.parquet"
 PATHWAYS = "pathways.parquet"
 INCIDENCE = "incidence.parquet"
+CAUSES = "secondary_causes.parquet"
 SWITCHES = "switch_types_by_year.parquet"
 CURVE = ("cumulative_incidence", "ci_lower", "ci_upper")
 
