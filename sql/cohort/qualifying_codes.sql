@@ -8,7 +8,9 @@
 --          - repeated evidence: the min_count-th distinct day holding a case-finding code in
 --            one of the repeated settings or a dispensing of an evidence codelist, within
 --            within_days of the first of them (both days inclusive: d_k - d_1 <= within_days;
---            null: any time apart). That day is the qualifying date.
+--            null: any time apart). That day is the qualifying date. With repeated_finds
+--            false, repeated evidence finds nobody: it only dates (below) cases found by a
+--            code in one of the case-finding settings.
 --          dated_at = 'first_evidence': a person found at any date has every piece of
 --          evidence as a qualifying date (codes in either set of settings, evidence
 --          dispensing days), so the first qualifying date is the earliest evidence.
@@ -21,6 +23,7 @@
 -- param dispensing_codelists: VARCHAR[], dispensings codelists whose days are evidence ([] = none)
 -- param min_count: INTEGER, distinct evidence days needed
 -- param within_days: INTEGER, days from the first to the last of them (null: no limit)
+-- param repeated_finds: BOOLEAN, whether repeated evidence finds cases (false: it only dates them)
 -- param dated_at: VARCHAR, 'finding' or 'first_evidence'
 -- param exclusion_codelist: VARCHAR, persons with a code of it are not cases (null: none)
 -- param exclusion_settings: VARCHAR[], settings in which the exclusion code counts
@@ -63,8 +66,9 @@ repeated AS (
     JOIN numbered AS first_day
         ON first_day.person_id = last_day.person_id
         AND first_day.day_number = last_day.day_number - (CAST($min_count AS INTEGER) - 1)
-    WHERE $within_days IS NULL
-        OR date_diff('day', first_day.date, last_day.date) <= CAST($within_days AS INTEGER)
+    WHERE $repeated_finds
+        AND ($within_days IS NULL
+            OR date_diff('day', first_day.date, last_day.date) <= CAST($within_days AS INTEGER))
 ),
 found AS (
     SELECT person_id, date, end_date FROM coded WHERE finds

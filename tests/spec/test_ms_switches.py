@@ -34,10 +34,10 @@ def transitions(built, pid):
 
 def test_case_finding_by_dispensings(tmp_path):
     c = Claims()
-    # no G35 code: two DMT dispensing days 365 days apart find the case on the second
+    # no G35 code: two DMT dispensing days find the case, dated at the first of them
     c.person(1, birth="1980-01-01").dispensing(1, "2011-01-10", atc=IFN)
     c.dispensing(1, "2012-01-10", atc="L04AK02")  # teriflunomide, another DMT: counts too
-    # 366 days apart: no case
+    # any time apart (the published algorithm sets no window): 366 days is a case too
     c.person(2, birth="1980-01-01").dispensing(2, "2011-01-10", atc=IFN)
     c.dispensing(2, "2012-01-11", atc=IFN)
     # two boxes the same day are one dispensing day: no case
@@ -52,7 +52,49 @@ def test_case_finding_by_dispensings(tmp_path):
     c.person(6, birth="1980-01-01")
     monthly(c, 6, IFN, "2009-06-01", 30)
     built = build(c, tmp_path, "ms_dmt")
-    assert built.index_dates() == {1: d("2012-01-10")}
+    assert built.index_dates() == {1: d("2011-01-10"), 2: d("2011-01-10")}
+
+
+def test_published_snds_ms_algorithm(tmp_path):
+    """Review 3.7 (Guinebretiere et al., Neurology 2025, public SAS code): an MS ALD, or
+    for others two pieces of evidence on distinct days among G35 stays (DP, DR, DAS) and
+    MS drugs; persons with a neuromyelitis optica (G36) stay left out; dated at the
+    earliest evidence over ALD, stays and drugs; the whole history as washout. Before:
+    one G35 stay was a case, no G36 exclusion, the date was the finding's, 2 years of
+    washout."""
+    c = Claims()
+    person = lambda pid: c.person(pid, birth="1980-01-01")  # noqa: E731
+    person(7).diagnosis(7, INDEX, code="G35", setting="hospital_associated")  # one stay: no
+    person(8).diagnosis(8, "2010-06-01", code="G35").diagnosis(8, "2012-03-01", code="G35")
+    # an interferon box, then an ALD: found by the ALD, dated at the box
+    person(9).dispensing(9, "2010-03-01", atc=IFN).ald(9, "2011-05-01", code="G35")
+    # a neuromyelitis optica stay (G36.0) at any date: never an MS case
+    person(10).ald(10, INDEX, code="G35").diagnosis(10, "2013-05-01", code="G36.0")
+    # an ALD 25 open since 1998, a stay in the period: prevalent
+    person(11).ald(11, "1998-04-01", code="G35").diagnosis(11, INDEX, code="G35")
+    # a stay in 2004, then two in the period: prevalent (no MS evidence at any earlier date)
+    person(12).diagnosis(12, "2004-02-01", code="G35")
+    c.diagnosis(12, INDEX, code="G35").diagnosis(12, "2012-01-01", code="G35")
+    # fampridine (N07XX07) is MS evidence, with a stay
+    person(13).dispensing(13, "2011-02-01", atc="N07XX07").diagnosis(13, INDEX, code="G35")
+    built = build(c, tmp_path, "ms_dmt")
+    assert built.index_dates() == {8: d("2010-06-01"), 9: d("2010-03-01"), 13: d("2011-02-01")}
+    specific = build(c, tmp_path / "specific", "ms_dmt_specific")
+    # the ALD finds the case; stays and drugs only date it
+    assert specific.index_dates() == {9: d("2010-03-01")}
+
+
+def test_three_tiers_make_an_induction_an_escalation(tmp_path):
+    """Review 3.4: with the slides' three tiers, natalizumab (high) -> alemtuzumab
+    (induction) is an escalation; with two groups it was lateral."""
+    c = Claims()
+    monthly(ms_case(c, 1), 1, NTZ, INDEX, 6, every=28)
+    for day in ("2011-08-20", "2011-08-21", "2011-08-22", "2011-08-23", "2011-08-24"):
+        c.dispensing(1, day, atc="L04AA34", setting="hospital")
+    two = build(c, tmp_path, "ms_dmt")
+    three = build(c, tmp_path / "three", "ms_dmt_three_tier")
+    assert transitions(two, 1)[0] == ("natalizumab", "alemtuzumab", "lateral")
+    assert transitions(three, 1)[0] == ("natalizumab", "alemtuzumab", "escalation")
 
 
 def test_switch_types(tmp_path):

@@ -26,7 +26,7 @@ def _found(d: Definition) -> str:
             f"{by.min_count} dispensing days of {', '.join(by.codelists)} "
             f"within {by.within_days} days"
         )
-    if (rep := finding.repeated) is not None:
+    if (rep := finding.repeated) is not None and rep.finds:
         kinds = [f"{finding.codelist} codes ({', '.join(rep.settings)})"] if rep.settings else []
         kinds += [f"dispensings of {', '.join(rep.dispensing_codelists)}"] * bool(
             rep.dispensing_codelists

@@ -47,6 +47,7 @@ def steps(d: Definition, codelists: dict[str, Codelist] | None = None) -> list[S
                 "dispensing_codelists": list(finding.evidence_dispensings),
                 "min_count": repeated.min_count if repeated else 1,
                 "within_days": repeated.within_days if repeated else 0,
+                "repeated_finds": finding.repeated.finds if finding.repeated else True,
                 "dated_at": finding.dated_at,
                 "exclusion_codelist": excluded.codelist if excluded else None,
                 "exclusion_settings": list(excluded.settings) if excluded else [],

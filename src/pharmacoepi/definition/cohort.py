@@ -80,6 +80,11 @@ class RepeatedEvidence(_Model):
     within_days: Days | None = Field(
         default=None, description="first to last of the min_count days; null: any time apart"
     )
+    finds: Bool = Field(
+        default=True,
+        description="false: this evidence only dates cases found otherwise (with dated_at: "
+        "first_evidence; the specific SNDS MS definition)",
+    )
 
     @model_validator(mode="after")
     def _some_evidence(self) -> RepeatedEvidence:
@@ -123,6 +128,11 @@ class CaseFinding(Section):
             )
         if self.repeated is not None and self.repeated.settings and self.codelist is None:
             raise ValueError("repeated.settings needs the case-finding codelist")
+        if self.repeated is not None and not self.repeated.finds:
+            if self.dated_at != "first_evidence":
+                raise ValueError("repeated.finds: false needs dated_at: first_evidence")
+            if self.codelist is None or not self.settings:
+                raise ValueError("repeated.finds: false leaves nothing to find cases")
         if (
             self.codelist is not None
             and not self.settings

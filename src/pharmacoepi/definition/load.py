@@ -126,13 +126,12 @@ def _describe(error: dict[str, Any]) -> tuple[str, str]:
     return field, f"{field}: {message}"
 
 
-def load_definition(spec: str | Path, overrides: dict[str, Any] | None = None) -> LoadedDefinition:
-    """Read a definition YAML, apply overrides, validate it, and read its codelists."""
-    path = resolve_definition_path(str(spec))
-    overrides = dict(overrides or {})
-    raw_bytes = path.read_bytes()
+MAX_EXTENDS = 8  # a chain of variants deeper than this is a loop, or a mistake
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        raw = yaml.load(raw_bytes, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        raw = yaml.load(path.read_bytes(), Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise DefinitionError(f"not valid YAML: {exc}", where=str(path)) from None
     except DefinitionError as exc:
@@ -140,6 +139,49 @@ def load_definition(spec: str | Path, overrides: dict[str, Any] | None = None) -
         raise
     if not isinstance(raw, dict):
         raise DefinitionError("a definition is a YAML mapping of keys", where=str(path))
+    return raw
+
+
+def _merged(base: Any, variant: Any) -> Any:
+    """A variant over its base: mappings merge key by key, anything else replaces (null
+    removes an optional block, a list replaces the whole list)."""
+    if isinstance(base, dict) and isinstance(variant, dict):
+        return {**base, **{k: _merged(base.get(k), v) for k, v in variant.items()}}
+    return variant
+
+
+def _read_definition(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, dict[str, Path]]:
+    """The YAML of `path` over the definition it `extends` (a shipped name, or a path
+    relative to it), and the folder each codelist's file is relative to: the folder of
+    the file that declares it."""
+    if len(chain) >= MAX_EXTENDS or path.resolve() in chain:
+        raise DefinitionError(
+            "`extends` goes round in a loop"
+            if path.resolve() in chain
+            else f"`extends` chain deeper than {MAX_EXTENDS}",
+            where=" -> ".join(str(p) for p in (*chain, path)),
+            hint="a variant extends a base definition that does not extend it back",
+        )
+    raw = _read_yaml(path)
+    dirs = {name: path.parent for name in raw.get("codelists") or {}}
+    base_spec = raw.pop("extends", None)
+    if base_spec is None:
+        return raw, dirs
+    if not isinstance(base_spec, str):
+        raise DefinitionError("`extends` names one definition", where=f"{path}: extends")
+    local = path.parent / base_spec
+    base_path = local if local.is_file() else resolve_definition_path(base_spec)
+    base, base_dirs = _read_definition(base_path, (*chain, path.resolve()))
+    return _merged(base, raw), {**base_dirs, **dirs}
+
+
+def load_definition(spec: str | Path, overrides: dict[str, Any] | None = None) -> LoadedDefinition:
+    """Read a definition YAML (over the one it extends, if any), apply overrides,
+    validate it, and read its codelists."""
+    path = resolve_definition_path(str(spec))
+    overrides = dict(overrides or {})
+    raw_bytes = path.read_bytes()
+    raw, codelist_dirs = _read_definition(path)
     for key, value in overrides.items():
         _apply_override(raw, key, value, path)
     try:
@@ -158,7 +200,7 @@ def load_definition(spec: str | Path, overrides: dict[str, Any] | None = None) -
     codelists = {
         name: read_codelist(
             name,
-            path.parent / ref.file,
+            codelist_dirs.get(name, path.parent) / ref.file,
             domain=ref.domain,
             match=ref.matching,
             declared_in=f"{path}: codelists.{name}.file",
