@@ -36,9 +36,21 @@ def spells(data) -> pl.DataFrame:
     )
 
 
+def _completed_years(birth: pl.Expr, day: pl.Expr) -> pl.Expr:
+    before = (day.dt.month() < birth.dt.month()) | (
+        (day.dt.month() == birth.dt.month()) & (day.dt.day() < birth.dt.day())
+    )
+    return day.dt.year() - birth.dt.year() - before.cast(pl.Int32)
+
+
 def expected_incident_cases(data: Path) -> pl.DataFrame:
     """Incident cases with their first code in the study period and 730 days of prior
-    observation (children and secondary ITP included)."""
+    observation (children and secondary ITP included), with what the rules must find:
+    `expected_index` = the generator's back-dated index date (FAITH's rule over every
+    recorded dispensing, background corticosteroids included: not always the true onset),
+    `expected_secondary` = a secondary cause recorded in [expected_index - 365,
+    expected_index + 183] (a cause found after T can fall past a wrongly early index),
+    `expected_age` at that index."""
     truth = pl.read_parquet(data / "ground_truth" / "itp_cases.parquet")
     in_period = truth.filter(~pl.col("prevalent"), pl.col("first_code_date").is_between(START, END))
     covered = (
@@ -49,9 +61,20 @@ def expected_incident_cases(data: Path) -> pl.DataFrame:
         )
         .select("person_id")
     )
-    return in_period.join(covered, on="person_id")
+    index = pl.col("backdated_index_date")
+    cause = pl.col("secondary_cause_date")
+    return in_period.join(covered, on="person_id").with_columns(
+        index.alias("expected_index"),
+        (
+            pl.col("secondary")
+            & cause.is_between(index - pl.duration(days=365), index + pl.duration(days=183))
+        ).alias("expected_secondary"),
+        _completed_years(pl.col("birth_date"), index).alias("expected_age"),
+    )
 
 
 def expected_cohort(data: Path) -> pl.DataFrame:
-    """The primary adult incident cases."""
-    return expected_incident_cases(data).filter(~pl.col("secondary"), pl.col("age_at_onset") >= 18)
+    """The primary adult incident cases, as the rules must read them."""
+    return expected_incident_cases(data).filter(
+        ~pl.col("expected_secondary"), pl.col("expected_age") >= 18
+    )

@@ -1,8 +1,10 @@
 """Ground-truth recovery on the default synthetic dataset (200,000 persons, ITP x20).
 
 The expected cohort is derived (tests/ground_truth.py) from the generator's ground truth
-(true onset date, first recorded code, secondary flag) and the raw observation periods,
-independently of the SQL stages: sensitivity and PPV must both be 100%, to the day.
+(true onset date, first recorded code, the back-dated index date FAITH's rule gives,
+secondary flag and cause date) and the raw observation periods, independently of the SQL
+stages: sensitivity and PPV must both be 100%, to the day. Prevalent cases holding an ALD
+begun before the washout are in the data (generator 1.5.0) and must stay out.
 """
 
 from __future__ import annotations
@@ -40,8 +42,25 @@ def test_incident_cases_match_ground_truth(built, expected):
     assert set(incident["person_id"]) == set(expected["person_id"])
     joined = incident.join(expected, on="person_id")
     assert (joined["code_date"] == joined["first_code_date"]).all()
-    assert (joined["index_date"] == joined["onset_date"]).all()
-    assert (joined["secondary"] == joined["secondary_right"]).all()
+    assert (joined["index_date"] == joined["expected_index"]).all()
+    assert (joined["secondary"] == joined["expected_secondary"]).all()
+
+
+def test_backdating_is_fooled_as_often_as_the_truth_says(built, expected, default_data):
+    """Review 1.5 / 5.7: with background corticosteroids left in the data, FAITH's
+    back-dating sometimes lands on an unrelated dispensing. The ground truth counts how
+    often over all incident cases; among the cases of the study period the tool moves
+    exactly those, and only earlier than the true onset."""
+    _, out = built
+    incident = pl.read_parquet(out / "incident_cases.parquet").join(expected, on="person_id")
+    wrong = incident.filter(pl.col("index_date") != pl.col("onset_date"))
+    assert (wrong["index_date"] < wrong["onset_date"]).all()
+    summary = json.loads((default_data / "ground_truth" / "summary.json").read_text())
+    share = summary["itp"]["backdating"]["index_not_onset_share"]
+    assert 0.02 < share < 0.2  # the generator's background steroids reach the rule
+    # the study period's cases: a binomial draw of the same share (3 standard deviations)
+    n = incident.height
+    assert abs(wrong.height - n * share) <= 3 * math.sqrt(n * share * (1 - share)) + 1
 
 
 def test_cohort_is_the_primary_adult_incident_cases(built, default_data):
@@ -54,7 +73,7 @@ def test_cohort_is_the_primary_adult_incident_cases(built, default_data):
     assert (sensitivity, ppv) == (1.0, 1.0), (len(true - found), len(found - true))
     assert (
         cohort.join(truth, on="person_id")
-        .filter(pl.col("index_date") != pl.col("onset_date"))
+        .filter(pl.col("index_date") != pl.col("expected_index"))
         .height
         == 0
     )

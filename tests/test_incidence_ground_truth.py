@@ -4,6 +4,8 @@ survival and Cox outputs are written with the values the data imply."""
 
 from __future__ import annotations
 
+import json
+
 import polars as pl
 
 from pharmacoepi.definition import load_definition
@@ -56,7 +58,25 @@ def test_standardised_incidence_recovers_the_injected_rate(default_data, tmp_pat
     assert esp["ci_lower"] <= true_dsr <= esp["ci_upper"], (esp, true_dsr)
     assert abs(esp["rate"] - true_dsr) / true_dsr < 0.2
     crude = table.filter(pl.col("measure") == "crude").row(0, named=True)
-    assert crude["events"] == 191  # every incident case of the attrition's step 2
+    incident = result.attrition.filter(pl.col("step") == 2)["persons"][0]
+    assert crude["events"] == incident  # every incident case of the attrition's step 2
+
+    # seasonality (review 4.5, 5.2): the cases by month of index date follow the
+    # generator's expected onsets by month in the study period (amplitude 0.25, peak in
+    # mid-January): a chi-square of 12 cells under its 99.9% point, and winter above summer
+    summary = json.loads((default_data / "ground_truth" / "summary.json").read_text())
+    expected = summary["itp"]["seasonality"]["expected_onsets_by_month_faith_window"]
+    months = table.filter(pl.col("measure") == "month").sort(pl.col("stratum").cast(pl.Int32))
+    observed = months["events"].to_list()
+    scale = sum(observed) / sum(expected)
+    chi2 = sum((o - e * scale) ** 2 / (e * scale) for o, e in zip(observed, expected, strict=True))
+    assert chi2 < 31.3, (observed, expected)
+    winter = sum(observed[i] for i in (11, 0, 1)) / sum(expected[i] for i in (11, 0, 1))
+    summer = sum(observed[i] for i in (5, 6, 7)) / sum(expected[i] for i in (5, 6, 7))
+    assert sum(expected[i] for i in (11, 0, 1)) > 1.3 * sum(expected[i] for i in (5, 6, 7))
+    assert winter * sum(expected[i] for i in (11, 0, 1)) > summer * sum(
+        expected[i] for i in (5, 6, 7)
+    )
 
     survival = pl.read_parquet(out / "survival.parquet")
     assert set(survival["analysis"]) == {
