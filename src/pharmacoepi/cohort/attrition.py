@@ -60,6 +60,15 @@ def _primary(d: Definition) -> str:
     )
 
 
+def _persistent(d: Definition) -> str:
+    p = d.persistent_treatment
+    return (
+        f"persistent treatment: a record of {', '.join(p.classes)} from index_date + "
+        f"{p.after_days + 1} (the new index_date), {p.min_follow_up_days} days of "
+        "follow-up from it"
+    )
+
+
 @dataclass(frozen=True)
 class AttritionStep:
     name: str
@@ -77,6 +86,10 @@ ATTRITION_STEPS: tuple[AttritionStep, ...] = (
     # step 5 equals step 4 when both sexes are kept: the table then leaves it out
     AttritionStep(
         "sex", 5, lambda d: f"sex: {', '.join(d.sex.include)}", lambda d: d.sex is not None
+    ),
+    # step 6 equals the one before without a persistent_treatment rule: left out then
+    AttritionStep(
+        "persistent_treatment", 6, _persistent, lambda d: d.persistent_treatment is not None
     ),
 )
 

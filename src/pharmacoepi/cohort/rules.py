@@ -34,6 +34,8 @@ def steps(d: Definition, codelists: dict[str, Codelist] | None = None) -> list[S
     # An absent rule runs with a codelist name no codelist has (a NULL never matches), so
     # the stage keeps every case: index_date = code_date, nobody secondary.
     dx_date, primary = d.diagnosis_date, d.primary
+    sexes = list(d.sex.include) if d.sex else ["M", "F"]
+    persistent = d.persistent_treatment
     groups = cause_groups((codelists or {}).get(primary.codelist) if primary else None)
     return [
         sql("cohort/observation_spells"),
@@ -89,9 +91,15 @@ def steps(d: Definition, codelists: dict[str, Codelist] | None = None) -> list[S
             "cohort/cohort",
             {
                 "min_age": d.adult.min_age,
-                "sexes": list(d.sex.include) if d.sex else ["M", "F"],
+                "sexes": sexes,
                 "administrative_end": d.follow_up.administrative_end,
+                "reindex": persistent is not None,
+                "reindex_codelists": [d.treatments.classes[c].codelist for c in persistent.classes]
+                if persistent and d.treatments
+                else [],
+                "reindex_after_days": persistent.after_days if persistent else 0,
+                "reindex_min_follow_up_days": persistent.min_follow_up_days if persistent else 0,
             },
         ),
-        sql("cohort/attrition_counts", {"min_age": d.adult.min_age}),
+        sql("cohort/attrition_counts", {"min_age": d.adult.min_age, "sexes": sexes}),
     ]

@@ -22,7 +22,14 @@ from pharmacoepi.definition.cohort import (
     Privacy,
     SexRule,
 )
-from pharmacoepi.definition.treatments import Lines, Phase, Summaries, Switches, Treatments
+from pharmacoepi.definition.treatments import (
+    Lines,
+    PersistentTreatment,
+    Phase,
+    Summaries,
+    Switches,
+    Treatments,
+)
 from pharmacoepi.definition.types import CodelistUse, Reference, Requirement, Section, StrictModel
 
 # What a Reference's kind may name, and how an unknown name is told: (names, "is not ...").
@@ -60,6 +67,7 @@ class Definition(StrictModel):
     adult: Adult
     sex: SexRule | None = None  # absent: both sexes
     follow_up: FollowUp
+    persistent_treatment: PersistentTreatment | None = None  # absent: indexed at diagnosis
     privacy: Privacy = Privacy()
     treatments: Treatments | None = None
     lines: Lines = Lines()

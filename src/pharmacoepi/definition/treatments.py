@@ -185,6 +185,25 @@ class Phase(Section):
         yield Requirement(path, "treatments", "its classes")
 
 
+class PersistentTreatment(Section):
+    """FAITH protocol steps 6-7 (EU PAS EUPAS4574): keep the cohort members treated for
+    persistent ITP and re-index them there: the new index_date is the first record of one
+    of these classes dated from index_date + after_days + 1; a member without one, or
+    followed fewer than min_follow_up_days from it (inclusive), leaves the cohort."""
+
+    classes: tuple[str, ...] = Field(min_length=1, description="treatments of persistent ITP")
+    after_days: Days = Field(default=90, description="records from index_date + N + 1")
+    min_follow_up_days: Days = Field(
+        default=365, description="days of follow-up from the new index_date, inclusive"
+    )
+
+    def references(self, path: str) -> Iterable[Reference]:
+        yield Reference(f"{path}.classes", self.classes, "treatment_class", listed=True)
+
+    def requirements(self, path: str) -> Iterable[Requirement]:
+        yield Requirement(path, "treatments", "its classes")
+
+
 class Switches(Section):
     gap_days: Days = Field(
         default=90, description="a new class starting at most N days after an era's end"
