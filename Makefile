@@ -17,9 +17,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev,spark]'
 	@touch $@
 
+# the shipped definitions and their published variants (docs/cohort-definitions.md)
 demo: $(STAMP)
 	$(BIN)/pharmacoepi build-cohort cohorts/itp_faith.yaml --out output/itp_faith
+	$(BIN)/pharmacoepi build-cohort cohorts/itp_faith_2014.yaml --out output/itp_faith_2014
+	$(BIN)/pharmacoepi build-cohort cohorts/itp_faith_chronic.yaml --out output/itp_faith_chronic
 	$(BIN)/pharmacoepi build-cohort cohorts/ms_dmt.yaml --out output/ms_dmt
+	$(BIN)/pharmacoepi build-cohort cohorts/ms_dmt_specific.yaml --out output/ms_dmt_specific
+	$(BIN)/pharmacoepi build-cohort cohorts/ms_dmt_three_tier.yaml --out output/ms_dmt_three_tier
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
