@@ -58,8 +58,8 @@ def test_wrong_yaml_types_are_refused_not_coerced():
     from pharmacoepi.errors import DefinitionError
 
     for key, value, message in [
-        ("incident.washout_days", True, "incident.washout_days: Input should be a valid integer"),
-        ("incident.washout_days", 730.0, "Input should be a valid integer"),
+        ("incident.washout_days", True, "incident.washout_days: True is not a whole number"),
+        ("incident.washout_days", 730.0, "730.0 is not a whole number of days"),
         ("adult.min_age", "18", "adult.min_age: Input should be a valid integer"),
         ("privacy.min_cell_count", False, "Input should be a valid integer"),
         ("treatments.classes.rituximab.course_gap_days", True, "valid integer"),

@@ -112,13 +112,14 @@ def test_outputs_and_manifest(tmp_path, good_run):
         "pathways.parquet",
         "phases.parquet",
         "retreatment.parquet",
+        "secondary_causes.parquet",
         "survival.parquet",
     ]
     manifest = json.loads(manifest_text)
     assert manifest["outputs"]["cohort.parquet"] == {"rows": 1, "level": "individual"}
     assert manifest["outputs"]["lines.parquet"] == {"rows": 1, "level": "individual"}
     for aggregate in ("attrition", "exposed_at", "pathways", "phases", "retreatment", "incidence",
-                      "survival"):  # fmt: skip
+                      "survival", "secondary_causes"):  # fmt: skip
         entry = manifest["outputs"][f"{aggregate}.parquet"]
         assert entry["level"] == "aggregate", aggregate
         assert entry["min_cell_count"] in (11, None), aggregate  # None: an empty table
@@ -140,6 +141,7 @@ def test_outputs_and_manifest(tmp_path, good_run):
         "birth_date",
         "age_at_index",
         "code_date",
+        "diagnosis_date",
         "index_date",
         "index_source",
         "observation_start",
@@ -149,6 +151,7 @@ def test_outputs_and_manifest(tmp_path, good_run):
         "end_reason",
         "follow_up_days",
         "phase",
+        "persistent_or_chronic",
     ]
     # one person: every attrition count of 1 is masked (1..10 hidden)
     attrition = pl.read_parquet(out / "attrition.parquet")

@@ -148,6 +148,8 @@ def test_no_aggregate_output_shows_a_count_from_1_to_10(default_data, tmp_path):
             for column, dtype in frame.schema.items():
                 if dtype.is_integer():
                     assert dict(spec.columns)[column] in ("count", "label", "threshold")
+            if frame.height == 0:  # (ms_dmt: no course class is marketed before 2014)
+                continue
             for column in spec.counts:
                 limit = int(frame["min_cell_count"][0]) - 1
                 small = frame.filter(pl.col(column).is_between(1, limit))

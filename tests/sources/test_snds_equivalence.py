@@ -1,7 +1,10 @@
 """One synthetic population, two layouts: `synth --layout claims` and `synth --layout snds`
 with the same options, read with --source claims and --source snds, must give the same
 canonical tables (bar the outpatient diagnoses SNDS cannot hold), the same ITP cohort and
-the same exposures. BEN_IDT_ANO is the claims person_id written as text."""
+the same exposures. BEN_IDT_ANO is the claims person_id written as text. The claims
+layout holds coverage as it was (leavers, gaps): SNDS is read with coverage to each
+pseudonym's last claim (follow_up.snds_coverage: last_claim) to match it; the default,
+coverage to the end of the data, is compared apart."""
 
 from __future__ import annotations
 
@@ -37,7 +40,8 @@ CANONICAL = {
     "TRY_CAST(death_date AS DATE)",
     "observation_periods": "CAST(person_id AS VARCHAR), TRY_CAST(start_date AS DATE), "
     "TRY_CAST(end_date AS DATE)",
-    "diagnoses": f"CAST(person_id AS VARCHAR), TRY_CAST(date AS DATE), code, setting, {_STAY}",
+    "diagnoses": f"CAST(person_id AS VARCHAR), TRY_CAST(date AS DATE), code, setting, {_STAY}, "
+    "TRY_CAST(end_date AS DATE)",
     "dispensings": "CAST(person_id AS VARCHAR), TRY_CAST(date AS DATE), atc, product_code, "
     "setting, TRY_CAST(quantity AS DOUBLE)",
     "procedures": f"CAST(person_id AS VARCHAR), TRY_CAST(date AS DATE), code, {_STAY}",
@@ -68,7 +72,7 @@ def test_same_canonical_tables(layouts):
     claims, snds = layouts
     with Engine() as a, Engine() as b:
         register_source(a, "claims", claims)
-        register_source(b, "snds", snds)
+        register_source(b, "snds", snds, snds_coverage="last_claim")
         for view in CANONICAL:
             # SNDS records no outpatient diagnosis
             where = "WHERE setting <> 'outpatient'" if view == "diagnoses" else ""
@@ -91,8 +95,24 @@ def test_injected_problems_are_the_ones_counted(layouts):
     assert counted == injected  # and no other problem
 
 
+def test_default_coverage_runs_to_the_end_of_the_data(layouts):
+    """Every pseudonym's span ends on the extract's last processed claim: the same spans'
+    starts, one end for all (review 1.10)."""
+    claims, snds = layouts
+    with Engine() as a, Engine() as b:
+        register_source(a, "claims", claims)
+        register_source(b, "snds", snds)
+        ends = b.con.sql("SELECT DISTINCT TRY_CAST(end_date AS DATE) FROM raw_observation_periods")
+        assert [str(r[0]) for r in ends.fetchall()] == ["2014-12-31"]
+        starts = "SELECT count(*) FROM raw_observation_periods"
+        assert b.con.sql(starts).fetchall() == a.con.sql(starts).fetchall()
+
+
 def _build(data, out, source: str) -> None:
-    result = run_cli("build-cohort", "itp_faith", "--data", data, "--out", out, "--source", source)
+    coverage = ("--set", "follow_up.snds_coverage=last_claim") if source == "snds" else ()
+    result = run_cli(
+        "build-cohort", "itp_faith", "--data", data, "--out", out, "--source", source, *coverage
+    )
     assert result.returncode == 0, result.stderr
     audit = json.loads((out / "manifest.json").read_text())["disclosure_audit"]
     assert audit["relations_not_holding"] == []

@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from pharmacoepi.data.contract import DIAGNOSIS_SETTINGS, DiagnosisSetting
 from pharmacoepi.definition.codelists import Domain, MatchKind, Vocabulary
@@ -172,6 +172,15 @@ class Incident(_Model):
         "observation requirement (follow-up then ends at death or the administrative end "
         "unless an observation period holds code_date)"
     )
+
+    @field_validator("washout_days", mode="before")
+    @classmethod
+    def _days_or_all(cls, value: object) -> object:
+        # one clear message, not the union's two (an integer's and a literal's)
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        if value != "all" and not (whole and 0 <= value <= 36_525):
+            raise ValueError(f"{value!r} is not a whole number of days (0..36525) or 'all'")
+        return value
 
     @property
     def washout_window(self) -> int | None:

@@ -23,6 +23,7 @@ from pharmacoepi.outputs.write import atomic_file, check_output_file
 from pharmacoepi.progress import Reporter
 from pharmacoepi.sources import omop
 from pharmacoepi.sources.layout import LayoutTable, register_layout
+from pharmacoepi.treatments.steps import CLASS_SCHEMA
 
 # A follow-up end later than any exposure: the era builder cuts eras there, so never.
 _OPEN_END = dt.date(9999, 12, 31)
@@ -72,9 +73,7 @@ NO_COURSES_NOR_POINTS = {
             "follow_up_end": pa.array([], pa.date32()),
         }
     ),
-    "treatment_classes": pa.table(
-        {"class": pa.array([], pa.string()), "kind": pa.array([], pa.string())}
-    ),
+    "treatment_classes": CLASS_SCHEMA.empty_table(),
 }
 
 

@@ -10,6 +10,28 @@ from pharmacoepi.definition import Definition
 from pharmacoepi.engines import Engine
 from pharmacoepi.plan import Step, python, sql
 
+# The treatment_classes table the SQL stages join (one row per class; settings as data).
+CLASS_SCHEMA = pa.schema(
+    [
+        ("class", pa.string()),
+        ("codelist", pa.string()),
+        ("kind", pa.string()),
+        ("role", pa.string()),
+        ("days_per_box", pa.int32()),
+        ("effect_days", pa.int32()),
+        ("grace_days", pa.int32()),
+        ("stockpiling", pa.bool_()),
+        ("course_gap_days", pa.int32()),
+        ("course_effect_days", pa.int32()),
+        ("efficacy_group", pa.string()),
+        ("efficacy_rank", pa.int32()),
+        ("induction_courses", pa.int32()),
+        ("induction_max_delay_days", pa.int32()),
+        ("evidence_min_records", pa.int32()),
+        ("evidence_max_gap_days", pa.int32()),
+    ]
+)
+
 
 def treatment_classes(d: Definition) -> pa.Table:
     """Class settings reach SQL as a table (like codelists), never as pasted text."""
@@ -37,27 +59,7 @@ def treatment_classes(d: Definition) -> pa.Table:
         }
         for name, c in classes.items()
     ]
-    schema = pa.schema(
-        [
-            ("class", pa.string()),
-            ("codelist", pa.string()),
-            ("kind", pa.string()),
-            ("role", pa.string()),
-            ("days_per_box", pa.int32()),
-            ("effect_days", pa.int32()),
-            ("grace_days", pa.int32()),
-            ("stockpiling", pa.bool_()),
-            ("course_gap_days", pa.int32()),
-            ("course_effect_days", pa.int32()),
-            ("efficacy_group", pa.string()),
-            ("efficacy_rank", pa.int32()),
-            ("induction_courses", pa.int32()),
-            ("induction_max_delay_days", pa.int32()),
-            ("evidence_min_records", pa.int32()),
-            ("evidence_max_gap_days", pa.int32()),
-        ]
-    )
-    return pa.Table.from_pylist(rows, schema=schema)
+    return pa.Table.from_pylist(rows, schema=CLASS_SCHEMA)
 
 
 def steps(d: Definition) -> list[Step]:
