@@ -6,6 +6,8 @@ import shutil
 import polars as pl
 import pytest
 
+from pharmacoepi.definition import load_definition
+from pharmacoepi.errors import DefinitionError
 from pharmacoepi.resources import resource_dir
 from tests.claims import Claims
 from tests.cli import assert_user_error, run_cli
@@ -185,3 +187,33 @@ def test_definition_that_is_not_a_mapping(tmp_path, data):
     path.write_text("- a\n- b\n")
     result = run_cli("build-cohort", path, "--data", data, "--out", tmp_path / "out")
     assert_user_error(result, "a definition is a YAML mapping of keys", str(path))
+
+
+def test_a_definition_extends_another_key_by_key(tmp_path):
+    """`extends`: blocks merge, values replace, null removes an optional block; the base's
+    codelists stay relative to the base, the variant's to the variant."""
+    (tmp_path / "lists").mkdir()
+    (tmp_path / "lists" / "steroids.csv").write_text("code,label\nH02AB07,prednisone\n")
+    variant = tmp_path / "variant.yaml"
+    variant.write_text(
+        "extends: itp_faith\n"
+        "name: variant\n"
+        "incident: {washout_days: 365}\n"
+        "primary: null\n"
+        "codelists:\n"
+        "  itp_first_line_drugs: {file: lists/steroids.csv, match: exact, domain: dispensings}\n"
+    )
+    loaded = load_definition(variant)
+    base = load_definition("itp_faith")
+    d = loaded.definition
+    assert (d.name, d.incident.washout_days, d.primary) == ("variant", 365, None)
+    assert d.incident.prior_observation_days == base.definition.incident.prior_observation_days
+    assert loaded.codelists["itp_first_line_drugs"].codes == ("H02AB07",)
+    assert loaded.codelists["itp"].path == base.codelists["itp"].path  # the base's folder
+
+
+def test_an_extends_loop_is_refused(tmp_path):
+    (tmp_path / "a.yaml").write_text("extends: b.yaml\nname: a\n")
+    (tmp_path / "b.yaml").write_text("extends: a.yaml\nname: b\n")
+    with pytest.raises(DefinitionError, match="loop"):
+        load_definition(tmp_path / "a.yaml")

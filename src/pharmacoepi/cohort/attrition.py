@@ -33,12 +33,12 @@ def _found(d: Definition) -> str:
         )
         within = "" if rep.within_days is None else f" within {rep.within_days} days"
         finders.append(f"{rep.min_count} distinct days of {' or '.join(kinds)}{within}")
-    found = " or ".join(finders)
+    found = f"{' or '.join(finders)} in {d.study_period.start}..{d.study_period.end}"
     if finding.dated_at == "first_evidence":
-        found += ", dated at the earliest evidence,"
+        found += " (dated at the earliest evidence)"
     if (x := finding.exclude_persons) is not None:
-        found += f" (persons with a {x.codelist} code at any date left out)"
-    return f"{found} in {d.study_period.start}..{d.study_period.end}"
+        found += f"; persons with a {x.codelist} code at any date left out"
+    return found
 
 
 def _incident(d: Definition) -> str:
