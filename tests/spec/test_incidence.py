@@ -29,8 +29,7 @@ def _sql_cells(intervals: pl.DataFrame, years: range) -> pl.DataFrame:
     """The engine's Lexis split (sql/analyses/person_time_cells.sql) of these intervals."""
     with Engine() as e:
         e.register("at_risk_intervals", intervals.to_arrow())
-        params = {"years": list(years), "months": incidence.MONTHS, "band_years": 5}
-        e.run("analyses/person_time_cells", params)
+        e.run("analyses/person_time_cells", {"years": list(years), "band_years": 5})
         return incidence.cells_of(e.frame("person_time_cells"))
 
 
@@ -67,24 +66,8 @@ def test_lexis_split_across_a_birthday_and_new_year():
          "start_date": [dt.date(2009, 7, 1)], "end_date": [dt.date(2011, 6, 30)],
          "event_date": [dt.date(2011, 6, 30)]}
     )  # fmt: skip
-    segments = lexis_split(intervals)
-    # one segment per calendar month, two in the month of the 50th birthday
-    july = segments.filter((pl.col("year") == 2010) & (pl.col("month") == 7))
-    assert july.select("age_band", "start_date", "end_date", "days").rows() == [
-        (45, d("2010-07-01"), d("2010-07-14"), 14),
-        (50, d("2010-07-15"), d("2010-07-31"), 17),
-    ]
-    assert segments.height == 24 + 1
-    got = (
-        segments.group_by("year", "age_band", maintain_order=True)
-        .agg(
-            pl.col("start_date").min(),
-            pl.col("end_date").max(),
-            pl.col("days").sum(),
-            pl.col("events").sum(),
-        )  # fmt: skip
-        .rows()
-    )
+    got = lexis_split(intervals).select("year", "age_band", "start_date", "end_date", "days",
+                                        "events").rows()  # fmt: skip
     assert got == [
         (2009, 45, d("2009-07-01"), d("2009-12-31"), 184, 0),
         (2010, 45, d("2010-01-01"), d("2010-07-14"), 195, 0),  # 50th birthday on 07-15
@@ -92,15 +75,14 @@ def test_lexis_split_across_a_birthday_and_new_year():
         (2011, 50, d("2011-01-01"), d("2011-06-30"), 181, 1),
     ]
     # the engine's split gives these segments' cells
-    cells = _sql_cells(intervals, range(2009, 2012))
-    assert cells.filter(pl.col("month") == 7).select(
+    assert _sql_cells(intervals, range(2009, 2012)).select(
         "year", "age_band", "events", "person_years"
     ).rows() == [
-        (2009, 45, 0, 31 / 365.25),
-        (2010, 45, 0, 14 / 365.25),
-        (2010, 50, 0, 17 / 365.25),
+        (2009, 45, 0, 184 / 365.25),
+        (2010, 45, 0, 195 / 365.25),
+        (2010, 50, 0, 170 / 365.25),
+        (2011, 50, 1, 181 / 365.25),
     ]
-    assert cells.filter(pl.col("events") > 0).select("year", "month").rows() == [(2011, 6)]
 
 
 def test_a_29_february_birthday_is_reached_on_1_march():
@@ -110,13 +92,9 @@ def test_a_29_february_birthday_is_reached_on_1_march():
          "event_date": [None]}, schema_overrides={"event_date": pl.Date},
     )  # fmt: skip
     got = lexis_split(intervals).select("age_band", "start_date", "end_date").rows()
-    assert got[1] == (45, d("2010-02-01"), d("2010-02-28"))
-    assert got[2] == (50, d("2010-03-01"), d("2010-03-31"))
-    cells = (
-        _sql_cells(intervals, range(2010, 2011))
-        .group_by("age_band").agg(pl.col("person_years").sum()).sort("age_band").rows()
-    )  # fmt: skip
-    assert [(band, round(py * 365.25)) for band, py in cells] == [(45, 59), (50, 306)]
+    assert got == [(45, d("2010-01-01"), d("2010-02-28")), (50, d("2010-03-01"), d("2010-12-31"))]
+    cells = _sql_cells(intervals, range(2010, 2011)).select("age_band", "person_years").rows()
+    assert cells == [(45, 59 / 365.25), (50, 306 / 365.25)]  # 1 Jan..28 Feb; 1 Mar..31 Dec
 
 
 @given(
@@ -145,7 +123,6 @@ def test_split_person_time_sums_to_unsplit_person_time(rows):
     unsplit = ((frame["end_date"] - frame["start_date"]).dt.total_days() + 1).sum()
     assert segments["days"].sum() == unsplit
     assert (segments["start_date"].dt.year() == segments["end_date"].dt.year()).all()
-    assert (segments["start_date"].dt.month() == segments["end_date"].dt.month()).all()
     assert (segments["start_date"] <= segments["end_date"]).all()
 
 
@@ -214,6 +191,62 @@ def test_the_engine_split_gives_the_reference_split_cells(rows):
     )
     years = range(min(starts).year, max(ends).year + 1)
     assert _sql_cells(intervals, years).equals(incidence.cells_of(lexis_split(intervals)))
+
+
+def _sql_months(intervals: pl.DataFrame, years: range) -> pl.DataFrame:
+    """The engine's person-time by calendar month (sql/analyses/person_time_months.sql)."""
+    with Engine() as e:
+        e.register("at_risk_intervals", intervals.to_arrow())
+        e.run("analyses/person_time_months", {"years": list(years), "months": incidence.MONTHS})
+        return e.frame("person_time_months").sort("year", "month")
+
+
+def _reference_months(intervals: pl.DataFrame) -> pl.DataFrame:
+    """Every at-risk day listed, then counted by calendar month: the naive reading."""
+    days = intervals.select(
+        pl.date_ranges("start_date", "end_date").alias("day"), "event_date"
+    ).explode("day")
+    events = intervals.filter(pl.col("event_date").is_not_null()).select(
+        pl.col("event_date").dt.year().cast(pl.Int32).alias("year"),
+        pl.col("event_date").dt.month().cast(pl.Int32).alias("month"),
+    )
+    counted = days.group_by(
+        pl.col("day").dt.year().cast(pl.Int32).alias("year"),
+        pl.col("day").dt.month().cast(pl.Int32).alias("month"),
+    ).agg(pl.len().cast(pl.Int64).alias("days"))
+    per_month = events.group_by("year", "month").agg(pl.len().cast(pl.Int64).alias("events"))
+    return (
+        counted.join(per_month, on=["year", "month"], how="left")
+        .with_columns(pl.col("events").fill_null(0))
+        .select("year", "month", "events", "days")
+        .sort("year", "month")
+    )
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 2500), st.integers(0, 800), st.integers(-1, 800)),
+        min_size=1, max_size=25,
+    )
+)  # fmt: skip
+def test_person_time_by_month_agrees_with_counting_every_day(rows):
+    """The month stage counts at-risk persons by the days coverage changes (no row per
+    person and month); it must give what listing every day gives, to the day."""
+    start0 = dt.date(2005, 1, 1)
+    starts = [start0 + dt.timedelta(days=s) for s, _, _ in rows]
+    ends = [s + dt.timedelta(days=n) for s, (_, n, _) in zip(starts, rows, strict=True)]
+    events = [
+        s + dt.timedelta(days=min(e, (end - s).days)) if e >= 0 else None
+        for s, end, (_, _, e) in zip(starts, ends, rows, strict=True)
+    ]
+    intervals = pl.DataFrame(
+        {"person_id": list(range(len(rows))), "start_date": starts, "end_date": ends,
+         "event_date": events},
+        schema_overrides={"event_date": pl.Date},
+    )  # fmt: skip
+    years = range(min(starts).year, max(ends).year + 1)
+    got = _sql_months(intervals, years).filter((pl.col("days") > 0) | (pl.col("events") > 0))
+    assert got.select("year", "month", "events", "days").equals(_reference_months(intervals))
 
 
 def test_incident_cases_count_on_their_index_date(tmp_path):

@@ -9,6 +9,7 @@ disclosure package masks small event counts with the rates derived from them."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 
 import polars as pl
@@ -36,20 +37,24 @@ SCHEMA = {
 
 def steps(d: Definition) -> list[Step]:
     """The incidence cells (internal person-time, split in the engine, or an external
-    population), then the rate table; gives "incidence_cells" and "incidence.parquet"."""
+    population) by year, sex and age band, and by calendar month, then the rate table;
+    gives "incidence_cells", "incidence_months" and "incidence.parquet"."""
     if d.analyses.incidence is None:
         return []
     internal = d.analyses.incidence.population_file is None
 
     def cells(state: RunState) -> None:
-        state.results["incidence_cells"] = (
-            cells_of(state.engine.frame("person_time_cells"))
-            if internal
-            else external_person_time(state.engine, d, state.data_dir)
-        )
+        if internal:
+            state.results["incidence_cells"] = cells_of(state.engine.frame("person_time_cells"))
+            state.results["incidence_months"] = months_of(state.engine.frame("person_time_months"))
+            return
+        monthly = external_person_time(state.engine, d, state.data_dir)
+        state.results["incidence_cells"] = _summed(monthly, ["year", "sex", "age_band"])
+        state.results["incidence_months"] = _summed(monthly, ["year", "month"])
 
     def table(state: RunState) -> None:
-        rates = incidence_table(state.results["incidence_cells"], d)
+        cells, months = state.results["incidence_cells"], state.results["incidence_months"]
+        rates = incidence_table(cells, d, months)
         denominator = "internal" if internal else "external"
         state.results["incidence.parquet"] = rates.with_columns(
             pl.lit(denominator).alias("denominator")
@@ -72,24 +77,24 @@ def steps(d: Definition) -> list[Step]:
                 },
             ),
             # split by calendar year and 5-year age band in the engine: no person-level
-            # table reaches Python
-            sql(
-                "analyses/person_time_cells",
-                {"years": years, "months": MONTHS, "band_years": BAND_YEARS},
-            ),
+            # table reaches Python; by calendar month from the days coverage changes
+            sql("analyses/person_time_cells", {"years": years, "band_years": BAND_YEARS}),
+            sql("analyses/person_time_months", {"years": years, "months": MONTHS}),
         ]
     return [
         *person_time,
         python(
             "analyses/incidence_cells",
             cells,
-            inputs=("person_time_cells",) if internal else ("classified_cases",),
-            gives=("incidence_cells",),
+            inputs=("person_time_cells", "person_time_months")
+            if internal
+            else ("classified_cases",),
+            gives=("incidence_cells", "incidence_months"),
         ),
         python(
             "analyses/incidence.parquet",
             table,
-            uses=("incidence_cells",),
+            uses=("incidence_cells", "incidence_months"),
             gives=("incidence.parquet",),
         ),  # fmt: skip
     ]
@@ -208,16 +213,33 @@ def _standard_for(table: pl.DataFrame, standard: pl.DataFrame) -> pl.DataFrame:
 
 
 def cells_of(segments: pl.DataFrame) -> pl.DataFrame:
-    """Person-time segments or cells (year, month, sex, age_band, events, days) -> cells:
-    year, month, sex, age_band, events, person_years. Days are summed (integers, exact in
-    any order), then turned into years: the cells do not depend on the row order of the
-    engine."""
+    """Person-time segments or cells (year, sex, age_band, events, days) -> cells: year,
+    sex, age_band, events, person_years. Days are summed (integers, exact in any order),
+    then turned into years: the cells do not depend on the row order of the engine."""
     return (
-        segments.group_by("year", "month", "sex", "age_band")
+        segments.group_by("year", "sex", "age_band")
         .agg(pl.col("events").sum(), pl.col("days").sum())
         .with_columns((pl.col("days") / DAYS_PER_YEAR).alias("person_years"))
         .drop("days")
-        .sort("year", "month", "sex", "age_band")
+        .sort("year", "sex", "age_band")
+    )
+
+
+def months_of(months: pl.DataFrame) -> pl.DataFrame:
+    """Days at risk and events by calendar month (year, month, events, days) -> year,
+    month, events, person_years."""
+    return months.with_columns((pl.col("days") / DAYS_PER_YEAR).alias("person_years")).select(
+        "year", "month", "events", "person_years"
+    )
+
+
+def _summed(cells: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    """External cells summed over the other strata (person-years exactly, in order)."""
+    return (
+        cells.sort(by)
+        .group_by(by, maintain_order=True)
+        .agg(pl.col("events").sum(), pl.col("person_years"))
+        .with_columns(pl.col("person_years").map_elements(math.fsum, return_dtype=pl.Float64))
     )
 
 
@@ -228,15 +250,16 @@ def age_band_sex(cells: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def incidence_table(cells: pl.DataFrame, d: Definition) -> pl.DataFrame:
-    """Unmasked rates: crude, by sex, age band, year, month, age band x sex; standardised
-    rates."""
+def incidence_table(cells: pl.DataFrame, d: Definition, months: pl.DataFrame) -> pl.DataFrame:
+    """Unmasked rates: crude, by sex, age band, year, month (from `months`: year, month,
+    events, person_years), age band x sex; standardised rates."""
     per = d.analyses.incidence.per
     parts = []
     crossed = age_band_sex(cells)
     for measure, by in MARGINS:
+        frame = months if measure == "month" else crossed
         rates = incidence_rates(
-            crossed.sort(by or "year"), events_col="events", person_time_col="person_years",
+            frame.sort(by or "year"), events_col="events", person_time_col="person_years",
             by=by, per=per,
         )  # fmt: skip
         stratum = pl.lit("all") if not by else pl.col(by[0]).cast(pl.String)

@@ -1,4 +1,4 @@
-"""Lexis split of at-risk intervals by calendar month and 5-year age band.
+"""Lexis split of at-risk intervals by calendar year and 5-year age band.
 
 Intervals are inclusive day ranges [start_date, end_date]; a segment's person-time is its
 number of days / 365.25. Ages are completed years, a birthday counting from the day itself
@@ -33,29 +33,23 @@ def completed_years(birth: pl.Expr, day: pl.Expr) -> pl.Expr:
 
 def lexis_split(intervals: pl.DataFrame, band_years: int = 5) -> pl.DataFrame:
     """intervals: person_id, sex, birth_date, start_date, end_date, event_date (null or a
-    day inside the interval) -> segments: person_id, sex, year, month, age_band (lower
-    bound), start_date, end_date, days, person_years, events (0/1: the event day is in it)."""
-    months = lambda day: day.dt.year() * 12 + day.dt.month() - 1  # noqa: E731
-    by_month = (
+    day inside the interval) -> segments: person_id, sex, year, age_band (lower bound),
+    start_date, end_date, days, person_years, events (0/1: the event day is in it)."""
+    by_year = (
         intervals.with_columns(
-            pl.int_ranges(months(pl.col("start_date")), months(pl.col("end_date")) + 1).alias(
-                "months"
+            pl.int_ranges(pl.col("start_date").dt.year(), pl.col("end_date").dt.year() + 1).alias(
+                "year"
             )
         )
-        .explode("months")
+        .explode("year")
         .with_columns(
-            (pl.col("months") // 12).alias("year"), (pl.col("months") % 12 + 1).alias("month")
+            pl.max_horizontal("start_date", pl.date(pl.col("year"), 1, 1)).alias("start_date"),
+            pl.min_horizontal("end_date", pl.date(pl.col("year"), 12, 31)).alias("end_date"),
         )
-        .with_columns(pl.date(pl.col("year"), pl.col("month"), 1).alias("first_day"))
-        .with_columns(
-            pl.max_horizontal("start_date", "first_day").alias("start_date"),
-            pl.min_horizontal("end_date", pl.col("first_day").dt.month_end()).alias("end_date"),
-        )
-        .drop("months", "first_day")
     )
-    # a calendar month holds at most one change of 5-year band: split there
+    # a calendar year holds at most one change of 5-year band: split there
     band = (completed_years(pl.col("birth_date"), pl.col("start_date")) // band_years) * band_years
-    with_band = by_month.with_columns(band.alias("age_band")).with_columns(
+    with_band = by_year.with_columns(band.alias("age_band")).with_columns(
         _birthday(pl.col("birth_date"), pl.col("age_band") + band_years).alias("next_band_from")
     )
     crosses = pl.col("next_band_from") <= pl.col("end_date")
@@ -73,7 +67,6 @@ def lexis_split(intervals: pl.DataFrame, band_years: int = 5) -> pl.DataFrame:
         "person_id",
         "sex",
         pl.col("year").cast(pl.Int32),
-        pl.col("month").cast(pl.Int32),
         pl.col("age_band").cast(pl.Int32),
         "start_date",
         "end_date",
