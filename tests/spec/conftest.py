@@ -28,6 +28,7 @@ _RULE_MODULES = {
     "test_exposures",
     "test_courses_and_lines",
     "test_ms_switches",
+    "test_persistent_treatment",
 }
 
 
