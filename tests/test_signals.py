@@ -120,3 +120,42 @@ def test_a_stop_while_the_command_loads_waits_for_the_import_to_end():
         assert stopped.value.code == 143
     finally:
         launch._pending.clear()
+
+
+def test_a_stop_while_duckdb_reads_a_registered_table_is_an_interrupt_not_a_data_error():
+    """CI found it (make test-signals): a SIGTERM landing while DuckDB read a registered
+    Python object through its callbacks came back as 'registering codelist_concepts
+    failed: Invalid Input Error: reading the object ... failed: Interrupted: 15', exit 2
+    with a bad-input hint. DuckDB wraps what a callback raises: the fake below does too."""
+    import duckdb
+    import pyarrow as pa
+    import pytest
+
+    from pharmacoepi import interrupts
+    from pharmacoepi.engines.duckdb import DuckDBEngine
+    from pharmacoepi.errors import Interrupted
+
+    class WrappingConnection:
+        def __init__(self, con):
+            self.con = con
+
+        def register(self, name, table):
+            try:  # the signal lands inside DuckDB's callback into Python
+                interrupts.handler(signal.SIGTERM, _Frame("/x/pyarrow/dataset.py"))
+            except Interrupted as exc:
+                raise duckdb.InvalidInputError(f"reading the object registered as {name!r} "
+                                               f"data failed: {exc}") from None  # fmt: skip
+            return self.con.register(name, table)
+
+        def __getattr__(self, attr):
+            return getattr(self.con, attr)
+
+    interrupts._state.update(requested=None, deferring=0, committed=False)
+    try:
+        with DuckDBEngine() as engine:
+            engine.con = WrappingConnection(engine.con)
+            with pytest.raises(Interrupted):
+                engine.register("codelist_concepts", pa.table({"concept_id": ["1"]}))
+            engine.con = engine.con.con
+    finally:
+        interrupts._state.update(requested=None, deferring=0, committed=False)
