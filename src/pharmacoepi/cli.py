@@ -288,17 +288,21 @@ def validate(
         date_range=_date_range(date_range),
     )
     table = Table(title=f"Tables in {data} ({source} layout)", title_justify="left")
-    for column in ("table", "format", "rows", "rows set aside"):
-        table.add_column(column, justify="left" if column in ("table", "format") else "right")
+    renamed = any(read.renamed for read in report.sources.inputs.values())
+    columns = ("table", "format", "rows", "rows set aside", *(("read as",) if renamed else ()))
+    for column in columns:
+        table.add_column(column, justify="right" if column.startswith("rows") else "left")
     for name, read in report.sources.inputs.items():
         # adapters map their tables onto the canonical ones: rows set aside are counted
         # per canonical table, in the problems below
         aside = f"{report.rejected_by_table(name):,}" if source == "claims" else ""
-        table.add_row(name, read.format, f"{read.rows:,}", aside)
+        # a project extract's NUM_ENQ read as BEN_NIR_PSA ...
+        names = ", ".join(f"{a} as {c.upper()}" for c, a in read.renamed.items())
+        table.add_row(name, read.format, f"{read.rows:,}", aside, *((names,) if renamed else ()))
     out_console.print(table)
     if report.source_problems:
         known = Table(
-            title=f"Known {source} data problems (handled by the documented rules)",
+            title=f"Known {source} data problems and conventions met (docs/sources.md)",
             title_justify="left",
         )
         for column in ("table", "problem", "handling", "rows"):

@@ -290,7 +290,7 @@ def test_every_problem_counted(engine):
         ("IR_IMB_R", "not an ALD exoneration"): 1,
         ("IR_PHA_R", "several ATC codes"): 1,
     }  # zero counts are not listed by source_problems(); the table holds them
-    assert engine.count("source_problems") == 17
+    assert engine.count("source_problems") == 29
 
 
 def test_screening_sets_aside_what_the_adapter_passes_on(snds):

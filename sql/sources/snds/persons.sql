@@ -1,21 +1,24 @@
 -- stage: sources/snds/persons
 -- creates: raw_persons
--- purpose: one row per person (BEN_IDT_ANO) from IR_BEN_R, which has one row per
---          pseudonym. Sex and birth come from the pseudonym row updated last (BEN_DTE_MAJ,
---          then BEN_NIR_PSA, BEN_RNG_GEM); the death date is the earliest one recorded on
---          any pseudonym. BEN_SEX_COD 1 = M, 2 = F (another value is passed on and set aside
---          by the screening). Birth: BEN_NAI_ANN / BEN_NAI_MOI give the year and month only,
---          the day is imputed (k.birth_day); a missing or invalid month is imputed too
---          (k.unknown_birth_month). BEN_DCD_DTE = k.missing_date means alive. A row without
---          BEN_IDT_ANO is a person of its own with a null id (set aside by the screening).
--- inputs: src_ir_ben_r, snds_settings
+-- purpose: one row per person (BEN_IDT_ANO) from the beneficiaries (IR_BEN_R and
+--          IR_BEN_R_ARC), which have one row per pseudonym; fictitious identifiers are
+--          no person. Sex and birth come from the pseudonym row updated last
+--          (BEN_DTE_MAJ, then BEN_NIR_PSA, BEN_RNG_GEM); the death date is the earliest one
+--          recorded on any pseudonym. BEN_SEX_COD 1 = M, 2 = F (another value is passed on
+--          and set aside by the screening). Birth: BEN_NAI_ANN / BEN_NAI_MOI give the year
+--          and month only, the day is imputed (k.birth_day); a missing or invalid month
+--          is imputed too (k.unknown_birth_month); the year k.unknown_birth_year (1600)
+--          means unknown: no birth date, and the screening sets the person aside.
+--          BEN_DCD_DTE = k.missing_date means alive. A row without BEN_IDT_ANO is a
+--          person of its own with a null id (set aside by the screening).
+-- inputs: snds_beneficiaries, snds_settings
 CREATE OR REPLACE TEMP VIEW raw_persons AS
 WITH pseudonyms AS (
     SELECT
-        CAST(b.ben_idt_ano AS VARCHAR) AS person_id,
+        b.ben_idt_ano AS person_id,
         coalesce(
-            CAST(b.ben_idt_ano AS VARCHAR),
-            'pseudonym:' || CAST(b.ben_nir_psa AS VARCHAR) || ':' || CAST(b.ben_rng_gem AS VARCHAR)
+            b.ben_idt_ano,
+            'pseudonym:' || b.ben_nir_psa || ':' || CAST(b.ben_rng_gem AS VARCHAR)
         ) AS person_key,
         b.ben_sex_cod,
         b.ben_nai_ann,
@@ -23,16 +26,16 @@ WITH pseudonyms AS (
         -- a month is valid when it makes a date (1-12)
         TRY_CAST('2000-' || CAST(TRY_CAST(b.ben_nai_moi AS INTEGER) AS VARCHAR) || '-01' AS DATE)
             IS NOT NULL AS valid_month,
-        TRY_CAST(b.ben_dcd_dte AS DATE) AS death_date,
+        b.ben_dcd_dte AS death_date,
         row_number() OVER (
             PARTITION BY coalesce(
-                CAST(b.ben_idt_ano AS VARCHAR),
-                'pseudonym:' || CAST(b.ben_nir_psa AS VARCHAR) || ':' || CAST(b.ben_rng_gem AS VARCHAR)
+                b.ben_idt_ano,
+                'pseudonym:' || b.ben_nir_psa || ':' || CAST(b.ben_rng_gem AS VARCHAR)
             )
-            ORDER BY TRY_CAST(b.ben_dte_maj AS DATE) DESC NULLS LAST,
-                CAST(b.ben_nir_psa AS VARCHAR), TRY_CAST(b.ben_rng_gem AS INTEGER)
+            ORDER BY b.ben_dte_maj DESC NULLS LAST, b.ben_nir_psa, b.ben_rng_gem
         ) AS recency
-    FROM src_ir_ben_r AS b
+    FROM snds_beneficiaries AS b
+    WHERE NOT b.fictitious
 ),
 deaths AS (
     SELECT person_key, min(death_date) AS death_date
@@ -50,6 +53,7 @@ SELECT
     END AS sex,
     -- text: the screening parses it, and rejects an unparseable year as for any source
     CASE
+        WHEN TRY_CAST(p.ben_nai_ann AS INTEGER) = k.unknown_birth_year THEN NULL
         WHEN TRY_CAST(p.ben_nai_ann AS INTEGER) IS NULL THEN CAST(p.ben_nai_ann AS VARCHAR)
         ELSE CAST(TRY_CAST(p.ben_nai_ann AS INTEGER) AS VARCHAR) || '-'
             || lpad(CAST(

@@ -1,7 +1,8 @@
 -- stage: sources/snds/procedures
 -- creates: raw_procedures
--- purpose: CCAM acts of the kept stays (T_MCOaaA.CDC_ACT), dated at admission + ENT_DAT_DEL
---          (days from the entry date; the admission date itself when missing).
+-- purpose: CCAM acts of the kept stays (T_MCOaaA.CDC_ACT, joined on the keys' numeric
+--          value), dated at admission + ENT_DAT_DEL (days from the entry date; the
+--          admission date itself when missing).
 -- inputs: src_t_mcoaaa, snds_stays
 CREATE OR REPLACE TEMP VIEW raw_procedures AS
 SELECT
@@ -12,5 +13,6 @@ SELECT
     CAST(NULL AS BIGINT) AS concept_id
 FROM src_t_mcoaaa AS a
 JOIN snds_stays AS s
-    ON s.eta_num = CAST(a.eta_num AS VARCHAR) AND s.rsa_num = (CAST(a.file_year AS VARCHAR) || '/' || CAST(a.rsa_num AS VARCHAR))
+    ON s.eta_num = snds_key(a.eta_num)
+    AND s.rsa_num = CAST(a.file_year AS VARCHAR) || '/' || snds_key(a.rsa_num)
 WHERE s.problem IS NULL

@@ -1,43 +1,60 @@
 -- stage: sources/snds/stays
 -- creates: snds_stays
 -- purpose: every PMSI MCO stay (ETA_NUM + the file's year + RSA_NUM, since RSA_NUM restarts
---          each year: T_MCOaaB with its T_MCOaaC row), its
---          person, dates, and the first problem that excludes it, in this order: no
---          T_MCOaaC or no T_MCOaaB row, a return code of T_MCOaaC other than 0 (the
---          patient's id, birth date, sex, stay number, the two merges, the entry date; the
---          2013+ cohesion checks when filled), a placeholder NIR_ANO_17 (no usable id), an
---          error GHM (CMD 90), a NIR_ANO_17 absent from IR_BEN_R, or one shared by several
---          persons (twins share BEN_NIR_PSA; PMSI has no BEN_RNG_GEM to tell them apart).
---          Stays with a problem are kept here to be counted (source_problems) and left out
---          of every canonical view. A table: four views and the counts read it.
+--          each year: T_MCOaaB with its T_MCOaaC row, joined on the keys' numeric value,
+--          snds_key), its person, dates, and the first problem that excludes it, in this
+--          order: no T_MCOaaC or no T_MCOaaB row, a return code of T_MCOaaC other than 0
+--          (the patient's id, birth date, sex, stay number, the two merges, the entry
+--          date; the 2013+ cohesion checks when filled), a placeholder NIR_ANO_17 (no
+--          usable id), an error GHM (CMD 90), a GHS the grouper could not value (9999), an
+--          inter-establishment stay (SEJ_TYP B: care given for another hospital's stay,
+--          which that hospital also sends), a geographic FINESS of AP-HP, AP-HM or HCL
+--          whose stays also came under the legal entity's (until 2017), a NIR_ANO_17 absent from the beneficiaries (or a
+--          fictitious identifier), or one shared by several persons (twins share
+--          BEN_NIR_PSA; PMSI has no BEN_RNG_GEM to tell them apart).
+--          Dates: EXE_SOI_DTD / EXE_SOI_DTF (snds_date). A file before 2009 has no such
+--          columns (schema-snds): the stay is discharged on day k.stay_day of SOR_MOI /
+--          SOR_ANN (T_MCOaaB) and admitted SEJ_NBJ days before (0 when missing);
+--          `dated_by_month` says so. Stays with a problem are kept here to be counted
+--          (source_problems) and left out of every canonical view. A table: several views
+--          and the counts read it.
 -- inputs: src_t_mcoaab, src_t_mcoaac, snds_pseudonyms, snds_settings
 CREATE OR REPLACE TEMP TABLE snds_stays AS
 WITH c AS (
     SELECT
-        CAST(t.eta_num AS VARCHAR) AS eta_num,
-        (CAST(t.file_year AS VARCHAR) || '/' || CAST(t.rsa_num AS VARCHAR)) AS rsa_num,
+        snds_key(t.eta_num) AS eta_num,
+        CAST(t.file_year AS VARCHAR) || '/' || snds_key(t.rsa_num) AS rsa_num,
         CAST(t.nir_ano_17 AS VARCHAR) AS nir_ano_17,
         t.exe_soi_dtd,
         t.exe_soi_dtf,
         NOT (
-            coalesce(TRY_CAST(t.nir_ret AS DOUBLE) = 0, FALSE)
-            AND coalesce(TRY_CAST(t.nai_ret AS DOUBLE) = 0, FALSE)
-            AND coalesce(TRY_CAST(t.sex_ret AS DOUBLE) = 0, FALSE)
-            AND coalesce(TRY_CAST(t.sej_ret AS DOUBLE) = 0, FALSE)
-            AND coalesce(TRY_CAST(t.fho_ret AS DOUBLE) = 0, FALSE)
-            AND coalesce(TRY_CAST(t.pms_ret AS DOUBLE) = 0, FALSE)
-            AND coalesce(TRY_CAST(t.dat_ret AS DOUBLE) = 0, FALSE)
-            AND (t.coh_nai_ret IS NULL OR coalesce(TRY_CAST(t.coh_nai_ret AS DOUBLE) = 0, FALSE))
-            AND (t.coh_sex_ret IS NULL OR coalesce(TRY_CAST(t.coh_sex_ret AS DOUBLE) = 0, FALSE))
+            snds_return_ok(t.nir_ret) AND snds_return_ok(t.nai_ret)
+            AND snds_return_ok(t.sex_ret) AND snds_return_ok(t.sej_ret)
+            AND snds_return_ok(t.fho_ret) AND snds_return_ok(t.pms_ret)
+            AND snds_return_ok(t.dat_ret)
+            AND (t.coh_nai_ret IS NULL OR snds_return_ok(t.coh_nai_ret))
+            AND (t.coh_sex_ret IS NULL OR snds_return_ok(t.coh_sex_ret))
         ) AS bad_return_code
     FROM src_t_mcoaac AS t
 ),
 b AS (
     SELECT
-        CAST(t.eta_num AS VARCHAR) AS eta_num,
-        (CAST(t.file_year AS VARCHAR) || '/' || CAST(t.rsa_num AS VARCHAR)) AS rsa_num,
-        CAST(t.grg_ghm AS VARCHAR) AS grg_ghm
+        snds_key(t.eta_num) AS eta_num,
+        CAST(t.file_year AS VARCHAR) || '/' || snds_key(t.rsa_num) AS rsa_num,
+        CAST(t.grg_ghm AS VARCHAR) AS grg_ghm,
+        TRY_CAST(t.ghs_num AS INTEGER) AS ghs_num,
+        upper(trim(CAST(t.sej_typ AS VARCHAR))) AS sej_typ,
+        snds_file_year(t.file_year) AS year,
+        snds_file_year(t.file_year) < k.first_dated_pmsi_year AS dated_by_month,
+        TRY_CAST(
+            CAST(TRY_CAST(t.sor_ann AS INTEGER) AS VARCHAR) || '-'
+            || lpad(CAST(TRY_CAST(t.sor_moi AS INTEGER) AS VARCHAR), 2, '0') || '-'
+            || lpad(CAST(k.stay_day AS VARCHAR), 2, '0')
+            AS DATE
+        ) AS month_discharge,
+        coalesce(TRY_CAST(t.sej_nbj AS INTEGER), 0) AS length_of_stay
     FROM src_t_mcoaab AS t
+    CROSS JOIN snds_settings AS k
 ),
 linked AS (
     SELECT ben_nir_psa, min(person_id) AS person_id, count(DISTINCT person_id) AS n_persons,
@@ -50,8 +67,14 @@ stays AS (
         coalesce(c.eta_num, b.eta_num) AS eta_num,
         coalesce(c.rsa_num, b.rsa_num) AS rsa_num,
         c.nir_ano_17,
+        CASE WHEN b.dated_by_month THEN coalesce(
+            snds_date(c.exe_soi_dtd), b.month_discharge - b.length_of_stay
+        ) ELSE snds_date(c.exe_soi_dtd) END AS admission_day,
+        CASE WHEN b.dated_by_month THEN coalesce(snds_date(c.exe_soi_dtf), b.month_discharge)
+            ELSE snds_date(c.exe_soi_dtf) END AS discharge_day,
         c.exe_soi_dtd,
         c.exe_soi_dtf,
+        coalesce(b.dated_by_month, FALSE) AS dated_by_month,
         CASE
             WHEN c.rsa_num IS NULL THEN 'no T_MCOaaC row'
             WHEN b.rsa_num IS NULL THEN 'no T_MCOaaB row'
@@ -59,6 +82,10 @@ stays AS (
             WHEN c.nir_ano_17 IS NULL OR list_contains(k.placeholder_ids, c.nir_ano_17)
                 THEN 'placeholder id'
             WHEN starts_with(coalesce(b.grg_ghm, ''), k.error_ghm_prefix) THEN 'error GHM'
+            WHEN b.ghs_num = k.unvalued_ghs THEN 'unvalued GHS'
+            WHEN b.sej_typ = k.inter_establishment_stay THEN 'inter-establishment stay'
+            WHEN list_contains(k.duplicate_finess, b.eta_num)
+                AND b.year <= k.duplicate_finess_until THEN 'duplicate FINESS'
             WHEN l.ben_nir_psa IS NULL THEN 'unknown pseudonym'
             WHEN l.n_persons <> 1 OR l.max_n_persons <> 1 OR l.person_id IS NULL
                 THEN 'ambiguous pseudonym'
@@ -75,9 +102,11 @@ SELECT
     -- ETA_NUM + year/RSA_NUM identify a stay: text, so no two stays can collide
     eta_num || ':' || rsa_num AS stay_id,
     CASE WHEN problem IS NULL THEN person_id END AS person_id,
-    exe_soi_dtd AS admission_date,
-    exe_soi_dtf AS discharge_date,
+    -- typed where it parses, else as read: the screening sets an unreadable date aside
+    coalesce(CAST(admission_day AS VARCHAR), CAST(exe_soi_dtd AS VARCHAR)) AS admission_date,
+    coalesce(CAST(discharge_day AS VARCHAR), CAST(exe_soi_dtf AS VARCHAR)) AS discharge_date,
     -- typed admission day, the date of the stay's codes, acts and drugs
-    TRY_CAST(exe_soi_dtd AS DATE) AS admission_day,
+    admission_day,
+    dated_by_month,
     problem
 FROM stays

@@ -223,6 +223,12 @@ class FollowUp(_Model):
         "follow-up ends at death or the administrative end) or to their own last processed "
         "claim (MAX_TRT_DTD: who stops using care looks like a leaver)",
     )
+    snds_history_start: dt.date = Field(
+        default=dt.date(2006, 1, 1),
+        description="SNDS layout only: the first day of the extract's history. A "
+        "beneficiary inserted in the referential before 2012 has BEN_DTE_INS 1600-01-01 "
+        "(CNAM): their coverage starts here",
+    )
 
 
 class Privacy(_Model):

@@ -73,7 +73,11 @@ def build_plan(
     ]
     produced = produced_aggregates(analysis)  # the attrition first
     return [
-        *sources.steps(source, loaded.definition.follow_up.snds_coverage),
+        *sources.steps(
+            source,
+            loaded.definition.follow_up.snds_coverage,
+            loaded.definition.follow_up.snds_history_start,
+        ),
         *screening.steps(
             loaded.codelists.values(),
             rows="codelist",

@@ -65,7 +65,12 @@ def run_manifest(
         },
         "source": sources.source,
         "inputs": {
-            name: {"format": s.format, "files": [str(f) for f in s.files], "rows": s.rows}
+            name: {
+                "format": s.format,
+                "files": [str(f) for f in s.files],
+                "rows": s.rows,
+                **({"columns_read_as": s.renamed} if s.renamed else {}),
+            }
             for name, s in sources.inputs.items()
         },
         "source_problems": source_problems(engine),

@@ -88,7 +88,12 @@ def validate_data(
                         "source": source,
                         "date_range": [str(d) for d in date_range],
                         "inputs": {
-                            n: {"format": s.format, "rows": s.rows} for n, s in read.inputs.items()
+                            n: {
+                                "format": s.format,
+                                "rows": s.rows,
+                                **({"columns_read_as": s.renamed} if s.renamed else {}),
+                            }
+                            for n, s in read.inputs.items()
                         },
                         "source_problems": report.source_problems,
                         "problems": [

@@ -11,6 +11,7 @@ layout's documented data problems (docs/sources.md). The screening stages then r
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,10 +99,14 @@ def _check_engine(engine: Engine, source: str) -> None:
         )
 
 
-def steps(source: str, snds_coverage: str = "end_of_data") -> list[Step]:
+def steps(
+    source: str, snds_coverage: str = "end_of_data", snds_history_start: dt.date | None = None
+) -> list[Step]:
     """The steps that register the canonical `raw_*` views for `source` and create
     `source_problems`; the last gives "source" (a SourceRead). `snds_coverage`: how an
-    SNDS beneficiary's coverage ends (the definition's follow_up.snds_coverage)."""
+    SNDS beneficiary's coverage ends (the definition's follow_up.snds_coverage);
+    `snds_history_start`: where the coverage of a beneficiary inserted before 2012
+    starts (follow_up.snds_history_start; the adapter's default when None)."""
     if source == "claims":
 
         def register(state: RunState) -> None:
@@ -138,7 +143,7 @@ def steps(source: str, snds_coverage: str = "end_of_data") -> list[Step]:
             f"sources/{source}/files", files, creates=(*views, *lookups), gives=("source_tables",)
         ),
         *(
-            sql(stage, adapter.stage_params(stage, coverage_end=snds_coverage))
+            sql(stage, adapter.stage_params(stage, snds_coverage, snds_history_start))
             for stage in adapter.STAGES
         ),
         python(
@@ -152,11 +157,17 @@ def steps(source: str, snds_coverage: str = "end_of_data") -> list[Step]:
 
 
 def register_source(
-    engine: Engine, source: str, data_dir: Path, snds_coverage: str = "end_of_data"
+    engine: Engine,
+    source: str,
+    data_dir: Path,
+    snds_coverage: str = "end_of_data",
+    snds_history_start: dt.date | str | None = None,
 ) -> SourceRead:
     """The source's steps alone (a notebook, a test): the `raw_*` views, registered."""
     state = RunState(engine, data_dir)
-    execute(steps(source, snds_coverage), state)
+    if isinstance(snds_history_start, str):
+        snds_history_start = dt.date.fromisoformat(snds_history_start)
+    execute(steps(source, snds_coverage, snds_history_start), state)
     return state.results["source"]
 
 

@@ -17,7 +17,7 @@ screening stages type them, and set aside what does not parse.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -43,6 +43,8 @@ class SourceTable:
     files: tuple[Path, ...]
     rows: int
     id_types: dict[str, str]  # person_id / stay_id -> BIGINT or VARCHAR (claims only)
+    # columns read under another name (SNDS project extracts: ben_nir_psa <- NUM_ENQ)
+    renamed: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

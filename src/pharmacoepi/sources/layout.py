@@ -33,6 +33,19 @@ class LayoutTable:
     # The pattern's first group names the file's year (T_MCO(\d{2})B): it is added to
     # every row as the column `file_year`, since PMSI numbers stays (RSA_NUM) per year.
     file_year: bool = False
+    # Other names a column goes by in some extracts (SNDS project extracts name
+    # BEN_NIR_PSA NUM_ENQ): read under the first name when the file lacks it.
+    aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Optional columns a yearly file must hold from a year on (T_MCOaaC's EXE_SOI_DTD
+    # exists from 2009): (column, first year), the year as four digits.
+    required_from: tuple[tuple[str, int], ...] = ()
+
+    def source_column(self, read, name: str) -> str | None:
+        """The file's column holding `name`, under its own name or an alias."""
+        for candidate in (name, *dict(self.aliases).get(name, ())):
+            if (column := read.column(candidate)) is not None:
+                return column
+        return None
 
     @property
     def name_pattern(self) -> str:
@@ -60,19 +73,26 @@ def register_layout_table(
         engine.register(view, empty_table(table.all_columns))
         return SourceTable(table.name, "absent", (), 0, {})
     parts, files, rows = [], [], 0
+    renamed: dict[str, str] = {}
     for one in found:
         read = inspect(one, f"{source} table {table.name!r}")
-        missing = [c for c in table.columns if read.column(c) is None]
+        # The pattern's first group names the file's year (T_MCO(\d{2})B)
+        year = one.match.group(1) if one.match.groups() else None
+        needed = [*table.columns, *_required_in(table, year)]
+        missing = [c for c in needed if table.source_column(read, c) is None]
         if missing:
             raise DataError(
                 f"{source} table {table.name!r} has no column {missing[0]!r}",
                 where=str(one.path),
-                hint=f"required columns: {', '.join(table.columns)} (docs/sources.md)",
+                hint=_missing_hint(table, missing[0]),
             )
-        read.check_required(table.columns, f"{source} table {table.name!r}")
-        columns = tuple((c, read.column(c)) for c in (*table.columns, *table.optional))
-        # The pattern's first group names the file's year (T_MCO(\d{2})B)
-        year = one.match.group(1) if one.match.groups() else None
+        columns = tuple(
+            (c, table.source_column(read, c)) for c in (*table.columns, *table.optional)
+        )
+        read.check_required(
+            [read_as for c, read_as in columns if c in needed], f"{source} table {table.name!r}"
+        )
+        renamed.update({c: read_as for c, read_as in columns if read_as and read_as.lower() != c})
         constants = (("file_year", year),) if table.file_year else ()
         parts.append(FilePart(one.format, read.files, read.hive, columns, constants))
         files.extend(read.files)
@@ -80,7 +100,29 @@ def register_layout_table(
     engine.register_files(view, parts)
     formats = {one.format for one in found}
     fmt = formats.pop() if len(formats) == 1 else "mixed"
-    return SourceTable(table.name, fmt, tuple(files), rows, {})
+    return SourceTable(table.name, fmt, tuple(files), rows, {}, renamed)
+
+
+def four_digit_year(year: str) -> int:
+    """A yearly file's two-digit year (T_MCO09C -> 2009; the SNDS PMSI starts in 2005)."""
+    yy = int(year)
+    return 2000 + yy if yy < 50 else 1900 + yy
+
+
+def _required_in(table: LayoutTable, year: str | None) -> list[str]:
+    if year is None:
+        return [c for c, _ in table.required_from]
+    return [c for c, first in table.required_from if four_digit_year(year) >= first]
+
+
+def _missing_hint(table: LayoutTable, column: str) -> str:
+    first = dict(table.required_from).get(column)
+    if first is not None:
+        return (
+            f"{column.upper()} exists in {table.name} from {first} on (schema-snds); earlier "
+            f"files may lack it, a file of {first} or later must hold it (docs/sources.md)"
+        )
+    return f"required columns: {', '.join(table.columns)} (docs/sources.md)"
 
 
 def register_layout(

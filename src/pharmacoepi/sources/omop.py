@@ -130,8 +130,11 @@ def lookup_tables() -> dict[str, pa.Table]:
     }
 
 
-def stage_params(stage: str, coverage_end: str = "end_of_data") -> dict[str, object]:
-    """coverage_end is the SNDS layout's (OMOP gives observation periods)."""
+def stage_params(
+    stage: str, coverage_end: str = "end_of_data", history_start: object = None
+) -> dict[str, object]:
+    """coverage_end and history_start are the SNDS layout's (OMOP gives observation
+    periods)."""
     if stage == "sources/omop/visits":
         return {"inpatient_visit_concepts": INPATIENT_VISIT_CONCEPTS}
     if stage == "sources/omop/drug_concepts":
