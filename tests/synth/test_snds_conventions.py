@@ -3,7 +3,7 @@ agree with the adapter's: were they one shared constant, a mistake in the adapte
 copied into the data that tests it."""
 
 from pharmacoepi.sources import snds
-from pharmacoepi.synth import snds_conventions
+from pharmacoepi.synth import snds_conventions, snds_schema
 
 
 def test_placeholder_ids_agree():
@@ -12,3 +12,13 @@ def test_placeholder_ids_agree():
 
 def test_return_codes_agree():
     assert set(snds_conventions.RETURN_CODES) == set(snds.RETURN_CODES)
+
+
+def test_identifier_and_qualifier_codes_agree():
+    assert snds_conventions.NORMAL_NIR == snds.NORMAL_NIR
+    assert snds_conventions.INFO_ONLY_QUALIFIER == snds.INFO_ONLY_QUALIFIER
+    assert snds_conventions.MISSING_DATE == snds.MISSING_DATE
+
+
+def test_first_dated_pmsi_year_agrees():
+    assert snds_schema.DATED_STAYS_FROM == snds.FIRST_DATED_PMSI_YEAR
