@@ -6,7 +6,9 @@
 --          both is read from IR_BEN_R, the more current (Sante publique France, "SNDS,
 --          ce qu'il faut savoir"). `fictitious`: BEN_CDI_NIR other than the normal
 --          code ('00'): a provisional or fictitious identifier, not a person (SNDS
---          guidance: excluded); a missing code counts as normal. Dates are typed here.
+--          guidance: excluded); a missing code counts as normal. Sex and birth as the
+--          row gives them (persons picks a row per person). Dates are typed here:
+--          typed, ISO text or SAS text (DATE9, SAS datetime, %d%m%Y; docs/sources.md).
 -- inputs: src_ir_ben_r, src_ir_ben_r_arc, snds_settings
 CREATE OR REPLACE TEMP VIEW snds_beneficiaries AS
 WITH stacked AS (
@@ -26,13 +28,44 @@ SELECT
     s.ben_sex_cod,
     s.ben_nai_ann,
     s.ben_nai_moi,
-    snds_date(s.ben_dte_ins) AS ben_dte_ins,
+    -- a month is valid when it makes a date (1-12)
+    TRY_CAST('2000-' || CAST(TRY_CAST(s.ben_nai_moi AS INTEGER) AS VARCHAR) || '-01' AS DATE)
+        IS NOT NULL AS valid_birth_month,
+    -- the birth date as text (the screening parses it, and rejects an unparseable year as
+    -- for any source): the year and month given, the day imputed (k.birth_day), an
+    -- invalid month too (k.unknown_birth_month); the year k.unknown_birth_year (1600)
+    -- is unknown: none
+    CASE
+        WHEN TRY_CAST(s.ben_nai_ann AS INTEGER) = k.unknown_birth_year THEN NULL
+        WHEN TRY_CAST(s.ben_nai_ann AS INTEGER) IS NULL THEN CAST(s.ben_nai_ann AS VARCHAR)
+        ELSE CAST(TRY_CAST(s.ben_nai_ann AS INTEGER) AS VARCHAR) || '-'
+            || lpad(CAST(coalesce(
+                CASE WHEN TRY_CAST(
+                    '2000-' || CAST(TRY_CAST(s.ben_nai_moi AS INTEGER) AS VARCHAR) || '-01' AS DATE
+                ) IS NOT NULL THEN TRY_CAST(s.ben_nai_moi AS INTEGER) END,
+                k.unknown_birth_month
+            ) AS VARCHAR), 2, '0')
+            || '-' || lpad(CAST(k.birth_day AS VARCHAR), 2, '0')
+    END AS birth_date,
+    coalesce(
+        TRY_CAST(s.ben_dte_ins AS DATE),
+        CAST(try_strptime(CAST(s.ben_dte_ins AS VARCHAR), ['%d%b%Y:%H:%M:%S', '%d%b%Y', '%d%m%Y']) AS DATE)
+    ) AS ben_dte_ins,
     s.ben_dte_ins AS ben_dte_ins_as_read,
-    snds_date(s.max_trt_dtd) AS max_trt_dtd,
+    coalesce(
+        TRY_CAST(s.max_trt_dtd AS DATE),
+        CAST(try_strptime(CAST(s.max_trt_dtd AS VARCHAR), ['%d%b%Y:%H:%M:%S', '%d%b%Y', '%d%m%Y']) AS DATE)
+    ) AS max_trt_dtd,
     s.max_trt_dtd AS max_trt_dtd_as_read,
-    snds_date(s.ben_dcd_dte) AS ben_dcd_dte,
-    snds_date(s.ben_dte_maj) AS ben_dte_maj,
+    coalesce(
+        TRY_CAST(s.ben_dcd_dte AS DATE),
+        CAST(try_strptime(CAST(s.ben_dcd_dte AS VARCHAR), ['%d%b%Y:%H:%M:%S', '%d%b%Y', '%d%m%Y']) AS DATE)
+    ) AS ben_dcd_dte,
+    coalesce(
+        TRY_CAST(s.ben_dte_maj AS DATE),
+        CAST(try_strptime(CAST(s.ben_dte_maj AS VARCHAR), ['%d%b%Y:%H:%M:%S', '%d%b%Y', '%d%m%Y']) AS DATE)
+    ) AS ben_dte_maj,
     s.archived,
-    coalesce(snds_nir_code(s.ben_cdi_nir) <> k.normal_nir, FALSE) AS fictitious
+    coalesce(lpad(trim(CAST(s.ben_cdi_nir AS VARCHAR)), 2, '0') <> k.normal_nir, FALSE) AS fictitious
 FROM stacked AS s
 CROSS JOIN snds_settings AS k

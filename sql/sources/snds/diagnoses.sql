@@ -5,7 +5,7 @@
 --          ASS_DGN -> hospital_associated (T_MCOaaD); the main and related diagnoses of the
 --          stay's medical units (T_MCOaaUM DGN_PAL, DGN_REL) in the same two settings,
 --          where the stay does not already hold that code in that setting (a one-unit
---          stay repeats its own). PMSI tables join on the keys' numeric value (snds_key):
+--          stay repeats its own). PMSI tables join on the keys' numeric value:
 --          ETA_NUM / RSA_NUM are integers in T_MCOaaB/C and text elsewhere.
 --          Long-term disease registrations (IR_IMB_R: MED_MTF_COD from IMB_ALD_DTD to
 --          IMB_ALD_DTF) -> long_term_disease, when the exoneration is an ALD one
@@ -21,24 +21,24 @@ WITH stay_codes AS (
         'hospital_primary' AS setting
     FROM src_t_mcoaab AS b
     JOIN snds_stays AS s
-        ON s.eta_num = snds_key(b.eta_num)
-        AND s.rsa_num = CAST(b.file_year AS VARCHAR) || '/' || snds_key(b.rsa_num)
+        ON s.eta_num = coalesce(CAST(TRY_CAST(b.eta_num AS BIGINT) AS VARCHAR), trim(CAST(b.eta_num AS VARCHAR)))
+        AND s.rsa_num = CAST(b.file_year AS VARCHAR) || '/' || coalesce(CAST(TRY_CAST(b.rsa_num AS BIGINT) AS VARCHAR), trim(CAST(b.rsa_num AS VARCHAR)))
     WHERE s.problem IS NULL
     UNION ALL
     SELECT s.person_id, s.admission_day, s.stay_id, CAST(b.dgn_rel AS VARCHAR),
         'hospital_related'
     FROM src_t_mcoaab AS b
     JOIN snds_stays AS s
-        ON s.eta_num = snds_key(b.eta_num)
-        AND s.rsa_num = CAST(b.file_year AS VARCHAR) || '/' || snds_key(b.rsa_num)
+        ON s.eta_num = coalesce(CAST(TRY_CAST(b.eta_num AS BIGINT) AS VARCHAR), trim(CAST(b.eta_num AS VARCHAR)))
+        AND s.rsa_num = CAST(b.file_year AS VARCHAR) || '/' || coalesce(CAST(TRY_CAST(b.rsa_num AS BIGINT) AS VARCHAR), trim(CAST(b.rsa_num AS VARCHAR)))
     WHERE s.problem IS NULL
     UNION ALL
     SELECT s.person_id, s.admission_day, s.stay_id, CAST(d.ass_dgn AS VARCHAR),
         'hospital_associated'
     FROM src_t_mcoaad AS d
     JOIN snds_stays AS s
-        ON s.eta_num = snds_key(d.eta_num)
-        AND s.rsa_num = CAST(d.file_year AS VARCHAR) || '/' || snds_key(d.rsa_num)
+        ON s.eta_num = coalesce(CAST(TRY_CAST(d.eta_num AS BIGINT) AS VARCHAR), trim(CAST(d.eta_num AS VARCHAR)))
+        AND s.rsa_num = CAST(d.file_year AS VARCHAR) || '/' || coalesce(CAST(TRY_CAST(d.rsa_num AS BIGINT) AS VARCHAR), trim(CAST(d.rsa_num AS VARCHAR)))
     WHERE s.problem IS NULL
 ),
 unit_codes AS (
@@ -52,8 +52,8 @@ unit_codes AS (
         FROM src_t_mcoaaum
     ) AS u
     JOIN snds_stays AS s
-        ON s.eta_num = snds_key(u.eta_num)
-        AND s.rsa_num = CAST(u.file_year AS VARCHAR) || '/' || snds_key(u.rsa_num)
+        ON s.eta_num = coalesce(CAST(TRY_CAST(u.eta_num AS BIGINT) AS VARCHAR), trim(CAST(u.eta_num AS VARCHAR)))
+        AND s.rsa_num = CAST(u.file_year AS VARCHAR) || '/' || coalesce(CAST(TRY_CAST(u.rsa_num AS BIGINT) AS VARCHAR), trim(CAST(u.rsa_num AS VARCHAR)))
     WHERE s.problem IS NULL
         AND NOT EXISTS (
             SELECT 1 FROM stay_codes AS c
@@ -71,9 +71,23 @@ SELECT person_id, admission_day, code, setting, stay_id, CAST(NULL AS BIGINT),
 FROM unit_codes
 WHERE trim(coalesce(code, '')) <> ''
 UNION ALL
-SELECT p.person_id, snds_date(i.imb_ald_dtd), CAST(i.med_mtf_cod AS VARCHAR),
-    'long_term_disease', CAST(NULL AS VARCHAR), CAST(NULL AS BIGINT),
-    nullif(snds_date(i.imb_ald_dtf), k.missing_date)
+SELECT
+    p.person_id,
+    coalesce(
+        TRY_CAST(i.imb_ald_dtd AS DATE),
+        CAST(try_strptime(CAST(i.imb_ald_dtd AS VARCHAR), ['%d%b%Y:%H:%M:%S', '%d%b%Y', '%d%m%Y']) AS DATE)
+    ),
+    CAST(i.med_mtf_cod AS VARCHAR),
+    'long_term_disease',
+    CAST(NULL AS VARCHAR),
+    CAST(NULL AS BIGINT),
+    nullif(
+        coalesce(
+            TRY_CAST(i.imb_ald_dtf AS DATE),
+            CAST(try_strptime(CAST(i.imb_ald_dtf AS VARCHAR), ['%d%b%Y:%H:%M:%S', '%d%b%Y', '%d%m%Y']) AS DATE)
+        ),
+        k.missing_date
+    )
 FROM src_ir_imb_r AS i
 LEFT JOIN snds_pseudonyms AS p
     ON p.ben_nir_psa = CAST(i.ben_nir_psa AS VARCHAR)

@@ -23,8 +23,14 @@
 CREATE OR REPLACE TEMP VIEW raw_dispensings AS
 WITH claims AS (
     SELECT
-        snds_date(p.flx_dis_dtd) AS flx_dis_dtd,
-        snds_date(p.flx_trt_dtd) AS flx_trt_dtd,
+        coalesce(
+            TRY_CAST(p.flx_dis_dtd AS DATE),
+            CAST(try_strptime(CAST(p.flx_dis_dtd AS VARCHAR), ['%d%b%Y:%H:%M:%S', '%d%b%Y', '%d%m%Y']) AS DATE)
+        ) AS flx_dis_dtd,
+        coalesce(
+            TRY_CAST(p.flx_trt_dtd AS DATE),
+            CAST(try_strptime(CAST(p.flx_trt_dtd AS VARCHAR), ['%d%b%Y:%H:%M:%S', '%d%b%Y', '%d%m%Y']) AS DATE)
+        ) AS flx_trt_dtd,
         TRY_CAST(p.flx_emt_typ AS BIGINT) AS flx_emt_typ,
         TRY_CAST(p.flx_emt_num AS BIGINT) AS flx_emt_num,
         TRY_CAST(p.flx_emt_ord AS BIGINT) AS flx_emt_ord,
@@ -34,12 +40,15 @@ WITH claims AS (
         TRY_CAST(p.rem_typ_aff AS BIGINT) AS rem_typ_aff,
         CAST(p.ben_nir_psa AS VARCHAR) AS ben_nir_psa,
         TRY_CAST(p.ben_rng_gem AS INTEGER) AS ben_rng_gem,
-        snds_date(p.exe_soi_dtd) AS exe_soi_dtd
+        coalesce(
+            TRY_CAST(p.exe_soi_dtd AS DATE),
+            CAST(try_strptime(CAST(p.exe_soi_dtd AS VARCHAR), ['%d%b%Y:%H:%M:%S', '%d%b%Y', '%d%m%Y']) AS DATE)
+        ) AS exe_soi_dtd
     FROM src_er_prs_f AS p
     CROSS JOIN snds_settings AS k
     WHERE TRY_CAST(p.dpn_qlf AS INTEGER) IS DISTINCT FROM k.info_only_qualifier
         AND TRY_CAST(p.prs_dpn_qlp AS INTEGER) IS DISTINCT FROM k.info_only_qualifier
-        AND coalesce(snds_nir_code(p.ben_cdi_nir) = k.normal_nir, TRUE)
+        AND coalesce(lpad(trim(CAST(p.ben_cdi_nir AS VARCHAR)), 2, '0') = k.normal_nir, TRUE)
 ),
 cip7_cip13 AS (
     SELECT TRY_CAST(r.pha_prs_ide AS BIGINT) AS cip7,
@@ -48,17 +57,12 @@ cip7_cip13 AS (
     WHERE TRY_CAST(r.pha_prs_ide AS BIGINT) IS NOT NULL
     GROUP BY TRY_CAST(r.pha_prs_ide AS BIGINT)
 ),
-details AS (
+details_as_read AS (
     SELECT
-        snds_date(h.flx_dis_dtd) AS flx_dis_dtd,
-        snds_date(h.flx_trt_dtd) AS flx_trt_dtd,
-        TRY_CAST(h.flx_emt_typ AS BIGINT) AS flx_emt_typ,
-        TRY_CAST(h.flx_emt_num AS BIGINT) AS flx_emt_num,
-        TRY_CAST(h.flx_emt_ord AS BIGINT) AS flx_emt_ord,
-        CAST(h.org_cle_num AS VARCHAR) AS org_cle_num,
-        TRY_CAST(h.dct_ord_num AS BIGINT) AS dct_ord_num,
-        TRY_CAST(h.prs_ord_num AS BIGINT) AS prs_ord_num,
-        TRY_CAST(h.rem_typ_aff AS BIGINT) AS rem_typ_aff,
+        CAST(h.flx_dis_dtd AS VARCHAR) AS flx_dis_dtd,
+        CAST(h.flx_trt_dtd AS VARCHAR) AS flx_trt_dtd,
+        h.flx_emt_typ, h.flx_emt_num, h.flx_emt_ord, h.org_cle_num, h.dct_ord_num,
+        h.prs_ord_num, h.rem_typ_aff,
         'community' AS setting,
         CASE
             -- a CIP13 is a number in the schema: its text is the 13 digits
@@ -75,20 +79,35 @@ details AS (
     LEFT JOIN cip7_cip13 AS m ON m.cip7 = TRY_CAST(h.pha_prs_ide AS BIGINT)
     UNION ALL
     SELECT
-        snds_date(u.flx_dis_dtd),
-        snds_date(u.flx_trt_dtd),
-        TRY_CAST(u.flx_emt_typ AS BIGINT),
-        TRY_CAST(u.flx_emt_num AS BIGINT),
-        TRY_CAST(u.flx_emt_ord AS BIGINT),
-        CAST(u.org_cle_num AS VARCHAR),
-        TRY_CAST(u.dct_ord_num AS BIGINT),
-        TRY_CAST(u.prs_ord_num AS BIGINT),
-        TRY_CAST(u.rem_typ_aff AS BIGINT),
+        CAST(u.flx_dis_dtd AS VARCHAR),
+        CAST(u.flx_trt_dtd AS VARCHAR),
+        u.flx_emt_typ, u.flx_emt_num, u.flx_emt_ord, u.org_cle_num, u.dct_ord_num,
+        u.prs_ord_num, u.rem_typ_aff,
         'hospital',
         lpad(trim(CAST(u.ucd_ucd_cod AS VARCHAR)), k.ucd_digits, '0'),
         CAST(u.ucd_dlv_nbr AS VARCHAR)
     FROM src_er_ucd_f AS u
     CROSS JOIN snds_settings AS k
+),
+details AS (
+    SELECT
+        coalesce(
+            TRY_CAST(d.flx_dis_dtd AS DATE), CAST(try_strptime(d.flx_dis_dtd, ['%d%b%Y:%H:%M:%S', '%d%b%Y', '%d%m%Y']) AS DATE)
+        ) AS flx_dis_dtd,
+        coalesce(
+            TRY_CAST(d.flx_trt_dtd AS DATE), CAST(try_strptime(d.flx_trt_dtd, ['%d%b%Y:%H:%M:%S', '%d%b%Y', '%d%m%Y']) AS DATE)
+        ) AS flx_trt_dtd,
+        TRY_CAST(d.flx_emt_typ AS BIGINT) AS flx_emt_typ,
+        TRY_CAST(d.flx_emt_num AS BIGINT) AS flx_emt_num,
+        TRY_CAST(d.flx_emt_ord AS BIGINT) AS flx_emt_ord,
+        CAST(d.org_cle_num AS VARCHAR) AS org_cle_num,
+        TRY_CAST(d.dct_ord_num AS BIGINT) AS dct_ord_num,
+        TRY_CAST(d.prs_ord_num AS BIGINT) AS prs_ord_num,
+        TRY_CAST(d.rem_typ_aff AS BIGINT) AS rem_typ_aff,
+        d.setting,
+        d.product_code,
+        d.quantity
+    FROM details_as_read AS d
 ),
 lines AS (
     SELECT
@@ -178,7 +197,7 @@ SELECT
 FROM in_stay AS m
 CROSS JOIN snds_settings AS k
 JOIN snds_stays AS st
-    ON st.eta_num = snds_key(m.eta_num)
-    AND st.rsa_num = CAST(m.file_year AS VARCHAR) || '/' || snds_key(m.rsa_num)
+    ON st.eta_num = coalesce(CAST(TRY_CAST(m.eta_num AS BIGINT) AS VARCHAR), trim(CAST(m.eta_num AS VARCHAR)))
+    AND st.rsa_num = CAST(m.file_year AS VARCHAR) || '/' || coalesce(CAST(TRY_CAST(m.rsa_num AS BIGINT) AS VARCHAR), trim(CAST(m.rsa_num AS VARCHAR)))
 LEFT JOIN ucd_atc AS ua ON ua.product_code = lpad(trim(CAST(m.ucd_ucd_cod AS VARCHAR)), k.ucd_digits, '0')
 WHERE st.problem IS NULL

@@ -4,7 +4,8 @@
 --          fictitious identifier) is taken as one affiliation span from its insertion in
 --          the referential (BEN_DTE_INS; k.missing_date, 1600-01-01, for a beneficiary
 --          inserted before 2012 (CNAM, essentiel_snds.md): covered since before the
---          extract's history, so from its first day, k.history_start) to
+--          extract's history, so from its first day, k.history_start, or from its
+--          birth when born later) to
 --          - the end of the data (coverage_end = 'end_of_data', the default): the latest
 --            processed claim of the whole extract (the largest MAX_TRT_DTD). Health
 --            insurance is near universal in France: a person who stops using care is still
@@ -27,7 +28,11 @@ WITH end_of_data AS (
 SELECT
     b.ben_idt_ano AS person_id,
     CASE
-        WHEN b.ben_dte_ins = k.missing_date THEN CAST(k.history_start AS VARCHAR)
+        -- not before the pseudonym's birth (a child born after the history start)
+        WHEN b.ben_dte_ins = k.missing_date THEN CAST(
+            greatest(k.history_start, coalesce(TRY_CAST(b.birth_date AS DATE), k.history_start))
+            AS VARCHAR
+        )
         WHEN b.ben_dte_ins IS NOT NULL THEN CAST(b.ben_dte_ins AS VARCHAR)
         ELSE CAST(b.ben_dte_ins_as_read AS VARCHAR)
     END AS start_date,

@@ -21,11 +21,7 @@ WITH pseudonyms AS (
             'pseudonym:' || b.ben_nir_psa || ':' || CAST(b.ben_rng_gem AS VARCHAR)
         ) AS person_key,
         b.ben_sex_cod,
-        b.ben_nai_ann,
-        TRY_CAST(b.ben_nai_moi AS INTEGER) AS birth_month,
-        -- a month is valid when it makes a date (1-12)
-        TRY_CAST('2000-' || CAST(TRY_CAST(b.ben_nai_moi AS INTEGER) AS VARCHAR) || '-01' AS DATE)
-            IS NOT NULL AS valid_month,
+        b.birth_date,
         b.ben_dcd_dte AS death_date,
         row_number() OVER (
             PARTITION BY coalesce(
@@ -51,18 +47,8 @@ SELECT
         WHEN TRY_CAST(p.ben_sex_cod AS DOUBLE) = 2 THEN 'F'
         ELSE CAST(p.ben_sex_cod AS VARCHAR)
     END AS sex,
-    -- text: the screening parses it, and rejects an unparseable year as for any source
-    CASE
-        WHEN TRY_CAST(p.ben_nai_ann AS INTEGER) = k.unknown_birth_year THEN NULL
-        WHEN TRY_CAST(p.ben_nai_ann AS INTEGER) IS NULL THEN CAST(p.ben_nai_ann AS VARCHAR)
-        ELSE CAST(TRY_CAST(p.ben_nai_ann AS INTEGER) AS VARCHAR) || '-'
-            || lpad(CAST(
-                CASE WHEN p.valid_month THEN p.birth_month ELSE k.unknown_birth_month END
-                AS VARCHAR), 2, '0')
-            || '-' || lpad(CAST(k.birth_day AS VARCHAR), 2, '0')
-    END AS birth_date,
+    p.birth_date,
     d.death_date
 FROM pseudonyms AS p
 LEFT JOIN deaths AS d ON d.person_key = p.person_key
-CROSS JOIN snds_settings AS k
 WHERE p.recency = 1

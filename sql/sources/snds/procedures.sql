@@ -13,6 +13,6 @@ SELECT
     CAST(NULL AS BIGINT) AS concept_id
 FROM src_t_mcoaaa AS a
 JOIN snds_stays AS s
-    ON s.eta_num = snds_key(a.eta_num)
-    AND s.rsa_num = CAST(a.file_year AS VARCHAR) || '/' || snds_key(a.rsa_num)
+    ON s.eta_num = coalesce(CAST(TRY_CAST(a.eta_num AS BIGINT) AS VARCHAR), trim(CAST(a.eta_num AS VARCHAR)))
+    AND s.rsa_num = CAST(a.file_year AS VARCHAR) || '/' || coalesce(CAST(TRY_CAST(a.rsa_num AS BIGINT) AS VARCHAR), trim(CAST(a.rsa_num AS VARCHAR)))
 WHERE s.problem IS NULL

@@ -70,8 +70,7 @@ SELECT 'IR_BEN_R', 'birth month unknown',
     'BEN_NAI_MOI missing or not a month: imputed July, with the imputed day (the 15th)',
     CAST(count(*) AS BIGINT)
 FROM snds_beneficiaries AS b
-WHERE NOT b.fictitious
-    AND TRY_CAST('2000-' || CAST(TRY_CAST(b.ben_nai_moi AS INTEGER) AS VARCHAR) || '-01' AS DATE) IS NULL
+WHERE NOT b.fictitious AND NOT b.valid_birth_month
 UNION ALL
 SELECT 'IR_BEN_R', 'birth year unknown',
     'BEN_NAI_ANN 1600 (unknown): no birth date, the person is set aside by the screening',
@@ -111,7 +110,7 @@ SELECT 'ER_PRS_F', 'fictitious identifier line',
     CAST(count(*) AS BIGINT)
 FROM src_er_prs_f AS p
 CROSS JOIN snds_settings AS k
-WHERE NOT coalesce(snds_nir_code(p.ben_cdi_nir) = k.normal_nir, TRUE)
+WHERE NOT coalesce(lpad(trim(CAST(p.ben_cdi_nir AS VARCHAR)), 2, '0') = k.normal_nir, TRUE)
 UNION ALL
 SELECT 'ER_PHA_F', 'CIP7 line',
     'PHA_PRS_C13 empty or 0: the 7-digit PHA_PRS_IDE read through IR_PHA_R.PHA_PRS_IDE to its CIP13',
@@ -136,7 +135,7 @@ SELECT 'T_MCOaaB', 'stay dated by month',
     CAST(count(*) AS BIGINT)
 FROM src_t_mcoaab AS b
 CROSS JOIN snds_settings AS k
-WHERE snds_file_year(b.file_year) < k.first_dated_pmsi_year
+WHERE TRY_CAST(b.file_calendar_year AS INTEGER) < k.first_dated_pmsi_year
 UNION ALL
 SELECT 'ER_PHA_F', 'reversal line',
     'negative PHA_ACT_QSN: identical lines (pseudonym, day, product) summed, the total kept when positive',

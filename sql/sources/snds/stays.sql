@@ -2,17 +2,18 @@
 -- creates: snds_stays
 -- purpose: every PMSI MCO stay (ETA_NUM + the file's year + RSA_NUM, since RSA_NUM restarts
 --          each year: T_MCOaaB with its T_MCOaaC row, joined on the keys' numeric value,
---          snds_key), its person, dates, and the first problem that excludes it, in this
+--          keys' digits), its person, dates, and the first problem that excludes it, in this
 --          order: no T_MCOaaC or no T_MCOaaB row, a return code of T_MCOaaC other than 0
 --          (the patient's id, birth date, sex, stay number, the two merges, the entry
---          date; the 2013+ cohesion checks when filled), a placeholder NIR_ANO_17 (no
+--          date; the 2013+ cohesion checks when filled; the schema types most of them
+--          boolean, so 'false' is a 0 too), a placeholder NIR_ANO_17 (no
 --          usable id), an error GHM (CMD 90), a GHS the grouper could not value (9999), an
 --          inter-establishment stay (SEJ_TYP B: care given for another hospital's stay,
 --          which that hospital also sends), a geographic FINESS of AP-HP, AP-HM or HCL
 --          whose stays also came under the legal entity's (until 2017), a NIR_ANO_17 absent from the beneficiaries (or a
 --          fictitious identifier), or one shared by several persons (twins share
 --          BEN_NIR_PSA; PMSI has no BEN_RNG_GEM to tell them apart).
---          Dates: EXE_SOI_DTD / EXE_SOI_DTF (snds_date). A file before 2009 has no such
+--          Dates: EXE_SOI_DTD / EXE_SOI_DTF, typed or SAS text. A file before 2009 has no such
 --          columns (schema-snds): the stay is discharged on day k.stay_day of SOR_MOI /
 --          SOR_ANN (T_MCOaaB) and admitted SEJ_NBJ days before (0 when missing);
 --          `dated_by_month` says so. Stays with a problem are kept here to be counted
@@ -22,30 +23,50 @@
 CREATE OR REPLACE TEMP TABLE snds_stays AS
 WITH c AS (
     SELECT
-        snds_key(t.eta_num) AS eta_num,
-        CAST(t.file_year AS VARCHAR) || '/' || snds_key(t.rsa_num) AS rsa_num,
+        -- keys by their numeric value (integers here, zero-padded text elsewhere)
+        coalesce(CAST(TRY_CAST(t.eta_num AS BIGINT) AS VARCHAR), trim(CAST(t.eta_num AS VARCHAR)))
+            AS eta_num,
+        CAST(t.file_year AS VARCHAR) || '/' || coalesce(
+            CAST(TRY_CAST(t.rsa_num AS BIGINT) AS VARCHAR), trim(CAST(t.rsa_num AS VARCHAR))
+        ) AS rsa_num,
         CAST(t.nir_ano_17 AS VARCHAR) AS nir_ano_17,
         t.exe_soi_dtd,
         t.exe_soi_dtf,
+        -- typed, ISO text or SAS text (docs/sources.md, SNDS conventions)
+        coalesce(
+            TRY_CAST(t.exe_soi_dtd AS DATE),
+            CAST(try_strptime(CAST(t.exe_soi_dtd AS VARCHAR), ['%d%b%Y:%H:%M:%S', '%d%b%Y', '%d%m%Y']) AS DATE)
+        ) AS admission_day,
+        coalesce(
+            TRY_CAST(t.exe_soi_dtf AS DATE),
+            CAST(try_strptime(CAST(t.exe_soi_dtf AS VARCHAR), ['%d%b%Y:%H:%M:%S', '%d%b%Y', '%d%m%Y']) AS DATE)
+        ) AS discharge_day,
         NOT (
-            snds_return_ok(t.nir_ret) AND snds_return_ok(t.nai_ret)
-            AND snds_return_ok(t.sex_ret) AND snds_return_ok(t.sej_ret)
-            AND snds_return_ok(t.fho_ret) AND snds_return_ok(t.pms_ret)
-            AND snds_return_ok(t.dat_ret)
-            AND (t.coh_nai_ret IS NULL OR snds_return_ok(t.coh_nai_ret))
-            AND (t.coh_sex_ret IS NULL OR snds_return_ok(t.coh_sex_ret))
+            coalesce(CAST(t.nir_ret AS VARCHAR) IN ('0', 'false'), FALSE)
+            AND coalesce(CAST(t.nai_ret AS VARCHAR) IN ('0', 'false'), FALSE)
+            AND coalesce(CAST(t.sex_ret AS VARCHAR) IN ('0', 'false'), FALSE)
+            AND coalesce(CAST(t.sej_ret AS VARCHAR) IN ('0', 'false'), FALSE)
+            AND coalesce(CAST(t.fho_ret AS VARCHAR) IN ('0', 'false'), FALSE)
+            AND coalesce(CAST(t.pms_ret AS VARCHAR) IN ('0', 'false'), FALSE)
+            AND coalesce(CAST(t.dat_ret AS VARCHAR) IN ('0', 'false'), FALSE)
+            AND (t.coh_nai_ret IS NULL OR CAST(t.coh_nai_ret AS VARCHAR) IN ('0', 'false'))
+            AND (t.coh_sex_ret IS NULL OR CAST(t.coh_sex_ret AS VARCHAR) IN ('0', 'false'))
         ) AS bad_return_code
     FROM src_t_mcoaac AS t
 ),
 b AS (
     SELECT
-        snds_key(t.eta_num) AS eta_num,
-        CAST(t.file_year AS VARCHAR) || '/' || snds_key(t.rsa_num) AS rsa_num,
+        -- keys by their numeric value (integers here, zero-padded text elsewhere)
+        coalesce(CAST(TRY_CAST(t.eta_num AS BIGINT) AS VARCHAR), trim(CAST(t.eta_num AS VARCHAR)))
+            AS eta_num,
+        CAST(t.file_year AS VARCHAR) || '/' || coalesce(
+            CAST(TRY_CAST(t.rsa_num AS BIGINT) AS VARCHAR), trim(CAST(t.rsa_num AS VARCHAR))
+        ) AS rsa_num,
         CAST(t.grg_ghm AS VARCHAR) AS grg_ghm,
         TRY_CAST(t.ghs_num AS INTEGER) AS ghs_num,
         upper(trim(CAST(t.sej_typ AS VARCHAR))) AS sej_typ,
-        snds_file_year(t.file_year) AS year,
-        snds_file_year(t.file_year) < k.first_dated_pmsi_year AS dated_by_month,
+        TRY_CAST(t.file_calendar_year AS INTEGER) AS year,
+        TRY_CAST(t.file_calendar_year AS INTEGER) < k.first_dated_pmsi_year AS dated_by_month,
         TRY_CAST(
             CAST(TRY_CAST(t.sor_ann AS INTEGER) AS VARCHAR) || '-'
             || lpad(CAST(TRY_CAST(t.sor_moi AS INTEGER) AS VARCHAR), 2, '0') || '-'
@@ -67,11 +88,12 @@ stays AS (
         coalesce(c.eta_num, b.eta_num) AS eta_num,
         coalesce(c.rsa_num, b.rsa_num) AS rsa_num,
         c.nir_ano_17,
-        CASE WHEN b.dated_by_month THEN coalesce(
-            snds_date(c.exe_soi_dtd), b.month_discharge - b.length_of_stay
-        ) ELSE snds_date(c.exe_soi_dtd) END AS admission_day,
-        CASE WHEN b.dated_by_month THEN coalesce(snds_date(c.exe_soi_dtf), b.month_discharge)
-            ELSE snds_date(c.exe_soi_dtf) END AS discharge_day,
+        -- a file before 2009 has no dates: from the discharge month and length of stay
+        CASE WHEN b.dated_by_month
+            THEN coalesce(c.admission_day, b.month_discharge - b.length_of_stay)
+            ELSE c.admission_day END AS admission_day,
+        CASE WHEN b.dated_by_month THEN coalesce(c.discharge_day, b.month_discharge)
+            ELSE c.discharge_day END AS discharge_day,
         c.exe_soi_dtd,
         c.exe_soi_dtf,
         coalesce(b.dated_by_month, FALSE) AS dated_by_month,

@@ -46,12 +46,9 @@ class Stage:
 
     @property
     def creates_view(self) -> bool:
-        """A source adapter's stage creates a view over the input files (counting its
-        rows would scan them, so the engine does not) or the macros that read them."""
-        return (
-            re.search(r"CREATE\s+OR\s+REPLACE\s+TEMP\s+(VIEW|MACRO)", self.template, re.I)
-            is not None
-        )
+        """A source adapter's stage creates a view over the input files: counting its
+        rows would scan them, so the engine does not."""
+        return re.search(r"CREATE\s+OR\s+REPLACE\s+TEMP\s+VIEW", self.template, re.I) is not None
 
     def render(self, identifiers: dict[str, str] | None = None) -> str:
         identifiers = identifiers or {}

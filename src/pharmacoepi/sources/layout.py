@@ -31,7 +31,9 @@ class LayoutTable:
     required: bool = True
     pattern: str | None = None
     # The pattern's first group names the file's year (T_MCO(\d{2})B): it is added to
-    # every row as the column `file_year`, since PMSI numbers stays (RSA_NUM) per year.
+    # every row as the column `file_year` (as written, '09'), since PMSI numbers stays
+    # (RSA_NUM) per year, and `file_calendar_year` (2009), since columns come and go
+    # with the years.
     file_year: bool = False
     # Other names a column goes by in some extracts (SNDS project extracts name
     # BEN_NIR_PSA NUM_ENQ): read under the first name when the file lacks it.
@@ -53,7 +55,8 @@ class LayoutTable:
 
     @property
     def all_columns(self) -> list[str]:
-        return [*self.columns, *self.optional, *(("file_year",) if self.file_year else ())]
+        years = ("file_year", "file_calendar_year") if self.file_year else ()
+        return [*self.columns, *self.optional, *years]
 
 
 def register_layout_table(
@@ -93,7 +96,9 @@ def register_layout_table(
             [read_as for c, read_as in columns if c in needed], f"{source} table {table.name!r}"
         )
         renamed.update({c: read_as for c, read_as in columns if read_as and read_as.lower() != c})
-        constants = (("file_year", year),) if table.file_year else ()
+        constants = ()
+        if table.file_year and year is not None:
+            constants = (("file_year", year), ("file_calendar_year", str(four_digit_year(year))))
         parts.append(FilePart(one.format, read.files, read.hive, columns, constants))
         files.extend(read.files)
         rows += read.rows
