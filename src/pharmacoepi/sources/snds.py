@@ -174,7 +174,6 @@ TABLES: tuple[LayoutTable, ...] = (
 
 STAGES: tuple[str, ...] = (
     "sources/snds/settings",
-    "sources/snds/readers",
     "sources/snds/beneficiaries",
     "sources/snds/pseudonyms",
     "sources/snds/persons",
