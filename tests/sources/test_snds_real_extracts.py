@@ -513,3 +513,26 @@ def test_validate_reports_each_convention_it_met_with_counts(tmp_path):
         assert any(expected in line for line in lines), expected
     cip7 = next(line for line in lines if "CIP7 line" in line)
     assert cip7.rstrip(" │").endswith("│ 2"), cip7
+
+
+def test_retroceded_and_liste_en_sus_ucd_lines_are_hospital_dispensings(tmp_path):
+    """ER_UCD_F.UCD_TOP_UCD: 0 a retroceded drug, 1 a drug of the liste en sus."""
+    ucd = {**KEYS, "UCD_UCD_COD": "0000009261104", "UCD_DLV_NBR": 1}
+    folder = extract(
+        tmp_path,
+        {
+            "ER_PRS_F": [claim(n, "PSA_P", D(2010, 3, 10 + n)) for n in (1, 2, 3)],
+            "ER_PHA_F": [pharmacy(3, 3400930000011, 1)],
+            "ER_UCD_F": [
+                {**ucd, "DCT_ORD_NUM": 1, "UCD_TOP_UCD": 0},
+                {**ucd, "DCT_ORD_NUM": 2, "UCD_TOP_UCD": 1},
+            ],
+        },
+    )
+    got = [(r[1], r[3], r[4]) for r in read(folder, DISPENSINGS) if r[1].month == 3]
+    got = [g for g in got if g[2] == "hospital"]
+    assert got == [
+        (D(2010, 3, 11), "0000009261104", "hospital"),
+        (D(2010, 3, 12), "0000009261104", "hospital"),
+    ]
+    assert counted(folder) == {("ER_UCD_F", "liste en sus line"): 1}
