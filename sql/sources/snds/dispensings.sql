@@ -57,12 +57,24 @@ cip7_cip13 AS (
     WHERE TRY_CAST(r.pha_prs_ide AS BIGINT) IS NOT NULL
     GROUP BY TRY_CAST(r.pha_prs_ide AS BIGINT)
 ),
-details_as_read AS (
+details AS (
+    -- each side typed on its own: a typed date never goes through text
     SELECT
-        CAST(h.flx_dis_dtd AS VARCHAR) AS flx_dis_dtd,
-        CAST(h.flx_trt_dtd AS VARCHAR) AS flx_trt_dtd,
-        h.flx_emt_typ, h.flx_emt_num, h.flx_emt_ord, h.org_cle_num, h.dct_ord_num,
-        h.prs_ord_num, h.rem_typ_aff,
+        coalesce(
+            TRY_CAST(h.flx_dis_dtd AS DATE),
+            CAST(try_strptime(CAST(h.flx_dis_dtd AS VARCHAR), ['%d%b%Y:%H:%M:%S', '%d%b%Y', '%d%m%Y']) AS DATE)
+        ) AS flx_dis_dtd,
+        coalesce(
+            TRY_CAST(h.flx_trt_dtd AS DATE),
+            CAST(try_strptime(CAST(h.flx_trt_dtd AS VARCHAR), ['%d%b%Y:%H:%M:%S', '%d%b%Y', '%d%m%Y']) AS DATE)
+        ) AS flx_trt_dtd,
+        TRY_CAST(h.flx_emt_typ AS BIGINT) AS flx_emt_typ,
+        TRY_CAST(h.flx_emt_num AS BIGINT) AS flx_emt_num,
+        TRY_CAST(h.flx_emt_ord AS BIGINT) AS flx_emt_ord,
+        CAST(h.org_cle_num AS VARCHAR) AS org_cle_num,
+        TRY_CAST(h.dct_ord_num AS BIGINT) AS dct_ord_num,
+        TRY_CAST(h.prs_ord_num AS BIGINT) AS prs_ord_num,
+        TRY_CAST(h.rem_typ_aff AS BIGINT) AS rem_typ_aff,
         'community' AS setting,
         CASE
             -- a CIP13 is a number in the schema: its text is the 13 digits
@@ -79,35 +91,26 @@ details_as_read AS (
     LEFT JOIN cip7_cip13 AS m ON m.cip7 = TRY_CAST(h.pha_prs_ide AS BIGINT)
     UNION ALL
     SELECT
-        CAST(u.flx_dis_dtd AS VARCHAR),
-        CAST(u.flx_trt_dtd AS VARCHAR),
-        u.flx_emt_typ, u.flx_emt_num, u.flx_emt_ord, u.org_cle_num, u.dct_ord_num,
-        u.prs_ord_num, u.rem_typ_aff,
+        coalesce(
+            TRY_CAST(u.flx_dis_dtd AS DATE),
+            CAST(try_strptime(CAST(u.flx_dis_dtd AS VARCHAR), ['%d%b%Y:%H:%M:%S', '%d%b%Y', '%d%m%Y']) AS DATE)
+        ),
+        coalesce(
+            TRY_CAST(u.flx_trt_dtd AS DATE),
+            CAST(try_strptime(CAST(u.flx_trt_dtd AS VARCHAR), ['%d%b%Y:%H:%M:%S', '%d%b%Y', '%d%m%Y']) AS DATE)
+        ),
+        TRY_CAST(u.flx_emt_typ AS BIGINT),
+        TRY_CAST(u.flx_emt_num AS BIGINT),
+        TRY_CAST(u.flx_emt_ord AS BIGINT),
+        CAST(u.org_cle_num AS VARCHAR),
+        TRY_CAST(u.dct_ord_num AS BIGINT),
+        TRY_CAST(u.prs_ord_num AS BIGINT),
+        TRY_CAST(u.rem_typ_aff AS BIGINT),
         'hospital',
         lpad(trim(CAST(u.ucd_ucd_cod AS VARCHAR)), k.ucd_digits, '0'),
         CAST(u.ucd_dlv_nbr AS VARCHAR)
     FROM src_er_ucd_f AS u
     CROSS JOIN snds_settings AS k
-),
-details AS (
-    SELECT
-        coalesce(
-            TRY_CAST(d.flx_dis_dtd AS DATE), CAST(try_strptime(d.flx_dis_dtd, ['%d%b%Y:%H:%M:%S', '%d%b%Y', '%d%m%Y']) AS DATE)
-        ) AS flx_dis_dtd,
-        coalesce(
-            TRY_CAST(d.flx_trt_dtd AS DATE), CAST(try_strptime(d.flx_trt_dtd, ['%d%b%Y:%H:%M:%S', '%d%b%Y', '%d%m%Y']) AS DATE)
-        ) AS flx_trt_dtd,
-        TRY_CAST(d.flx_emt_typ AS BIGINT) AS flx_emt_typ,
-        TRY_CAST(d.flx_emt_num AS BIGINT) AS flx_emt_num,
-        TRY_CAST(d.flx_emt_ord AS BIGINT) AS flx_emt_ord,
-        CAST(d.org_cle_num AS VARCHAR) AS org_cle_num,
-        TRY_CAST(d.dct_ord_num AS BIGINT) AS dct_ord_num,
-        TRY_CAST(d.prs_ord_num AS BIGINT) AS prs_ord_num,
-        TRY_CAST(d.rem_typ_aff AS BIGINT) AS rem_typ_aff,
-        d.setting,
-        d.product_code,
-        d.quantity
-    FROM details_as_read AS d
 ),
 lines AS (
     SELECT
