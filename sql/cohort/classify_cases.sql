@@ -23,8 +23,7 @@ WITH secondary_codes AS (
     JOIN screened_diagnoses AS d
         ON d.person_id = c.person_id
         AND d.date <= c.index_date + CAST($days_after AS INTEGER)
-        AND CASE WHEN d.setting = 'long_term_disease' THEN coalesce(d.end_date, DATE '2999-12-31')
-            ELSE d.date END >= c.index_date - CAST($days_before AS INTEGER)
+        AND d.holds_until >= c.index_date - CAST($days_before AS INTEGER)
     JOIN codelist_matches AS m
         ON m.domain = 'diagnoses' AND m.code = d.code AND m.codelist = $codelist
     WHERE d.reject_reason IS NULL

@@ -32,9 +32,7 @@ WITH coded AS (
     SELECT
         d.person_id,
         d.date,
-        -- an ALD with no end is open: a far date any comparison treats as "still holds"
-        CASE WHEN d.setting = 'long_term_disease' THEN coalesce(d.end_date, DATE '2999-12-31')
-            ELSE d.date END AS end_date,
+        d.holds_until AS end_date,
         list_contains($settings, d.setting) AS finds,
         list_contains($repeated_settings, d.setting) AS counts
     FROM screened_diagnoses AS d

@@ -4,7 +4,8 @@
 --          check each row, and keep only rows with a problem (to set aside) or whose code
 --          is on a diagnoses codelist (the extract the cohort stages read). end_date: the
 --          last day of a long-term disease status (inclusive; null on other rows, and on
---          an open-ended ALD).
+--          an open-ended ALD); holds_until: the last day the row holds (its date; an
+--          ALD's end_date, far in the future when open).
 -- inputs: raw_diagnoses, persons_valid, code_vocabulary, codelist_concepts
 -- param min_date: DATE, earliest plausible date (inclusive)
 -- param max_date: DATE, latest plausible date (inclusive)
@@ -79,6 +80,10 @@ SELECT
     person_id,
     date,
     end_date,
+    -- the last day the row holds: a code holds on its day, an ALD over its status (open:
+    -- a far date that every comparison treats as "still holds")
+    CASE WHEN setting = 'long_term_disease' THEN coalesce(end_date, DATE '2999-12-31')
+        ELSE date END AS holds_until,
     -- the vocabulary holds the normalised form of every code on a codelist: the pattern
     -- runs only on the other rows' codes (rows set aside, OMOP concept matches)
     coalesce(v.normalised_code, upper(regexp_replace(raw_code, '[.\s\x{00A0}]', '', 'g'))) AS code,

@@ -6,11 +6,11 @@
 --          Rejected rows are not copied (they are counted once).
 -- inputs: screened_diagnoses, codelist_concepts
 CREATE OR REPLACE TEMP TABLE screened_diagnoses AS
-SELECT person_id, date, end_date, code, setting, stay_id, concept_id, reject_reason,
+SELECT person_id, date, end_date, holds_until, code, setting, stay_id, concept_id, reject_reason,
     reject_column, source_record
 FROM screened_diagnoses
 UNION ALL
-SELECT person_id, date, end_date, 'OMOP' || concept_id, setting, stay_id, concept_id,
+SELECT person_id, date, end_date, holds_until, 'OMOP' || concept_id, setting, stay_id, concept_id,
     CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
 FROM screened_diagnoses
 WHERE reject_reason IS NULL
