@@ -6,8 +6,11 @@ small numbers)."""
 
 from __future__ import annotations
 
+import math
+
 import polars as pl
 
+from pharmacoepi.analyses.survival_block import SURVIVAL_BLOCK
 from pharmacoepi.definition import Definition
 from pharmacoepi.disclosure.rules import may_fit_model
 from pharmacoepi.estimate import AalenJohansen, CoxPH, EstimatorInputError, KaplanMeier
@@ -15,14 +18,18 @@ from pharmacoepi.plan import RunState, Step, python, sql
 
 
 def steps(d: Definition) -> list[Step]:
-    """Times and events per person and analysis, the curves (survival.parquet) and, with
-    covariates, the Cox models (cox.parquet); gives "survival_times" too."""
+    """The curves (survival.parquet) and, with covariates, the Cox models (cox.parquet)
+    from the times of the block's analyses: death, bleeding, line 2 and the next treatment
+    after a course are outcome_survival entries (analyses/outcomes.py: survival_block,
+    whose steps come first), the chronic phase its own stage; gives "survival_times"."""
     s, phase = d.analyses.survival, d.phase
     if s is None:
         return []
 
     def curves(state: RunState) -> None:
-        times = state.engine.frame("survival_times")
+        times = block_times(state.engine.frame("outcome_survival_times"))
+        if phase is not None:
+            times = pl.concat([times, state.engine.frame("chronic_phase_times")])
         state.results["survival_times"] = times
         state.results["survival.parquet"] = survival_table(times, d)
 
@@ -34,22 +41,19 @@ def steps(d: Definition) -> list[Step]:
         times = state.results["survival_times"]
         state.results["cox.parquet"] = cox_table(times, cohort, d, d.privacy.min_cell_count)
 
-    plan = [
-        sql(
-            "analyses/survival_times",
-            {
-                "bleeding_codelist": s.bleeding_codelist,
-                "course_class": s.course_class,
-                "chronic_after_days": phase.chronic_after_days if phase else None,
-            },
-        ),
+    plan = []
+    if phase is not None:
+        plan.append(
+            sql("analyses/chronic_phase_times", {"chronic_after_days": phase.chronic_after_days})
+        )
+    plan.append(
         python(
             "analyses/survival.parquet",
             curves,
-            inputs=("survival_times",),
+            inputs=("outcome_survival_times", *(("chronic_phase_times",) if phase else ())),
             gives=("survival_times", "survival.parquet"),
-        ),
-    ]
+        )
+    )
     if s.cox_covariates:
         plan.append(
             python(
@@ -63,9 +67,16 @@ def steps(d: Definition) -> list[Step]:
     return plan
 
 
-def _curve(times: pl.DataFrame, analysis: str) -> tuple[str, pl.DataFrame]:
+def block_times(times: pl.DataFrame) -> pl.DataFrame:
+    """The rows of the survival block's analyses, under their own names ('line_2')."""
+    return times.filter(pl.col("analysis").str.starts_with(SURVIVAL_BLOCK)).with_columns(
+        pl.col("analysis").str.strip_prefix(SURVIVAL_BLOCK)
+    )
+
+
+def _curve(times: pl.DataFrame, death: bool) -> tuple[str, pl.DataFrame]:
     """(method, frame of time, cumulative_incidence, ci_lower, ci_upper)."""
-    if analysis == "death":
+    if death:
         km = KaplanMeier().fit(times, duration_col="time", event_col="event")
         return "kaplan_meier", km.summary.select(
             "time",
@@ -83,30 +94,56 @@ def _curve(times: pl.DataFrame, analysis: str) -> tuple[str, pl.DataFrame]:
     )
 
 
+def curve_points(times: pl.DataFrame, death: bool, report_days) -> list[dict]:
+    """One curve (times: time, event per person) read on each report day: method,
+    time_days, persons, at_risk (time >= day), events_so_far (for masking only), the
+    curve's value and CI on that day, and restricted_mean_days (day - the area under the
+    curve on [0, day]: the mean days free of the event up to that day)."""
+    if times.height == 0:
+        return []
+    method, curve = _curve(times, death)
+    points = []
+    for day in report_days:
+        upto = curve.filter(pl.col("time") <= day)
+        value = upto.row(-1, named=True) if upto.height else None
+        points.append(
+            {
+                "method": method,
+                "time_days": day,
+                "persons": times.height,
+                "at_risk": times.filter(pl.col("time") >= day).height,
+                "events_so_far": times.filter(pl.col("event") == 1, pl.col("time") <= day).height,
+                "cumulative_incidence": value["cumulative_incidence"] if value else 0.0,
+                "ci_lower": value["ci_lower"] if value else 0.0,
+                "ci_upper": value["ci_upper"] if value else 0.0,
+                "restricted_mean_days": _restricted_mean(curve, day),
+            }
+        )
+    return points
+
+
+def _restricted_mean(curve: pl.DataFrame, day: int) -> float:
+    """day - the area under the right-continuous step curve on [0, day] (exact sum)."""
+    times = curve["time"].to_list()
+    values = curve["cumulative_incidence"].to_list()
+    area = math.fsum(
+        v * (min(t_next, day) - t)
+        for t, v, t_next in zip(times, values, [*times[1:], day], strict=True)
+        if t < day
+    )
+    return day - area
+
+
 def survival_table(times: pl.DataFrame, d: Definition) -> pl.DataFrame:
     """Unmasked: per analysis and report day, persons, at_risk (time >= day), cumulative
     events (for masking only), cumulative incidence and CI (the curve's value on that day)."""
     rows = []
     for analysis in sorted(times["analysis"].unique().to_list()):
         sub = times.filter(pl.col("analysis") == analysis)
-        method, curve = _curve(sub, analysis)
-        for day in d.analyses.survival.report_days:
-            upto = curve.filter(pl.col("time") <= day)
-            value = upto.row(-1, named=True) if upto.height else None
-            rows.append(
-                {
-                    "analysis": analysis,
-                    "origin": "course_start" if analysis.startswith("next_") else "index_date",
-                    "method": method,
-                    "time_days": day,
-                    "persons": sub.height,
-                    "at_risk": sub.filter(pl.col("time") >= day).height,
-                    "events_so_far": sub.filter(pl.col("event") == 1, pl.col("time") <= day).height,
-                    "cumulative_incidence": value["cumulative_incidence"] if value else 0.0,
-                    "ci_lower": value["ci_lower"] if value else 0.0,
-                    "ci_upper": value["ci_upper"] if value else 0.0,
-                }
-            )
+        origin = "course_start" if analysis.startswith("next_") else "index_date"
+        for point in curve_points(sub, analysis == "death", d.analyses.survival.report_days):
+            point.pop("restricted_mean_days")
+            rows.append({"analysis": analysis, "origin": origin, **point})
     schema = {"analysis": pl.String, "origin": pl.String, "method": pl.String,
               "time_days": pl.Int32, "persons": pl.Int64, "at_risk": pl.Int64,
               "events_so_far": pl.Int64, "cumulative_incidence": pl.Float64,

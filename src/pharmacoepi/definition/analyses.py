@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from pharmacoepi.definition.outcomes import OutcomeAnalyses, OutcomeIncidence, OutcomeSurvival
 from pharmacoepi.definition.types import (
     CodelistUse,
     Int,
@@ -77,10 +78,30 @@ class Analyses(Section):
     survival: Survival | None = Field(
         default=None, description="time-to-event analyses (survival.parquet)"
     )
+    outcome_incidence: tuple[OutcomeIncidence, ...] = Field(
+        default=(),
+        description="rates of named outcomes over time-at-risk windows (outcome_incidence.parquet)",
+    )
+    outcome_survival: tuple[OutcomeSurvival, ...] = Field(
+        default=(),
+        description="cumulative incidence of named outcomes from a time-at-risk "
+        "start, death competing (outcome_survival.parquet)",
+    )
+
+    @model_validator(mode="after")
+    def _names(self) -> Analyses:
+        OutcomeAnalyses.unique(
+            (*self.outcome_incidence, *self.outcome_survival),
+            "analyses.outcome_incidence and outcome_survival",
+        )
+        return self
 
     def _sections(self, path: str) -> Iterable[tuple[str, Section]]:
         if self.survival is not None:
             yield f"{path}.survival", self.survival
+        for key in ("outcome_incidence", "outcome_survival"):
+            for i, entry in enumerate(getattr(self, key)):
+                yield f"{path}.{key}[{i}]", entry
 
     def codelist_uses(self, path: str) -> Iterable[CodelistUse]:
         for where, section in self._sections(path):

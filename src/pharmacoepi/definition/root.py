@@ -5,6 +5,7 @@ declared, every section another needs is present."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 
 from pydantic import Field, model_validator
@@ -22,6 +23,7 @@ from pharmacoepi.definition.cohort import (
     Privacy,
     SexRule,
 )
+from pharmacoepi.definition.outcomes import Outcome
 from pharmacoepi.definition.treatments import (
     Lines,
     PersistentTreatment,
@@ -44,6 +46,7 @@ _KINDS: dict[str, Callable[[Definition], tuple[tuple[str, ...] | None, str]]] = 
         else None,
         "a course class",
     ),
+    "outcome": lambda d: (tuple(d.outcomes), "an outcome declared in outcomes"),
     # efficacy groups are checked only when switches are classified
     "efficacy_group": lambda d: (
         d.switches.efficacy_order if d.switches else None,
@@ -74,14 +77,19 @@ class Definition(StrictModel):
     phase: Phase | None = None
     switches: Switches | None = None
     summaries: Summaries = Summaries()
+    outcomes: dict[str, Outcome] = Field(default_factory=dict)
     analyses: Analyses = Analyses()
 
     def sections(self) -> Iterable[tuple[str, Section]]:
-        """The sections present, by their key, in the order of the fields."""
+        """The sections present, by their key, in the order of the fields (each named
+        outcome is a section of its own)."""
         for key in type(self).model_fields:
             value = getattr(self, key)
             if isinstance(value, Section):
                 yield key, value
+            elif key == "outcomes":
+                for name, outcome in value.items():
+                    yield f"outcomes.{name}", outcome
 
     def codelist_uses(self) -> list[CodelistUse]:
         return [use for key, s in self.sections() for use in s.codelist_uses(key)]
@@ -96,6 +104,8 @@ class Definition(StrictModel):
         for key, section in self.sections():
             for reference in section.references(key):
                 _check_reference(self, reference)
+        for name, outcome in self.outcomes.items():
+            _check_outcome(self, name, outcome)
         prior = self.incident.prior_observation_days
         if self.analyses.incidence is not None and prior is None:
             raise ValueError(
@@ -129,6 +139,28 @@ def _check_codelist(d: Definition, use: CodelistUse) -> None:
             f"{use.path} {use.codelist!r} has domain {d.codelists[use.codelist].domain!r}; "
             f"it needs a {' or '.join(use.domains)} codelist"
         )
+
+
+def _check_outcome(d: Definition, name: str, outcome: Outcome) -> None:
+    """A diagnoses outcome says in which settings a code counts; other domains have none."""
+    if not _OUTCOME_NAME.fullmatch(name):
+        raise ValueError(f"outcomes: name {name!r} may hold letters, digits, '_', '.', '-'")
+    if outcome.codelist is None or outcome.codelist not in d.codelists:
+        return
+    domain = d.codelists[outcome.codelist].domain
+    if domain == "diagnoses" and outcome.settings is None:
+        raise ValueError(
+            f"outcomes.{name} needs settings: the diagnosis settings in which a code of "
+            f"{outcome.codelist!r} is the outcome (e.g. [hospital_primary])"
+        )
+    if domain != "diagnoses" and outcome.settings is not None:
+        raise ValueError(
+            f"outcomes.{name}.settings: {outcome.codelist!r} is a {domain} codelist; "
+            "settings are for diagnoses"
+        )
+
+
+_OUTCOME_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 def _check_requirement(d: Definition, requirement: Requirement) -> None:

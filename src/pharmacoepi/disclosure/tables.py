@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from pharmacoepi.disclosure import outcome_tables
 from pharmacoepi.disclosure.rules import suppress_attrition, suppress_cells
 
 
@@ -233,4 +234,10 @@ MASKS: dict[str, Mask] = {
     "incidence.parquet": incidence,
     "survival.parquet": survival,
     "cox.parquet": cox,
+    "outcome_incidence.parquet": lambda raw, ctx: outcome_tables.outcome_incidence(
+        raw, ctx.min_cell
+    ),
+    "outcome_survival.parquet": lambda raw, ctx: outcome_tables.outcome_survival(
+        raw, ctx.min_cell, lambda frame: survival(frame, ctx)
+    ),
 }

@@ -178,6 +178,25 @@ CATALOGUE: tuple[OutputSpec, ...] = (
                  ("fitted", L), ("min_cell_count", T)),
     ),
     OutputSpec(
+        "outcome_incidence.parquet", "aggregate",
+        "rates of named outcomes over time-at-risk windows: crude, by stratum, standardised",
+        when=lambda d: bool(d.analyses.outcome_incidence), total="cohort",
+        columns=(("analysis", L), ("outcome", L), ("time_at_risk", L), ("stratum", L),
+                 ("level", L), ("persons_pre_exclusion", C), ("person_days_pre_exclusion", V),
+                 ("persons", C), ("person_days", V), ("persons_with_outcome", C),
+                 ("events", C), ("rate", D), ("ci_lower", D), ("ci_upper", D), ("per", L),
+                 ("min_cell_count", T)),
+    ),
+    OutputSpec(
+        "outcome_survival.parquet", "aggregate",
+        "cumulative incidence of named outcomes from a time-at-risk start, death competing",
+        when=lambda d: bool(d.analyses.outcome_survival), total="cohort",
+        columns=(("analysis", L), ("outcome", L), ("origin", L), ("method", L),
+                 ("time_days", L), ("persons", C), ("at_risk", C),
+                 ("cumulative_incidence", D), ("ci_lower", D), ("ci_upper", D),
+                 ("restricted_mean_days", D), ("min_cell_count", T)),
+    ),
+    OutputSpec(
         "manifest.json", "restricted",
         "what the run read, with which rules and versions, what it wrote, what the "
         "disclosure audit checked and hid further (disclosure_audit); stage row counts are "

@@ -20,7 +20,7 @@ import polars as pl
 
 from pharmacoepi import plan as plans
 from pharmacoepi import sources
-from pharmacoepi.analyses import incidence, survival
+from pharmacoepi.analyses import incidence, outcomes, survival
 from pharmacoepi.cohort import attrition, causes, rules
 from pharmacoepi.definition import LoadedDefinition
 from pharmacoepi.disclosure import ATTRITION
@@ -69,6 +69,7 @@ def build_plan(
         *treatments.steps(d),
         *summaries.steps(d),
         *incidence.steps(d),
+        *outcomes.steps(d, date_range),
         *survival.steps(d),
     ]
     produced = produced_aggregates(analysis)  # the attrition first
