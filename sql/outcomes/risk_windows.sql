@@ -1,24 +1,26 @@
 -- stage: outcomes/risk_windows
 -- creates: risk_windows
 -- purpose: the time at risk (TAR) of each outcome analysis and cohort member, as inclusive
---          day ranges [start_date, end_date]. A {start, end} window is [start anchor +
---          offset, end anchor + offset] cut to [observation_start, follow_up_end]; an
---          anchor the person does not have (no course 1 of the class) gives no window,
---          and a window whose end falls before its start after the cut is empty: the
---          person is not at risk. during: C = the days of follow-up [index_date,
---          follow_up_end] inside the exposure eras of class C (one range per era);
---          outside: C = the other days of follow-up (the gaps between those eras, before
---          the first and after the last; the whole follow-up without any era): the two
---          partition follow-up. origin_date: the day survival times count from (the
+--          day ranges [start_date, end_date]. The bounds are [start anchor + offset, end
+--          anchor + offset] (during / outside without them: [index_date, follow_up_end]),
+--          cut to [observation_start, follow_up_end]; an anchor the person does not have
+--          (no course 1 of the class) gives no window, and bounds whose end falls before
+--          their start after the cut are empty: the person is not at risk. A {start, end}
+--          analysis is at risk on its bounds. during: the days of the bounds inside the
+--          exposure eras of its classes (a class, or every class of an efficacy group,
+--          eras of different classes merged where they overlap or touch), one range per
+--          merged era; outside: the other days of the bounds (between those eras, before
+--          the first, after the last; all of them without any era): during and outside
+--          partition the bounds. origin_date: the day survival times count from (the
 --          origin anchor + offset; without one, the window's first day).
--- inputs: cohort, outcome_analyses, treatment_dates
+-- inputs: cohort, outcome_analyses, outcome_exposures, treatment_dates
 CREATE OR REPLACE TEMP TABLE risk_windows AS
 WITH anchored AS (
     SELECT
         a.analysis,
+        a.time_at_risk,
         c.person_id,
         c.observation_start,
-        c.index_date,
         c.follow_up_end,
         CASE a.start_anchor
             WHEN 'index_date' THEN c.index_date
@@ -36,7 +38,7 @@ WITH anchored AS (
             ELSE o.start_date
         END + CAST(a.origin_offset AS INTEGER) AS origin_date
     FROM outcome_analyses AS a
-    JOIN cohort AS c ON a.time_at_risk = 'span'
+    CROSS JOIN cohort AS c
     LEFT JOIN treatment_dates AS s
         ON s.person_id = c.person_id AND s.kind = a.start_kind AND s.number = a.start_number
         AND (a.start_class IS NULL OR s.class = a.start_class)
@@ -47,66 +49,91 @@ WITH anchored AS (
         ON o.person_id = c.person_id AND o.kind = a.origin_kind AND o.number = a.origin_number
         AND (a.origin_class IS NULL OR o.class = a.origin_class)
 ),
-spans AS (
+bounds AS (
     SELECT
         analysis,
+        time_at_risk,
         person_id,
         greatest(start_date, observation_start) AS start_date,
         least(end_date, follow_up_end) AS end_date,
         coalesce(origin_date, greatest(start_date, observation_start)) AS origin_date
     FROM anchored
     WHERE start_date IS NOT NULL AND end_date IS NOT NULL
+        AND greatest(start_date, observation_start) <= least(end_date, follow_up_end)
+),
+exposed AS (
+    -- each era of the analysis's classes, cut to its bounds
+    SELECT
+        b.analysis,
+        b.person_id,
+        greatest(t.start_date, b.start_date) AS start_date,
+        least(t.end_date, b.end_date) AS end_date
+    FROM bounds AS b
+    JOIN outcome_exposures AS x ON x.analysis = b.analysis
+    JOIN treatment_dates AS t
+        ON t.person_id = b.person_id AND t.kind = 'era' AND t.class = x.class
+    WHERE greatest(t.start_date, b.start_date) <= least(t.end_date, b.end_date)
+),
+ordered AS (
+    SELECT
+        *,
+        max(end_date) OVER (
+            PARTITION BY analysis, person_id ORDER BY start_date, end_date
+            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+        ) AS covered_before
+    FROM exposed
+),
+islands AS (
+    SELECT
+        *,
+        sum(CASE WHEN covered_before IS NULL OR start_date > covered_before + 1 THEN 1 ELSE 0
+            END) OVER (
+            PARTITION BY analysis, person_id ORDER BY start_date, end_date
+            ROWS UNBOUNDED PRECEDING
+        ) AS island
+    FROM ordered
 ),
 eras AS (
-    -- each era of the class cut to follow-up
-    SELECT
-        a.analysis,
-        a.time_at_risk,
-        c.person_id,
-        c.index_date,
-        c.follow_up_end,
-        greatest(t.start_date, c.index_date) AS start_date,
-        least(t.end_date, c.follow_up_end) AS end_date
-    FROM outcome_analyses AS a
-    JOIN treatment_dates AS t ON t.kind = 'era' AND t.class = a.exposure_class
-    JOIN cohort AS c ON c.person_id = t.person_id
-    WHERE a.time_at_risk IN ('during', 'outside')
-        AND greatest(t.start_date, c.index_date) <= least(t.end_date, c.follow_up_end)
+    SELECT analysis, person_id, min(start_date) AS start_date, max(end_date) AS end_date
+    FROM islands
+    GROUP BY analysis, person_id, island
 ),
 gaps AS (
-    -- outside: from the day after the previous era (or index_date) to the day before this one
+    -- from the day after the previous era (or the bounds' start) to the day before this one
     SELECT
-        analysis,
-        person_id,
+        e.analysis,
+        e.person_id,
         coalesce(
-            lag(end_date) OVER (PARTITION BY analysis, person_id ORDER BY start_date) + 1,
-            index_date
+            lag(e.end_date) OVER (PARTITION BY e.analysis, e.person_id ORDER BY e.start_date)
+                + 1,
+            b.start_date
         ) AS start_date,
-        start_date - 1 AS end_date
-    FROM eras
-    WHERE time_at_risk = 'outside'
+        e.start_date - 1 AS end_date
+    FROM eras AS e
+    JOIN bounds AS b ON b.analysis = e.analysis AND b.person_id = e.person_id
     UNION ALL
     -- after the last era
-    SELECT analysis, person_id, max(end_date) + 1, max(follow_up_end)
-    FROM eras
-    WHERE time_at_risk = 'outside'
-    GROUP BY analysis, person_id
+    SELECT e.analysis, e.person_id, max(e.end_date) + 1, max(b.end_date)
+    FROM eras AS e
+    JOIN bounds AS b ON b.analysis = e.analysis AND b.person_id = e.person_id
+    GROUP BY e.analysis, e.person_id
     UNION ALL
-    -- no era in follow-up: all of it
-    SELECT a.analysis, c.person_id, c.index_date, c.follow_up_end
-    FROM outcome_analyses AS a
-    JOIN cohort AS c ON a.time_at_risk = 'outside'
-    LEFT JOIN eras AS x ON x.analysis = a.analysis AND x.person_id = c.person_id
-    WHERE x.person_id IS NULL
+    -- no era in the bounds: all of them
+    SELECT b.analysis, b.person_id, b.start_date, b.end_date
+    FROM bounds AS b
+    LEFT JOIN eras AS e ON e.analysis = b.analysis AND e.person_id = b.person_id
+    WHERE b.time_at_risk = 'outside' AND e.person_id IS NULL
 )
 SELECT analysis, person_id, start_date, end_date, origin_date
-FROM spans
-WHERE start_date <= end_date
+FROM bounds
+WHERE time_at_risk = 'span'
 UNION ALL
-SELECT analysis, person_id, start_date, end_date, CAST(NULL AS DATE)
-FROM eras
-WHERE time_at_risk = 'during'
+SELECT e.analysis, e.person_id, e.start_date, e.end_date, CAST(NULL AS DATE)
+FROM eras AS e
+JOIN outcome_analyses AS a ON a.analysis = e.analysis
+WHERE a.time_at_risk = 'during'
 UNION ALL
-SELECT analysis, person_id, start_date, end_date, CAST(NULL AS DATE)
-FROM gaps
-WHERE start_date <= end_date
+SELECT g.analysis, g.person_id, g.start_date, g.end_date, CAST(NULL AS DATE)
+FROM gaps AS g
+JOIN outcome_analyses AS a ON a.analysis = g.analysis
+WHERE a.time_at_risk = 'outside' AND g.start_date <= g.end_date

@@ -217,8 +217,43 @@ def build_cohort_command(
     )
     if result.phases is not None:
         out_console.print(_phase_line(result, show_small_counts))
+    for line in _outcome_lines(result.outcome_incidence, result.outcome_survival):
+        out_console.print(line, highlight=False)
     out_console.print(_audit_line(result.disclosure_audit))
     out_console.print(f"outputs: {result.out_dir.resolve()}")
+
+
+def _outcome_lines(rates, curves) -> list[str]:
+    """One line per safety-outcome analysis, from the masked tables as written: the crude
+    rate, or the cumulative incidence on the last report day shown."""
+    import polars as pl  # the command's module stays light for --help
+
+    lines = []
+    crude = rates.filter(pl.col("stratum") == "crude") if rates is not None else None
+    for r in crude.iter_rows(named=True) if crude is not None else ():
+        head = f"outcome {r['analysis']} ({r['outcome']}, {r['time_at_risk']}): "
+        years = f"{r['person_days'] / 365.25:,.1f} person-years"
+        if r["events"] is None or r["rate"] is None:
+            lines.append(head + f"{years}; events masked (small cells)")
+            continue
+        per = f"per {r['per']:,} person-years"
+        lines.append(
+            head + f"{r['events']:,} events, {years}: {r['rate']:,.1f} {per} "
+            f"(95% CI {r['ci_lower']:,.1f} to {r['ci_upper']:,.1f})"
+        )
+    for analysis in curves["analysis"].unique(maintain_order=True) if curves is not None else ():
+        rows = curves.filter(pl.col("analysis") == analysis)
+        head = f"outcome {analysis} ({rows['outcome'][0]}, from {rows['origin'][0]}): "
+        shown = rows.filter(pl.col("cumulative_incidence").is_not_null())
+        if shown.height == 0:
+            lines.append(head + "cumulative incidence masked (small cells)")
+            continue
+        last = shown.row(-1, named=True)
+        lines.append(
+            head + f"cumulative incidence {last['cumulative_incidence']:.1%} at day "
+            f"{last['time_days']} (95% CI {last['ci_lower']:.1%} to {last['ci_upper']:.1%})"
+        )
+    return lines
 
 
 def _audit_line(record: dict) -> str:

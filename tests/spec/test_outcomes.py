@@ -291,3 +291,29 @@ def test_the_survival_block_is_outcome_survival_entries(tmp_path):
     assert explicit == block
     assert block[("next_after_course_1", 2)] == (234, 1)
     assert block[("line_2", 2)] == (61, 1)
+
+
+def test_during_and_outside_within_bounds_and_an_efficacy_group(tmp_path):
+    """ms_dmt: natalizumab and S1P modulators are both 'high' efficacy: their eras merge
+    where they overlap, and outside: high is the rest of [index + 1, follow_up_end]."""
+    c = Claims()
+    c.person(1, birth="1980-01-01").ald(1, INDEX, code="G35")
+    # fingolimod 2 boxes from index + 10: [index + 10, index + 69]; natalizumab on
+    # index + 60 (effect 28 days: [index + 60, index + 87]): one merged era
+    c.dispensing(1, day(10), atc="L04AE01", quantity=2.0)
+    c.dispensing(1, day(60), atc="L04AG03", setting="hospital")
+    c.diagnosis(1, day(80), code="G35", setting="hospital_primary")  # during
+    c.diagnosis(1, day(200), code="G35", setting="hospital_primary")  # outside
+    bounds = span(1, 0, end_anchor="follow_up_end")
+    built = build(
+        c, tmp_path, definition="ms_dmt", keep=("outcome_person_time",),
+        outcomes={"relapse": {"codelist": "ms", "settings": ["hospital_primary"]}},
+        **{"analyses.outcome_incidence": [
+            incidence("on_high", {"during": "high", **bounds}, outcome="relapse"),
+            incidence("off_high", {"outside": "high", **bounds}, outcome="relapse"),
+        ]},
+    )  # fmt: skip
+    follow_up = built.cohort["follow_up_days"][0]
+    merged = 87 - 10 + 1
+    assert per_person(built, "on_high")[1] == (merged, merged, 1)
+    assert per_person(built, "off_high")[1] == (follow_up - 1 - merged,) * 2 + (1,)

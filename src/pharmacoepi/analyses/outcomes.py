@@ -36,7 +36,7 @@ _ANCHOR_COLUMNS = [
 ]  # fmt: skip
 ANALYSES_SCHEMA = pa.schema(
     [("analysis", pa.string()), ("purpose", pa.string()), ("outcome", pa.string()),
-     ("time_at_risk", pa.string()), ("exposure_class", pa.string()), *_ANCHOR_COLUMNS,
+     ("time_at_risk", pa.string()), *_ANCHOR_COLUMNS,
      ("clean_window_days", pa.int32()), ("first_only", pa.bool_()),
      ("exclude_prior_days", pa.int32()), ("exclude_prior_all", pa.bool_())]
 )  # fmt: skip
@@ -81,17 +81,21 @@ def _anchor(prefix: str, a: Anchor | None) -> dict:
     }
 
 
+# during / outside without bounds: the whole follow-up
+_FOLLOW_UP = (Anchor(anchor="index_date"), Anchor(anchor="follow_up_end"))
+
+
 def _analysis_row(purpose: str, e: OutcomeIncidence | OutcomeSurvival) -> dict:
     tar = e.time_at_risk
     form = "during" if tar.during else "outside" if tar.outside else "span"
+    start, end = (tar.start, tar.end) if tar.start is not None else _FOLLOW_UP
     row = {
         "analysis": e.name,
         "purpose": purpose,
         "outcome": e.outcome,
         "time_at_risk": form,
-        "exposure_class": tar.exposure_class,
-        **_anchor("start", tar.start),
-        **_anchor("end", tar.end),
+        **_anchor("start", start),
+        **_anchor("end", end),
         "clean_window_days": getattr(e, "clean_window_days", 0),
         "first_only": getattr(e, "first_only", False),
         "exclude_prior_days": e.exclude_prior_days
@@ -102,6 +106,25 @@ def _analysis_row(purpose: str, e: OutcomeIncidence | OutcomeSurvival) -> dict:
     if isinstance(e, OutcomeSurvival):
         row.update(_anchor("origin", e.origin))
     return row
+
+
+EXPOSURES_SCHEMA = pa.schema([("analysis", pa.string()), ("class", pa.string())])
+
+
+def outcome_exposures(d: Definition) -> pa.Table:
+    """The classes whose eras make each during / outside analysis's exposure: the class
+    named, or every class of the efficacy group named."""
+    classes = d.treatments.classes if d.treatments else {}
+    rows = []
+    for e in d.analyses.outcome_incidence:
+        name = e.time_at_risk.exposure
+        if name is None:
+            continue
+        members = [name] if name in classes else [
+            c for c, k in classes.items() if k.efficacy_group == name
+        ]  # fmt: skip
+        rows += [{"analysis": e.name, "class": c} for c in members]
+    return pa.Table.from_pylist(rows, schema=EXPOSURES_SCHEMA)
 
 
 def outcome_analyses(d: Definition) -> pa.Table:
@@ -121,15 +144,20 @@ def steps(d: Definition, date_range: tuple[dt.date, dt.date]) -> list[Step]:
     then the two tables; gives outcome_incidence.parquet and outcome_survival.parquet."""
     if not has_outcome_analyses(d):
         return []
-    definitions, analyses = outcome_definitions(d), outcome_analyses(d)
+    definitions, analyses, exposures = (
+        outcome_definitions(d),
+        outcome_analyses(d),
+        outcome_exposures(d),
+    )
 
     def register(state: RunState) -> None:
         state.engine.register("outcome_definitions", definitions)
         state.engine.register("outcome_analyses", analyses)
+        state.engine.register("outcome_exposures", exposures)
         if d.treatments is None:  # no course, era or line: the anchors find nothing
             state.engine.register("treatment_dates", TREATMENT_DATES_SCHEMA.empty_table())
 
-    creates = ("outcome_definitions", "outcome_analyses")
+    creates = ("outcome_definitions", "outcome_analyses", "outcome_exposures")
     plan = [
         python(
             "outcomes/definitions",
@@ -180,14 +208,17 @@ def steps(d: Definition, date_range: tuple[dt.date, dt.date]) -> list[Step]:
 
 def describe_window(e: OutcomeIncidence | OutcomeSurvival) -> str:
     """The time at risk in words of the definition: 'index_date+0 .. index_date+365',
-    'during tpo_ra', 'course_start(rituximab 1)+0 .. follow_up_end+0'."""
+    'during tpo_ra', 'outside high within index_date+1 .. follow_up_end+0'."""
     tar = e.time_at_risk
-    if tar.during:
-        return f"during {tar.during}"
-    if tar.outside:
-        return f"outside {tar.outside}"
-
-    return f"{describe_anchor(tar.start, True)} .. {describe_anchor(tar.end, True)}"
+    bounds = (
+        f"{describe_anchor(tar.start, True)} .. {describe_anchor(tar.end, True)}"
+        if tar.start is not None
+        else None
+    )
+    if tar.exposure is None:
+        return bounds
+    exposure = f"{'during' if tar.during else 'outside'} {tar.exposure}"
+    return f"{exposure} within {bounds}" if bounds else exposure
 
 
 INCIDENCE_SCHEMA = {
@@ -214,7 +245,8 @@ def _rate(events: int, person_days: int, per: int) -> tuple:
 
 def incidence_table(cells: pl.DataFrame, d: Definition) -> pl.DataFrame:
     """Unmasked: per analysis, the crude row, one row per level of each stratum of `by`,
-    and one per standard asked for (age-standardised on 5-year bands at TAR start)."""
+    and one per standard asked for (age-standardised on 5-year bands at TAR start, the
+    standard truncated to the bands from the cohort's minimum age up)."""
     rows = []
     for e in d.analyses.outcome_incidence:
         own = cells.filter(pl.col("analysis") == e.name)
@@ -232,8 +264,9 @@ def incidence_table(cells: pl.DataFrame, d: Definition) -> pl.DataFrame:
             labels = {k: r[k] for k in ("stratum", "level", *_COUNTS)}
             rows.append({**base, **labels, **dict(zip(RATE, rate, strict=True))})
         bands = own.filter(pl.col("stratum") == "age_band")
+        youngest = d.adult.min_age // BAND_YEARS * BAND_YEARS
         for name in e.standards:
-            rate = _standardised(bands, STANDARDS[name], e.per)
+            rate = _standardised(bands, truncated(STANDARDS[name], youngest), e.per)
             counts = {k: crude_row[k] for k in _COUNTS}
             rows.append({**base, "stratum": "standardised", "level": name, **counts,
                          **dict(zip(RATE, rate, strict=True))})  # fmt: skip
@@ -245,6 +278,13 @@ def incidence_table(cells: pl.DataFrame, d: Definition) -> pl.DataFrame:
         pl.col("level").str.to_integer(strict=False),
         "level",
     )
+
+
+def truncated(standard: pl.DataFrame, youngest: int) -> pl.DataFrame:
+    """The standard from the cohort's youngest 5-year band up (an adult cohort has no
+    person-time in the children's bands): the weights of those bands, renormalised by
+    direct_standardize."""
+    return standard.filter(pl.col("stratum") >= youngest)
 
 
 def _standardised(bands: pl.DataFrame, standard: pl.DataFrame, per: int) -> tuple:

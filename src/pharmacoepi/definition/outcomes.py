@@ -119,28 +119,30 @@ class Anchor(StrictModel):
 
 
 class TimeAtRisk(StrictModel):
-    """Either [start, end] (both days inclusive), or during / outside the exposure eras of
-    a treatment class (the days of follow-up inside them, or the others)."""
+    """[start, end] (both days inclusive); or the days of follow-up during / outside the
+    exposure eras of a treatment class or an efficacy group, within [start, end] when
+    given (else within [index_date, follow_up_end])."""
 
     start: Anchor | None = None
     end: Anchor | None = None
-    during: str | None = Field(default=None, description="a treatment class")
-    outside: str | None = Field(default=None, description="a treatment class")
+    during: str | None = Field(default=None, description="a treatment class or efficacy group")
+    outside: str | None = Field(default=None, description="a treatment class or efficacy group")
 
     @model_validator(mode="after")
     def _one_form(self) -> TimeAtRisk:
-        windowed = self.start is not None or self.end is not None
-        forms = [windowed, self.during is not None, self.outside is not None]
-        if sum(forms) != 1:
-            raise ValueError(
-                "time_at_risk is {start, end}, or {during: class}, or {outside: class}"
-            )
-        if windowed and (self.start is None or self.end is None):
+        if self.during is not None and self.outside is not None:
+            raise ValueError("time_at_risk takes during or outside, not both")
+        if (self.start is None) != (self.end is None):
             raise ValueError("time_at_risk needs both start and end")
+        if self.start is None and self.exposure is None:
+            raise ValueError(
+                "time_at_risk is {start, end}, {during: class}, or {outside: class} "
+                "(during and outside may have start and end too)"
+            )
         return self
 
     @property
-    def exposure_class(self) -> str | None:
+    def exposure(self) -> str | None:
         return self.during or self.outside
 
     def anchors(self) -> tuple[Anchor, ...]:
@@ -160,9 +162,9 @@ class _OutcomeAnalysis(Section):
     def references(self, path: str) -> Iterable[Reference]:
         yield Reference(f"{path}.outcome", (self.outcome,), "outcome")
         tar = self.time_at_risk
-        if tar.exposure_class is not None:
+        if tar.exposure is not None:
             key = "during" if tar.during else "outside"
-            yield Reference(f"{path}.time_at_risk.{key}", (tar.exposure_class,), "treatment_class")
+            yield Reference(f"{path}.time_at_risk.{key}", (tar.exposure,), "exposure")
         for which, anchor in (("start", tar.start), ("end", tar.end)):
             if anchor is None or anchor.class_ is None:
                 continue
@@ -171,9 +173,7 @@ class _OutcomeAnalysis(Section):
 
     def requirements(self, path: str) -> Iterable[Requirement]:
         tar = self.time_at_risk
-        if tar.exposure_class is not None or any(
-            a.anchor in _TREATMENT_ANCHORS for a in tar.anchors()
-        ):
+        if tar.exposure is not None or any(a.anchor in _TREATMENT_ANCHORS for a in tar.anchors()):
             yield Requirement(f"{path}.time_at_risk", "treatments", "exposure eras, courses, lines")
 
 
@@ -212,7 +212,7 @@ class OutcomeSurvival(_OutcomeAnalysis):
             self.report_days
         ):
             raise ValueError("report_days must be distinct days >= 0")
-        if self.time_at_risk.exposure_class is not None:
+        if self.time_at_risk.exposure is not None:
             raise ValueError(
                 "outcome_survival needs time_at_risk {start, end}: a curve has one origin"
             )

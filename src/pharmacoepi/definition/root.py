@@ -46,6 +46,10 @@ _KINDS: dict[str, Callable[[Definition], tuple[tuple[str, ...] | None, str]]] = 
         else None,
         "a course class",
     ),
+    "exposure": lambda d: (
+        (*d.treatments.classes, *_efficacy_groups(d)) if d.treatments else None,
+        "a treatment class or efficacy group",
+    ),
     "outcome": lambda d: (tuple(d.outcomes), "an outcome declared in outcomes"),
     # efficacy groups are checked only when switches are classified
     "efficacy_group": lambda d: (
@@ -53,6 +57,11 @@ _KINDS: dict[str, Callable[[Definition], tuple[tuple[str, ...] | None, str]]] = 
         "one of switches.efficacy_order",
     ),
 }
+
+
+def _efficacy_groups(d: Definition) -> tuple[str, ...]:
+    groups = (c.efficacy_group for c in d.treatments.classes.values() if c.efficacy_group)
+    return tuple(dict.fromkeys(groups))
 
 
 class Definition(StrictModel):

@@ -49,6 +49,9 @@ class BuildResult:
     phase_counts: dict[str, int] | None = None  # unmasked, for --show-small-counts
     kept: dict[str, pl.DataFrame] = field(default_factory=dict)  # build_cohort(keep=...)
     disclosure_audit: dict = field(default_factory=dict)  # the audit's record (manifest)
+    # masked, as written (the summary lines of build-cohort)
+    outcome_incidence: pl.DataFrame | None = None
+    outcome_survival: pl.DataFrame | None = None
 
 
 # What the conductor hands the plan before it runs.
@@ -161,4 +164,6 @@ def build_cohort(
         phase_counts=dict(raw_phases.rows()) if raw_phases is not None else None,
         kept=kept,
         disclosure_audit=results["disclosure_audit"],
+        outcome_incidence=published.get("outcome_incidence.parquet"),
+        outcome_survival=published.get("outcome_survival.parquet"),
     )

@@ -48,9 +48,11 @@ def incidence(model: Model, tables, cohort: Count | None) -> None:
                     model.relate(equal({cell(key, column): 1, cell(crude, column): -1}, 0,
                                        "outcome_incidence: standardised rows repeat the "
                                        "crude counts"))  # fmt: skip
-            for smaller, larger in (("persons_with_outcome", "events"),
-                                    ("persons_with_outcome", "persons"),
-                                    ("persons", "persons_pre_exclusion")):
+            for smaller, larger in (
+                ("persons_with_outcome", "events"),
+                ("persons_with_outcome", "persons"),
+                ("persons", "persons_pre_exclusion"),
+            ):
                 model.relate(at_most({cell(key, smaller): 1, cell(key, larger): -1}, 0,
                                      f"outcome_incidence: {smaller} <= {larger}"))  # fmt: skip
             events = cell(key, "events")

@@ -19,13 +19,17 @@ from pharmacoepi.disclosure.relations.frames import (
     phase_count,
 )  # fmt: skip
 
+# analyses whose time at risk starts on the index day: every cohort member is in them
+FROM_INDEX = ("death", "line_2", "chronic_phase")
+
 
 def analyses(model: Model, tables: Tables, cohort: Count | None, facts: Facts) -> None:
     """Per analysis: exits (latent) = persons - at risk (time >= day), growing with the
     day; events so far (latent, shown when the curve point is) grow too and have all left
-    the risk set by the next report day. Cross-table: persons of an analysis from the index
-    date = cohort size; death's time is the follow-up, so its at-risk = exposed_at's
-    followed on the same day; bleeding and line 2 end no later than follow-up."""
+    the risk set by the next report day. Cross-table: persons of death, line 2 and the
+    chronic phase = cohort size (bleeding is at risk from index + 1: at most); death's
+    time is the follow-up, so its at-risk = exposed_at's followed on the same day;
+    bleeding and line 2 end no later than follow-up."""
     if SURVIVAL not in tables.published:
         return
     curves: dict[str, list[tuple[int, tuple]]] = {}
@@ -43,7 +47,7 @@ def analyses(model: Model, tables: Tables, cohort: Count | None, facts: Facts) -
         model.hide[events] = CURVE
         model.relate(at_most({events: 1, cell("persons"): -1}, 0,
                              "survival: events so far <= persons"))  # fmt: skip
-        if k["origin"] == "index_date" and cohort is not None:
+        if k["analysis"] in FROM_INDEX and cohort is not None:
             model.relate(
                 equal(
                     {cell("persons"): 1, cohort: -1},
@@ -51,6 +55,9 @@ def analyses(model: Model, tables: Tables, cohort: Count | None, facts: Facts) -
                     "survival: persons followed from the index = cohort size",
                 )
             )
+        elif cohort is not None:  # at risk from index + 1: those followed one day are not
+            model.relate(at_most({cell("persons"): 1, cohort: -1}, 0,
+                                 "survival: persons at risk <= cohort size"))  # fmt: skip
     for points in curves.values():
         points.sort()
         for (_, a), (_, b) in zip(points, points[1:], strict=False):
@@ -83,11 +90,12 @@ def _survival_across(model: Model, curves, facts: Facts, tables: Tables) -> None
             if analysis in ("bleeding", "line_2") and day in death:
                 model.relate(
                     at_most(
-                        {Count(SURVIVAL, death[day], "exits"): 1, exits: -1},
+                        {Count(SURVIVAL, key, "at_risk"): 1,
+                         Count(SURVIVAL, death[day], "at_risk"): -1},
                         0,
                         f"survival: {analysis} ends no later than follow-up",
                     )
-                )
+                )  # fmt: skip
             if analysis != "death" and day in death and dict(key)["origin"] == "index_date":
                 model.relate(
                     equal({exits: 1, Count(SURVIVAL, death[day], "exits"): -1}, 0,
