@@ -160,6 +160,15 @@ def recovery(data: Path, out: Path) -> dict[str, object]:
     return {"cohort": len(found), "expected": len(true), "found": hits}
 
 
+def outcome_stages(out: Path) -> dict[str, object]:
+    """The safety-outcome SQL stages' seconds in the last build (its manifest), and the
+    build's: what outcomes cost inside build-cohort."""
+    manifest = json.loads((out / "manifest.json").read_text())
+    stages = {s["stage"]: s["seconds"] for s in manifest["stages"]}
+    mine = {k: v for k, v in stages.items() if k.startswith("outcomes/")}
+    return {"stages": mine, "seconds": sum(mine.values()), "build_seconds": manifest["seconds"]}
+
+
 def bench_size(persons: int) -> dict[str, object]:
     print(f"{persons:,} persons", flush=True)
     data, synth = dataset(persons)
@@ -185,6 +194,7 @@ def bench_size(persons: int) -> dict[str, object]:
     )
     result["build"], result["scan_floor"] = timed["build-cohort"], timed["scan floor"]
     result["ground_truth"] = recovery(data, out / "duckdb")
+    result["outcome_stages"] = outcome_stages(out / "duckdb")
     if persons in SPARK_SIZES:
         # Spark local mode gets the memory DuckDB would take by itself (80% of RAM)
         spark_args = [a for a in build_args if a not in ("--memory-limit", MEMORY_LIMIT)]
@@ -276,6 +286,13 @@ def report(results: list[dict[str, object]]) -> str:
     )  # fmt: skip
     lines += [f"Disclosure audit (masking + audit of itp_faith's aggregates, in process): "
               f"{audits}", ""]  # fmt: skip
+    outcomes = "; ".join(
+        f"{r['persons']:,} persons: {o['seconds']:.2f} s of the build's "
+        f"{o['build_seconds']:.1f} s ({o['seconds'] / o['build_seconds']:.1%}; "
+        + ", ".join(f"{k.split('/')[1]} {v:.2f}" for k, v in o["stages"].items()) + ")"
+        for r in results for o in [r["outcome_stages"]]
+    )  # fmt: skip
+    lines += [f"Safety-outcome stages (sql/outcomes/, last build's manifest): {outcomes}", ""]
     return "\n".join(lines)
 
 
