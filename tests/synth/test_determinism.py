@@ -38,6 +38,10 @@ def test_same_seed_same_bytes_and_different_seed_differs(tmp_path):
         "ground_truth/ms_cases.parquet",
         "ground_truth/ms_treatments.parquet",
         "ground_truth/nmosd_persons.parquet",
+        "ground_truth/outcome_events.parquet",
+        "ground_truth/outcome_exposure.parquet",
+        "ground_truth/outcome_follow_up.parquet",
+        "ground_truth/outcomes.json",
         "ground_truth/summary.json",
     }
     assert a == b

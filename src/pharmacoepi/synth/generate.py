@@ -1,8 +1,9 @@
 """Chunked driver: for each block of ``chunk_size`` persons, sample the population,
 coverage, ITP onsets and claims, enforce the ground-truth consistency rules, add the
 multiple sclerosis cases and their claims (own random stream) and the NMOSD near misses
-(another stream), and append the rows to the parquet tables; then write the ground
-truth."""
+(another stream), and append the rows to the parquet tables; draw the ITP cases' safety
+outcomes (a fourth stream), kept aside and written after every chunk's rows with the last
+stay ids; then write the ground truth."""
 
 from __future__ import annotations
 
@@ -19,12 +20,21 @@ from . import events as ev
 from .background import generate_background
 from .config import SynthConfig
 from .coverage import build_coverage
-from .ground_truth import CaseTable, ItpTreatmentTable, MsTable, NmosdTable, write_ground_truth
+from .ground_truth import (
+    CaseTable,
+    ItpTreatmentTable,
+    MsTable,
+    NmosdTable,
+    OutcomeTable,
+    completed_years,
+    write_ground_truth,
+)
 from .hazard import ItpHazard, SeasonGrid
 from .itp import generate_case_claims
 from .model import DISP_SETTINGS, DX_SETTINGS, LONG_TERM_DISEASE, SEXES, Model, load_model
 from .ms import generate_ms_claims, ms_hazard, recorded_episodes, sample_onsets
 from .nmosd import generate_nmosd_claims, sample_nmosd
+from .outcomes import OutcomeStays, inject_outcomes
 from .population import DAYS_PER_YEAR, NO_DATE, sample_population
 from .writer import TableWriters, categories, dates, ints
 
@@ -32,8 +42,9 @@ from .writer import TableWriters, categories, dates, ints
 # (diagnoses.end_date), ITP seasonality, background corticosteroids kept before the
 # diagnosis and the back-dated index date in the truth, splenectomy ~10%, secondary
 # causes after T, anti-D, MS treated ~50%, DMT market dates and ATC changes per date,
-# induction regimens, NMOSD (issue 14)
-GENERATOR_VERSION = "1.5.0"
+# induction regimens, NMOSD (issue 14); 1.6: ITP safety outcomes (thrombosis, serious
+# infection) with known rates on and off exposure
+GENERATOR_VERSION = "1.6.0"
 EPOCH = date(1970, 1, 1)
 FAITH_WINDOW = (date(2009, 7, 1), date(2011, 6, 30))
 QUALIFYING = np.array([s != "outpatient" for s in DX_SETTINGS])
@@ -95,6 +106,8 @@ def generate(
     itp_treatments = ItpTreatmentTable()
     ms = MsTable()
     nmosd = NmosdTable()
+    outcomes = OutcomeTable()
+    outcome_stays = OutcomeStays()
     next_stay_id = 1
     try:
         for index, first in enumerate(range(0, cfg.persons, cfg.chunk_size)):
@@ -107,10 +120,15 @@ def generate(
             nmosd_rng = np.random.default_rng(
                 np.random.SeedSequence([cfg.seed, index], spawn_key=(2,))
             )
+            # the safety outcomes too: every other draw is as without them
+            outcome_rng = np.random.default_rng(
+                np.random.SeedSequence([cfg.seed, index], spawn_key=(3,))
+            )
             next_stay_id = _chunk(
                 rng,
                 ms_rng,
                 nmosd_rng,
+                outcome_rng,
                 grid,
                 model,
                 hazard,
@@ -128,15 +146,21 @@ def generate(
                 itp_treatments,
                 ms,
                 nmosd,
+                outcomes,
+                outcome_stays,
                 next_stay_id,
             )
             if progress is not None:
                 progress(first + n, cfg.persons)
+        _write_outcome_stays(writers, dicts, outcome_stays, next_stay_id)
     finally:
         writers.close()
-    return _finish(
+    summary = _finish(
         cfg, model, hazard, out_dir, writers.rows, totals, cases, itp_treatments, ms, nmosd, window
     )
+    study_period = None if window is None else tuple(d.isoformat() for d in FAITH_WINDOW)
+    outcomes.write(out_dir / "ground_truth", model, next_stay_id, study_period)
+    return summary
 
 
 def _dictionaries(model: Model) -> dict[str, Any]:
@@ -165,6 +189,7 @@ def _chunk(
     rng,
     ms_rng,
     nmosd_rng,
+    outcome_rng,
     grid,
     model,
     hazard,
@@ -182,6 +207,8 @@ def _chunk(
     itp_treatments,
     ms,
     nmosd,
+    outcomes,
+    outcome_stays,
     next_stay_id,
 ) -> int:
     pop = sample_population(rng, model, first_id, n, start, end)
@@ -331,6 +358,31 @@ def _chunk(
         case_list, pop, first_code, backdated, treatments["rituximab"], treatments["splenectomy"]
     )
     itp_treatments.add(pop, treatments)
+    # safety outcomes of the ITP cases (own stream), exposure read from the recorded rows
+    onset = np.full(n, -1, dtype=np.int64)
+    in_group = np.zeros(n, dtype=bool)
+    for c in case_list:
+        onset[c.person] = c.onset
+        in_group[c.person] = (
+            window is not None
+            and not c.prevalent
+            and c.secondary_cause is None
+            and completed_years(int(pop.birth[c.person]), c.onset) >= model.child_age
+            and window[0] <= first_code[c.person] <= window[1]
+        )
+    outcomes.add(
+        inject_outcomes(
+            outcome_rng,
+            model,
+            cov,
+            pop.person_id,
+            onset,
+            tables["dispensings"],
+            dx,
+            in_group,
+            outcome_stays,
+        )
+    )
     ald = dx["setting"] == LONG_TERM_DISEASE
     early_ald = ald & (dx["date"] < start)
     itp_prevalent = np.zeros(n, dtype=bool)
@@ -354,6 +406,36 @@ def _chunk(
     variant = np.concatenate([*variant, _spelling(nmosd_rng, m_nmosd, model)])
     _write(writers, dicts, pop, cov, tables, variant)
     return next_stay_id
+
+
+def _write_outcome_stays(writers, dicts, stays: OutcomeStays, first_stay_id: int) -> None:
+    """The outcome stays of every chunk, numbered after all the other stays of the run."""
+    if not stays.n_stays:
+        return
+    admission = stays.arrays("admission", np.int64)
+    writers.write(
+        "hospital_stays",
+        {
+            "stay_id": ints(first_stay_id + np.arange(stays.n_stays)),
+            "person_id": ints(stays.arrays("person_id", np.int64)),
+            "admission_date": dates(admission),
+            "discharge_date": dates(stays.arrays("discharge", np.int64)),
+        },
+    )
+    code = stays.arrays("dx_code", np.int64)
+    variant = stays.arrays("dx_variant", np.int64)
+    none = np.ones(len(code), dtype=bool)
+    writers.write(
+        "diagnoses",
+        {
+            "person_id": ints(stays.arrays("dx_person_id", np.int64)),
+            "date": dates(stays.arrays("dx_date", np.int64)),
+            "code": categories(dicts["dx_spelling"][code, variant], dicts["dx"]),
+            "setting": categories(stays.arrays("dx_setting", np.int64), dicts["dx_setting"]),
+            "stay_id": ints(first_stay_id + stays.arrays("dx_stay", np.int64)),
+            "end_date": dates(np.zeros(len(code)), none),
+        },
+    )
 
 
 def _spelling(rng, m: int, model: Model) -> np.ndarray:

@@ -1,10 +1,13 @@
 """Ground truth written beside the data: the ITP cases as generated (true onset date,
 first recorded code, the index date FAITH's back-dating finds, secondary cause and its
 date, trajectory), their treatment episodes as recorded, the injected incidence rates,
-the multiple sclerosis cases and DMT episodes, and the NMOSD near misses."""
+the multiple sclerosis cases and DMT episodes, the NMOSD near misses, and the safety
+outcomes injected into the ITP cases (stays, exposure windows, days and events on and off
+exposure, outcomes.json)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -281,3 +284,180 @@ def write_ground_truth(
             lines.append(f"{int(lower)},{upper},{sex},{hazard.rate[b, s] * 1e5:.6f}")
     (gt / "injected_rates.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return len(cases.rows)
+
+
+OUTCOME_EVENTS_SCHEMA = pa.schema(
+    [
+        ("person_id", pa.int64()),
+        ("outcome", pa.string()),
+        ("stay_id", pa.int64()),
+        ("admission_date", pa.date32()),
+        ("discharge_date", pa.date32()),
+        ("code", pa.string()),
+        ("exposed", pa.bool_()),
+    ]
+)
+OUTCOME_EXPOSURE_SCHEMA = pa.schema(
+    [
+        ("person_id", pa.int64()),
+        ("outcome", pa.string()),
+        ("start_date", pa.date32()),
+        ("end_date", pa.date32()),
+    ]
+)
+OUTCOME_FOLLOW_UP_SCHEMA = pa.schema(
+    [
+        ("person_id", pa.int64()),
+        ("outcome", pa.string()),
+        ("start_date", pa.date32()),
+        ("end_date", pa.date32()),
+        ("days_on", pa.int64()),
+        ("days_off", pa.int64()),
+        ("injected_on", pa.int64()),
+        ("injected_off", pa.int64()),
+        ("background_on", pa.int64()),
+        ("background_off", pa.int64()),
+    ]
+)
+_COUNTS = ("days_on", "days_off", "injected_on", "injected_off", "background_on", "background_off")
+
+
+class OutcomeTable:
+    """The injected safety outcomes (ITP cases): each stay, the exposure windows, and per
+    follow-up run the days and events on and off exposure."""
+
+    def __init__(self) -> None:
+        self.events: list[dict] = []
+        self.windows: list[dict] = []
+        self.runs: list[dict] = []
+
+    def add(self, chunk) -> None:
+        self.events.extend(chunk.events)
+        self.windows.extend(chunk.windows)
+        self.runs.extend(chunk.runs)
+
+    def write(self, gt: Path, model: Model, first_stay_id: int, study_period) -> None:
+        for e in self.events:  # outcome stays are numbered after every other stay
+            e["stay_id"] = first_stay_id + e.pop("stay")
+        _write(
+            gt / "outcome_events.parquet",
+            OUTCOME_EVENTS_SCHEMA,
+            self.events,
+            ("person_id", "outcome", "admission_date", "stay_id"),
+        )
+        _write(
+            gt / "outcome_exposure.parquet",
+            OUTCOME_EXPOSURE_SCHEMA,
+            self.windows,
+            ("person_id", "outcome", "start_date"),
+        )
+        _write(
+            gt / "outcome_follow_up.parquet",
+            OUTCOME_FOLLOW_UP_SCHEMA,
+            self.runs,
+            ("person_id", "outcome", "start_date"),
+        )
+        outcomes = {}
+        for spec in model.outcomes:
+            runs = [r for r in self.runs if r["outcome"] == spec.name]
+            groups = {"all_cases": _tally(runs, None)}
+            groups["faith_adults"] = None if study_period is None else _tally(runs, True)
+            outcomes[spec.name] = {
+                "codelist": f"cohorts/codelists/{spec.name}.csv",
+                "codelist_prefixes": list(spec.prefixes),
+                "injected_primary_codes": sorted({model.dx.codes[i] for i in spec.primary.items}),
+                "injected_related_codes": sorted({model.dx.codes[i] for i in spec.related.items}),
+                "related_share": spec.related_prob,
+                "baseline_rate_per_100k": spec.baseline_per_100k,
+                "raised_rate_per_100k": round(spec.baseline_per_100k * spec.rate_ratio, 6),
+                "rate_ratio": spec.rate_ratio,
+                "exposure": _exposure_definition(spec),
+                "groups": groups,
+            }
+        truth = {
+            "follow_up": (
+                "each ITP case's covered days (observation_periods) from its true diagnosis "
+                "date (itp_cases.onset_date; a prevalent case: its first covered day) to its "
+                "last covered day (death, leaving, or the end of the period); days in a "
+                "coverage gap are not follow-up; windows inclusive at both ends"
+            ),
+            "event": (
+                "a hospital stay whose hospital_primary diagnosis matches the outcome "
+                "codelist (prefix), dated at admission; injected: the outcome stays drawn at "
+                "the rates below (outcome_events.parquet); background: the case's other "
+                "stays with such a primary diagnosis (the generic background care and ITP "
+                "stays), drawn independently of the exposure"
+            ),
+            "groups": {
+                "all_cases": "every ITP case of itp_cases.parquet, incident and prevalent",
+                "faith_adults": (
+                    "incident primary cases (secondary = false) aged >= 18 completed years "
+                    "at onset_date, whose first recorded qualifying code (first_code_date) "
+                    f"is in the study period {study_period[0]}..{study_period[1]} of "
+                    "cohorts/itp_faith.yaml; follow-up still from onset_date"
+                    if study_period is not None
+                    else None
+                ),
+            },
+            "outcomes": outcomes,
+        }
+        with (gt / "outcomes.json").open("w", encoding="utf-8") as fh:
+            json.dump(truth, fh, sort_keys=True, indent=2)
+            fh.write("\n")
+
+
+def _exposure_definition(spec) -> dict:
+    if spec.kind == "era":
+        rule = (
+            "each dispensing of atc covers [date, date + round(quantity x days_per_box) - 1]; "
+            "windows merge into an era while next start <= covered_until + grace_days + 1; "
+            "an era runs from its first window's start to its last covered day (grace not "
+            "added, no stockpiling); truncated at the case's last covered day"
+        )
+        params = {"days_per_box": spec.days_per_box, "grace_days": spec.grace_days}
+    else:
+        rule = (
+            "administrations of atc less than course_gap_days apart form one course; "
+            "exposed on [course start, course start + window_days - 1]; truncated at the "
+            "case's last covered day"
+        )
+        params = {"course_gap_days": spec.course_gap_days, "window_days": spec.window_days}
+    return {"kind": spec.kind, "atc": sorted(spec.atc), **params, "rule": rule}
+
+
+def _tally(runs: list[dict], group: bool | None) -> dict:
+    """Sums over the follow-up runs (of the group's cases when group is True)."""
+    runs = [r for r in runs if group is None or r["group"] == group]
+    total = {k: sum(r[k] for r in runs) for k in _COUNTS}
+    persons = {r["person_id"] for r in runs}
+    exposed = {r["person_id"] for r in runs if r["days_on"] > 0}
+    py_on, py_off = total["days_on"] / 365.25, total["days_off"] / 365.25
+
+    def rate(events: int, py: float) -> float | None:
+        return round(events / py * 1e5, 6) if py else None
+
+    def ratio(on: int, off: int) -> float | None:
+        if not (py_on and py_off and off):
+            return None
+        return round((on / py_on) / (off / py_off), 6)
+
+    all_on = total["injected_on"] + total["background_on"]
+    all_off = total["injected_off"] + total["background_off"]
+    return {
+        "persons": len(persons),
+        "persons_exposed": len(exposed),
+        "person_days_on": total["days_on"],
+        "person_days_off": total["days_off"],
+        "person_years_on": round(py_on, 4),
+        "person_years_off": round(py_off, 4),
+        "injected_on": total["injected_on"],
+        "injected_off": total["injected_off"],
+        "background_on": total["background_on"],
+        "background_off": total["background_off"],
+        "injected_rate_on_per_100k": rate(total["injected_on"], py_on),
+        "injected_rate_off_per_100k": rate(total["injected_off"], py_off),
+        "injected_rate_ratio": ratio(total["injected_on"], total["injected_off"]),
+        "all_events_rate_on_per_100k": rate(all_on, py_on),
+        "all_events_rate_off_per_100k": rate(all_off, py_off),
+        "all_events_rate_ratio": ratio(all_on, all_off),
+    }

@@ -173,6 +173,68 @@ class DmtClass:
         return self.new_atc[molecule] if day >= self.atc_from[molecule] else self.old_atc[molecule]
 
 
+@dataclass
+class OutcomeSpec:
+    """A safety outcome of ITP cases (model `outcomes`): hospital stays with an outcome
+    code as primary diagnosis at a baseline rate, raised during an exposure read from the
+    recorded dispensings (an era of boxes, or the window after each course start)."""
+
+    name: str
+    baseline_per_100k: float
+    rate_ratio: float
+    kind: str  # era | course
+    exposure: dict[str, Any]  # the exposure block as written in the model
+    atc: frozenset[str]  # exposure codes (matched as text: no vocabulary entry is added)
+    days_per_box: int  # era
+    grace_days: int  # era
+    course_gap_days: int  # course
+    window_days: int  # course
+    prefixes: tuple[str, ...]  # the outcome codelist (prefix match)
+    primary: Pool
+    related: Pool
+    related_prob: float
+    mean_los: float
+
+    @classmethod
+    def build(cls, name: str, spec: dict[str, Any], dx: Vocabulary) -> OutcomeSpec:
+        exposure = dict(spec["exposure"])
+        kind = str(exposure["kind"])
+        if kind not in ("era", "course"):
+            raise ValueError(f"outcome {name}: exposure kind must be era or course, got {kind}")
+        out = cls(
+            name=str(name),
+            baseline_per_100k=float(spec["baseline_per_100k"]),
+            rate_ratio=float(spec["rate_ratio"]),
+            kind=kind,
+            exposure=exposure,
+            atc=frozenset(str(c) for c in exposure["atc"]),
+            days_per_box=int(exposure.get("days_per_box", 0)),
+            grace_days=int(exposure.get("grace_days", 0)),
+            course_gap_days=int(exposure.get("course_gap_days", 0)),
+            window_days=int(exposure.get("window_days", 0)),
+            prefixes=tuple(str(c) for c in spec["codelist_prefixes"]),
+            primary=Pool.build(dx, spec["primary_codes"]),
+            related=Pool.build(dx, spec["related_codes"]),
+            related_prob=float(spec["related_prob"]),
+            mean_los=float(spec["mean_length_of_stay"]),
+        )
+        if out.baseline_per_100k <= 0 or out.rate_ratio <= 0:
+            raise ValueError(f"outcome {name}: rates must be > 0")
+        for pool in (out.primary, out.related):
+            stray = [dx.codes[i] for i in pool.items if not dx.codes[i].startswith(out.prefixes)]
+            if stray:
+                raise ValueError(f"outcome {name}: codes outside its codelist: {stray}")
+        return out
+
+    def matches(self, codes: list[str]) -> np.ndarray:
+        """Which vocabulary entries are outcome codes (prefix match)."""
+        return np.array([c.startswith(self.prefixes) for c in codes], dtype=bool)
+
+    def exposure_atc(self, codes: list[str]) -> np.ndarray:
+        """Which ATC vocabulary entries are exposure codes."""
+        return np.array([c in self.atc for c in codes], dtype=bool)
+
+
 class Model:
     """All parameters of the generator, pre-digested for vectorised sampling."""
 
@@ -281,6 +343,10 @@ class Model:
 
         # --- multiple sclerosis (codes registered after ITP's: earlier indices unchanged)
         self._build_ms(raw["ms"])
+        # --- safety outcomes of ITP cases (codes registered last, for the same reason)
+        self.outcomes = [
+            OutcomeSpec.build(name, spec, self.dx) for name, spec in raw.get("outcomes", {}).items()
+        ]
 
         # flags over the vocabularies used by the consistency rules (codes added first)
         backdating = [self.atc.add(c) for c in itp["backdating_atc"]]
