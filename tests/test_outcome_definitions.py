@@ -80,3 +80,10 @@ def test_a_good_block_loads():
         True,
         "all",
     )
+
+
+def test_a_misspelt_key_in_a_list_entry_names_the_keys_allowed_there():
+    start = {"anchor": "course_start", "klass": "rituximab", "number": 1}
+    with pytest.raises(DefinitionError) as caught:
+        _load(survival=[_entry(time_at_risk={"start": start, "end": YEAR["end"]})])
+    assert "allowed keys here: anchor, class, number, offset" in caught.value.hint

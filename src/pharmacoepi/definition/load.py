@@ -217,12 +217,13 @@ def load_definition(spec: str | Path, overrides: dict[str, Any] | None = None) -
 
 
 def _model_in(annotation: Any) -> tuple[Any, bool]:
-    """The model an annotation holds: (model, keyed) for `Model`, `Model | None` and
-    `dict[str, Model]` (keyed: the next location part is a dict key, not a field)."""
+    """The model an annotation holds: (model, keyed) for `Model`, `Model | None`,
+    `dict[str, Model]` and `tuple[Model, ...]` (keyed: the next location part is a dict
+    key or a list index, not a field)."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation, False
     args = typing.get_args(annotation)
-    keyed = typing.get_origin(annotation) is dict
+    keyed = typing.get_origin(annotation) in (dict, tuple, list)
     for arg in args:
         if isinstance(arg, type) and issubclass(arg, BaseModel):
             return arg, keyed
@@ -236,9 +237,11 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
         if skip_key:  # a name the user chose (a codelist, a class): the model stays
             skip_key = False
             continue
-        field = model.model_fields.get(part)
+        fields = {f.alias or name: f for name, f in model.model_fields.items()}
+        field = fields.get(part)
         inner, keyed = _model_in(field.annotation) if field is not None else (None, False)
         if inner is None:
             break
         model, skip_key = inner, keyed
-    return sorted(model.model_fields)
+    # the keys as written in YAML: a field's alias where it has one (`class`)
+    return sorted(f.alias or name for name, f in model.model_fields.items())
