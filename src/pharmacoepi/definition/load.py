@@ -32,7 +32,7 @@ class LoadedDefinition(BaseModel):
 
     def resolved_sha256(self) -> str:
         """Hash of the definition after overrides: two runs with equal hashes ran the same rules."""
-        payload = self.definition.model_dump(mode="json")
+        payload = self.definition.model_dump(mode="json", by_alias=True)
         payload["codelist_sha256"] = {n: c.sha256 for n, c in sorted(self.codelists.items())}
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 

@@ -51,7 +51,7 @@ def run_manifest(
             "file_sha256": loaded.file_sha256,
             "resolved_sha256": loaded.resolved_sha256(),
             "overrides": loaded.overrides,
-            "resolved": loaded.definition.model_dump(mode="json"),
+            "resolved": loaded.definition.model_dump(mode="json", by_alias=True),
         },
         "codelists": {
             name: {
