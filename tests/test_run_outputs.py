@@ -109,6 +109,8 @@ def test_outputs_and_manifest(tmp_path, good_run):
         "incident_cases.parquet",
         "lines.parquet",
         "manifest.json",
+        "outcome_incidence.parquet",
+        "outcome_survival.parquet",
         "pathways.parquet",
         "phases.parquet",
         "retreatment.parquet",
@@ -126,7 +128,8 @@ def test_outputs_and_manifest(tmp_path, good_run):
     assert manifest["inputs"]["persons"]["rows"] == 1
     assert manifest["inputs"]["procedures"]["format"] == "parquet"
     assert set(manifest["codelists"]) == {
-        "itp", "itp_first_line_drugs", "secondary_itp", "bleeding", "corticosteroids", "ivig",
+        "itp", "itp_first_line_drugs", "secondary_itp", "bleeding", "thrombosis",
+        "serious_infection", "corticosteroids", "ivig",
         "tpo_ra", "rituximab", "fostamatinib", "dapsone", "danazol", "immunosuppressants",
         "splenectomy",
     }  # fmt: skip
@@ -262,8 +265,10 @@ def test_terminal_shows_masked_counts_unless_asked(tmp_path, good_run):
     assert masked.returncode == 0, masked.stderr
     assert "masked persons in the cohort" in masked.stdout
     # one person: the five persons cells, the summary line and the phase share are masked
-    # (0 excluded is shown)
-    assert masked.stdout.split("outputs:")[0].count("masked") == 7
+    # (0 excluded is shown); then each of the five outcome rates says its events are
+    summary, outcomes = masked.stdout.split("outputs:")[0].split("outcome bleeding_first_year")
+    assert summary.count("masked") == 7
+    assert outcomes.count("events masked (small cells)") == 5
     assert "persistent or chronic share masked" in masked.stdout
     shown = run_cli(
         "build-cohort", "itp_faith", "--data", data, "--out", tmp_path / "b", "--show-small-counts"
