@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 import polars as pl
 
+from pharmacoepi.disclosure.rules import spread_suppression
+
 # the strata whose levels add up to the crude row: each person has one sex and one age
 # band at the start of the time at risk; calendar years add up only in events and days
 _PERSON_MARGINS = ("sex", "age_band")
@@ -16,19 +18,6 @@ RATE = ["rate", "ci_lower", "ci_upper"]
 
 def _small(n: int | None, min_cell: int) -> bool:
     return n is not None and 0 < n < min_cell
-
-
-def _complement(hide: list[bool], counts: list[int], groups: list[list[int]]) -> None:
-    """Within each group whose total is shown: while exactly one cell is hidden, hide the
-    smallest other non-zero cell too (in place; repeats until no group has one)."""
-    changed = True
-    while changed:
-        changed = False
-        for group in groups:
-            hidden = [i for i in group if hide[i]]
-            others = [(counts[i], i) for i in group if not hide[i] and counts[i] > 0]
-            if len(hidden) == 1 and others:
-                hide[min(others)[1]] = changed = True
 
 
 def _groups(rows: list[dict], margins: tuple[str, ...]) -> list[list[int]]:
@@ -54,7 +43,7 @@ def outcome_incidence(raw: pl.DataFrame, min_cell: int) -> pl.DataFrame:
             _small(r["events"], min_cell) or _small(r["persons_with_outcome"], min_cell)
             for r in margin_rows
         ]
-        _complement(hide_events, events, _groups(margin_rows, _EVENT_MARGINS))
+        spread_suppression(hide_events, events, _groups(margin_rows, _EVENT_MARGINS))
         hidden: dict[str, list[bool]] = {}
         for column in ("persons", "persons_pre_exclusion"):
             flags = [_small(r[column], min_cell) for r in margin_rows]
@@ -63,7 +52,7 @@ def outcome_incidence(raw: pl.DataFrame, min_cell: int) -> pl.DataFrame:
                     f or _small(r["persons_pre_exclusion"] - r["persons"], min_cell)
                     for f, r in zip(flags, margin_rows, strict=True)
                 ]
-            _complement(flags, [r[column] for r in margin_rows],
+            spread_suppression(flags, [r[column] for r in margin_rows],
                         _groups(margin_rows, _PERSON_MARGINS))  # fmt: skip
             hidden[column] = flags
         for i in range(n):

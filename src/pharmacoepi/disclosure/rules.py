@@ -59,6 +59,20 @@ def suppress_cells(counts: list[int], min_cell_count: int, *, total_known: bool)
     return hide
 
 
+def spread_suppression(hide: list[bool], counts: list[int], groups: list[list[int]]) -> None:
+    """Cells of a table whose groups (rows, columns, margins) each add up to a published
+    total: while a group has exactly one hidden cell, hide its smallest other non-zero
+    cell too (which may leave another group with one). Changes `hide` in place."""
+    changed = True
+    while changed:
+        changed = False
+        for group in groups:
+            masked = [i for i in group if hide[i]]
+            others = [(counts[i], i) for i in group if not hide[i] and counts[i] > 0]
+            if len(masked) == 1 and others:
+                hide[min(others)[1]] = changed = True
+
+
 def hide_columns(frame: pl.DataFrame, columns) -> pl.DataFrame:
     """Null every value of the given columns (all of a table's counts and what derives
     from them, when a total it adds up to is masked elsewhere)."""

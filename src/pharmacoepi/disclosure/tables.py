@@ -15,7 +15,11 @@ from dataclasses import dataclass
 import polars as pl
 
 from pharmacoepi.disclosure import outcome_tables
-from pharmacoepi.disclosure.rules import suppress_attrition, suppress_cells
+from pharmacoepi.disclosure.rules import (
+    spread_suppression,
+    suppress_attrition,
+    suppress_cells,
+)
 
 
 @dataclass(frozen=True)
@@ -146,17 +150,9 @@ def switch_types_by_year(raw: pl.DataFrame, ctx: Context) -> pl.DataFrame:
 
 def _suppress_groups(counts: list[int], groups: list[list[int]], min_cell: int) -> list[bool]:
     """Cells of a cross-table whose groups (rows, columns) each add up to a published
-    total: mask 1..min_cell - 1, then, while a group has exactly one masked cell, mask its
-    smallest other non-zero cell too (which may leave another group with one)."""
+    total: mask 1..min_cell - 1, then spread (rules.spread_suppression)."""
     hide = [0 < n < min_cell for n in counts]
-    changed = True
-    while changed:
-        changed = False
-        for group in groups:
-            masked = [i for i in group if hide[i]]
-            others = [(counts[i], i) for i in group if not hide[i] and counts[i] > 0]
-            if len(masked) == 1 and others:
-                hide[min(others)[1]] = changed = True
+    spread_suppression(hide, counts, groups)
     return hide
 
 
