@@ -32,19 +32,29 @@ windows AS (
     JOIN analyses AS a ON a.analysis = w.analysis
 ),
 occurrences AS (
-    -- every outcome day of the analysis's outcome, with the days since the previous one
+    -- every outcome day of the analysis's outcome; new_chain: no earlier outcome day in the
+    -- clean window's N days before it (the day is counted, and starts a removal)
     SELECT
-        a.analysis,
-        d.person_id,
-        d.date,
-        a.clean_window_days,
-        date_diff(
-            'day',
-            lag(d.date) OVER (PARTITION BY a.analysis, d.person_id ORDER BY d.date),
-            d.date
-        ) AS days_since_previous
-    FROM analyses AS a
-    JOIN outcome_days AS d ON d.outcome = a.outcome
+        analysis,
+        person_id,
+        date,
+        clean_window_days,
+        CASE WHEN days_since_previous IS NULL OR days_since_previous > clean_window_days
+            THEN 1 ELSE 0 END AS new_chain
+    FROM (
+        SELECT
+            a.analysis,
+            d.person_id,
+            d.date,
+            a.clean_window_days,
+            date_diff(
+                'day',
+                lag(d.date) OVER (PARTITION BY a.analysis, d.person_id ORDER BY d.date),
+                d.date
+            ) AS days_since_previous
+        FROM analyses AS a
+        JOIN outcome_days AS d ON d.outcome = a.outcome
+    ) AS spaced
 ),
 excluded AS (
     SELECT DISTINCT w.analysis, w.person_id
@@ -62,7 +72,7 @@ counted AS (
     JOIN windows AS w
         ON w.analysis = o.analysis AND w.person_id = o.person_id
         AND o.date >= w.start_date AND o.date <= w.end_date
-    WHERE o.days_since_previous IS NULL OR o.days_since_previous > o.clean_window_days
+    WHERE o.new_chain = 1
 ),
 firsts AS (
     SELECT c.analysis, c.person_id, min(c.date) AS first_date
@@ -87,8 +97,7 @@ chained AS (
     -- outcome days chained while each is at most N days after the previous: one removal
     SELECT
         *,
-        sum(CASE WHEN days_since_previous IS NULL OR days_since_previous > clean_window_days
-            THEN 1 ELSE 0 END) OVER (
+        sum(new_chain) OVER (
             PARTITION BY analysis, person_id ORDER BY date ROWS UNBOUNDED PRECEDING
         ) AS chain
     FROM occurrences

@@ -212,6 +212,22 @@ def _standard_for(table: pl.DataFrame, standard: pl.DataFrame) -> pl.DataFrame:
     return table.with_columns(pl.min_horizontal("age_band", pl.lit(top)).alias("age_band"))
 
 
+def standardised_rate(cells: pl.DataFrame, standard: pl.DataFrame, per: float) -> dict | None:
+    """The directly standardised rate of cells (age_band, events, person_years) with its
+    Fay-Feuer interval (events, person_time, rate, ci_lower, ci_upper), or None when a band
+    of the standard has no person-time (its rate, so the standardised rate, is unknown).
+    Ages above the standard's open top band count in it."""
+    banded = _standard_for(cells, standard)
+    covered = set(banded.filter(pl.col("person_years") > 0)["age_band"].to_list())
+    if not set(standard["stratum"].to_list()) <= covered:
+        return None
+    result = direct_standardize(
+        banded, events_col="events", person_time_col="person_years", stratum_col="age_band",
+        standard=standard, per=per,
+    )  # fmt: skip
+    return result.filter(pl.col("measure") == "standardised").row(0, named=True)
+
+
 def cells_of(segments: pl.DataFrame) -> pl.DataFrame:
     """Person-time segments or cells (year, sex, age_band, events, days) -> cells: year,
     sex, age_band, events, person_years. Days are summed (integers, exact in any order),
@@ -275,31 +291,14 @@ def incidence_table(cells: pl.DataFrame, d: Definition, months: pl.DataFrame) ->
             ).sort(_stratum_order(measure))
         )
     for name in d.analyses.incidence.standards:
-        standard = STANDARDS[name]
-        banded = _standard_for(cells, standard)
-        covered = set(banded.filter(pl.col("person_years") > 0)["age_band"].to_list())
-        if not set(standard["stratum"].to_list()) <= covered:
-            # an age band without person-time has no rate: the standardised rate is unknown
-            parts.append(
-                pl.DataFrame({"measure": [f"standardised_{name}"], "stratum": ["all"]})
-                .with_columns(pl.lit(None).alias(c) for c in list(SCHEMA)[2:])
-                .cast(SCHEMA)
-            )
-            continue
-        result = direct_standardize(
-            banded, events_col="events", person_time_col="person_years",
-            stratum_col="age_band", standard=standard, per=per,
-        )  # fmt: skip
-        row = result.filter(pl.col("measure") == "standardised")
+        row = standardised_rate(cells, STANDARDS[name], per)
+        # an age band without person-time has no rate: the standardised rate is unknown
         parts.append(
-            row.select(
-                pl.lit(f"standardised_{name}").alias("measure"),
-                pl.lit("all").alias("stratum"),
-                "events",
-                pl.col("person_time").alias("person_years"),
-                "rate",
-                "ci_lower",
-                "ci_upper",
-            )
-        )
+            pl.DataFrame(
+                {"measure": [f"standardised_{name}"], "stratum": ["all"],
+                 **{c: [row[c] if row else None] for c in ("events", "rate", "ci_lower",
+                                                            "ci_upper")},
+                 "person_years": [row["person_time"] if row else None]}
+            ).select(list(SCHEMA))
+        )  # fmt: skip
     return pl.concat([p.cast(SCHEMA) for p in parts])

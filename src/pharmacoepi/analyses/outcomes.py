@@ -11,17 +11,16 @@ import datetime as dt
 import polars as pl
 import pyarrow as pa
 
+from pharmacoepi.analyses.incidence import BAND_YEARS, STANDARDS, standardised_rate
 from pharmacoepi.analyses.lexis import DAYS_PER_YEAR
 from pharmacoepi.analyses.survival import curve_points
 from pharmacoepi.analyses.survival_block import all_outcomes, survival_entries
 from pharmacoepi.definition import Definition
 from pharmacoepi.definition.outcomes import Anchor, OutcomeIncidence, OutcomeSurvival
 from pharmacoepi.errors import DataError
-from pharmacoepi.estimate import ESP2013, WHO_WORLD, direct_standardize, poisson_ci
+from pharmacoepi.estimate import poisson_ci
 from pharmacoepi.plan import RunState, Step, python, sql
 
-BAND_YEARS = 5
-STANDARDS = {"esp2013": ESP2013, "who_world": WHO_WORLD}
 _ANCHOR_KIND = {"course_start": "course", "era_start": "era", "line_start": "line"}
 
 DEFINITIONS_SCHEMA = pa.schema(
@@ -288,26 +287,15 @@ def truncated(standard: pl.DataFrame, youngest: int) -> pl.DataFrame:
 
 
 def _standardised(bands: pl.DataFrame, standard: pl.DataFrame, per: int) -> tuple:
-    """Direct standardisation of the age bands (Fay-Feuer interval); unknown (None) when a
-    weighted band of the standard has no person-time."""
-    if bands.height == 0:
-        return None, None, None
-    frame = bands.select(
+    """rate, ci_lower, ci_upper of the age bands' rows (incidence.standardised_rate);
+    unknown (None) when a band of the standard has no person-time."""
+    cells = bands.select(
         pl.col("level").cast(pl.Int64).alias("age_band"),
         "events",
         (pl.col("person_days") / DAYS_PER_YEAR).alias("person_years"),
     )
-    top = int(standard["stratum"].max())
-    frame = frame.with_columns(pl.min_horizontal("age_band", pl.lit(top)).alias("age_band"))
-    covered = set(frame.filter(pl.col("person_years") > 0)["age_band"].to_list())
-    if not set(standard.filter(pl.col("weight") > 0)["stratum"].to_list()) <= covered:
-        return None, None, None
-    result = direct_standardize(
-        frame, events_col="events", person_time_col="person_years", stratum_col="age_band",
-        standard=standard, per=per,
-    )  # fmt: skip
-    row = result.filter(pl.col("measure") == "standardised").row(0, named=True)
-    return row["rate"], row["ci_lower"], row["ci_upper"]
+    row = standardised_rate(cells, standard, per) if cells.height else None
+    return (row["rate"], row["ci_lower"], row["ci_upper"]) if row else (None, None, None)
 
 
 SURVIVAL_SCHEMA = {

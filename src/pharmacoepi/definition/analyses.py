@@ -7,11 +7,13 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from pharmacoepi.definition.outcomes import OutcomeAnalyses, OutcomeIncidence, OutcomeSurvival
+from pharmacoepi.definition.outcomes import OutcomeIncidence, OutcomeSurvival, unique_names
 from pharmacoepi.definition.types import (
+    REPORT_DAYS,
     CodelistUse,
     Int,
     Reference,
+    ReportDays,
     Requirement,
     Section,
     StrictModel,
@@ -36,9 +38,8 @@ class Incidence(StrictModel):
 
 
 class Survival(Section):
-    report_days: tuple[Int, ...] = Field(
-        default=(91, 182, 365, 730, 1095, 1461, 1826),
-        min_length=1,
+    report_days: ReportDays = Field(
+        default=REPORT_DAYS,
         description="days from the origin at which cumulative incidence is reported",
     )
     bleeding_codelist: str | None = Field(
@@ -50,14 +51,6 @@ class Survival(Section):
     cox_covariates: tuple[Literal["sex", "age_at_index", "secondary"], ...] = Field(
         default=(), description="cohort columns for cause-specific Cox models (cox.parquet)"
     )
-
-    @model_validator(mode="after")
-    def _days(self) -> Survival:
-        if any(d < 0 for d in self.report_days) or len(set(self.report_days)) < len(
-            self.report_days
-        ):
-            raise ValueError("report_days must be distinct days >= 0")
-        return self
 
     def codelist_uses(self, path: str) -> Iterable[CodelistUse]:
         if self.bleeding_codelist is not None:
@@ -90,7 +83,7 @@ class Analyses(Section):
 
     @model_validator(mode="after")
     def _names(self) -> Analyses:
-        OutcomeAnalyses.unique(
+        unique_names(
             (*self.outcome_incidence, *self.outcome_survival),
             "analyses.outcome_incidence and outcome_survival",
         )

@@ -16,11 +16,14 @@ from pydantic import Field, model_validator
 
 from pharmacoepi.data.contract import DiagnosisSetting
 from pharmacoepi.definition.types import (
+    REPORT_DAYS,
     Bool,
     CodelistUse,
     Days,
     Int,
+    Name,
     Reference,
+    ReportDays,
     Requirement,
     Section,
     StrictModel,
@@ -150,7 +153,7 @@ class TimeAtRisk(StrictModel):
 
 
 class _OutcomeAnalysis(Section):
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: Name
     outcome: str
     time_at_risk: TimeAtRisk
     exclude_prior_days: Days | Literal["all"] | None = Field(
@@ -200,18 +203,13 @@ class OutcomeSurvival(_OutcomeAnalysis):
         default=None,
         description="the day time is counted from (default: the time at risk's start)",
     )
-    report_days: tuple[Int, ...] = Field(
-        default=(91, 182, 365, 730, 1095, 1461, 1826),
-        min_length=1,
+    report_days: ReportDays = Field(
+        default=REPORT_DAYS,
         description="days from the origin at which cumulative incidence is reported",
     )
 
     @model_validator(mode="after")
     def _window(self) -> OutcomeSurvival:
-        if any(d < 0 for d in self.report_days) or len(set(self.report_days)) < len(
-            self.report_days
-        ):
-            raise ValueError("report_days must be distinct days >= 0")
         if self.time_at_risk.exposure is not None:
             raise ValueError(
                 "outcome_survival needs time_at_risk {start, end}: a curve has one origin"
@@ -219,13 +217,10 @@ class OutcomeSurvival(_OutcomeAnalysis):
         return self
 
 
-class OutcomeAnalyses:
-    """Checks across the entries: names are unique within each list."""
-
-    @staticmethod
-    def unique(entries: Iterable[_OutcomeAnalysis], path: str) -> None:
-        seen: set[str] = set()
-        for e in entries:
-            if e.name in seen:
-                raise ValueError(f"{path}: analysis name {e.name!r} is used twice")
-            seen.add(e.name)
+def unique_names(entries: Iterable[_OutcomeAnalysis], path: str) -> None:
+    """Analysis names name rows of the outputs: each is used once."""
+    seen: set[str] = set()
+    for e in entries:
+        if e.name in seen:
+            raise ValueError(f"{path}: analysis name {e.name!r} is used twice")
+        seen.add(e.name)

@@ -5,7 +5,6 @@ declared, every section another needs is present."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 
 from pydantic import Field, model_validator
@@ -32,7 +31,14 @@ from pharmacoepi.definition.treatments import (
     Switches,
     Treatments,
 )
-from pharmacoepi.definition.types import CodelistUse, Reference, Requirement, Section, StrictModel
+from pharmacoepi.definition.types import (
+    CodelistUse,
+    Name,
+    Reference,
+    Requirement,
+    Section,
+    StrictModel,
+)
 
 # What a Reference's kind may name, and how an unknown name is told: (names, "is not ...").
 _KINDS: dict[str, Callable[[Definition], tuple[tuple[str, ...] | None, str]]] = {
@@ -67,7 +73,7 @@ def _efficacy_groups(d: Definition) -> tuple[str, ...]:
 class Definition(StrictModel):
     """The validated definition; rule order is fixed (see docs/cohort-definitions.md)."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: Name
     title: str = ""
     description: str = ""
     study_period: Period
@@ -86,7 +92,7 @@ class Definition(StrictModel):
     phase: Phase | None = None
     switches: Switches | None = None
     summaries: Summaries = Summaries()
-    outcomes: dict[str, Outcome] = Field(default_factory=dict)
+    outcomes: dict[Name, Outcome] = Field(default_factory=dict)
     analyses: Analyses = Analyses()
 
     def sections(self) -> Iterable[tuple[str, Section]]:
@@ -152,8 +158,6 @@ def _check_codelist(d: Definition, use: CodelistUse) -> None:
 
 def _check_outcome(d: Definition, name: str, outcome: Outcome) -> None:
     """A diagnoses outcome says in which settings a code counts; other domains have none."""
-    if not _OUTCOME_NAME.fullmatch(name):
-        raise ValueError(f"outcomes: name {name!r} may hold letters, digits, '_', '.', '-'")
     if outcome.codelist is None or outcome.codelist not in d.codelists:
         return
     domain = d.codelists[outcome.codelist].domain
@@ -167,9 +171,6 @@ def _check_outcome(d: Definition, name: str, outcome: Outcome) -> None:
             f"outcomes.{name}.settings: {outcome.codelist!r} is a {domain} codelist; "
             "settings are for diagnoses"
         )
-
-
-_OUTCOME_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 def _check_requirement(d: Definition, requirement: Requirement) -> None:

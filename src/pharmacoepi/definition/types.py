@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 # Numbers and flags are strict: `washout_days: true` is refused, not read as 1, and
 # `include_descendants: 1` is not read as true (YAML gives ints and booleans as such).
@@ -17,6 +17,22 @@ Bool = StrictBool
 Days = Annotated[StrictInt, Field(ge=0, le=36_525)]
 # A duration that must cover at least one day (a box, an administration's effect, a course).
 PositiveDays = Annotated[StrictInt, Field(ge=1, le=36_525)]
+
+
+# A name the definition gives (the definition, an outcome, an analysis): it names files
+# and rows, so letters, digits and '_.-' only.
+Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]
+
+
+def _distinct_days(days: tuple[int, ...]) -> tuple[int, ...]:
+    if any(d < 0 for d in days) or len(set(days)) < len(days):
+        raise ValueError("report_days must be distinct days >= 0")
+    return days
+
+
+# Days from a curve's origin at which it is read (survival, outcome_survival).
+REPORT_DAYS = (91, 182, 365, 730, 1095, 1461, 1826)
+ReportDays = Annotated[tuple[StrictInt, ...], Field(min_length=1), AfterValidator(_distinct_days)]
 
 
 class StrictModel(BaseModel):

@@ -3,8 +3,10 @@ sex and age band (each person has one of each at the start of the time at risk) 
 to the crude row in every count, the calendar years in events; the standardised rows
 repeat the crude counts; persons with the outcome are at most the events and the persons
 at risk, who are at most those before exclusions, at most the cohort; a rate shown gives
-its events (its person-days are shown). outcome_survival's persons are at most the
-cohort, its curve points taken to reveal their events (as survival.parquet's)."""
+its events (its person-days are shown). outcome_survival: persons and at risk are at
+most the cohort, at risk at most the persons; its events so far are not modelled as
+survival.parquet's are (the mask hides a point with 1 to min_cell_count - 1 of them, so a
+shown point's events are not small; the audit does not check it further)."""
 
 from __future__ import annotations
 
