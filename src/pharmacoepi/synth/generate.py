@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from . import events as ev
 from .background import generate_background
+from .comorbidities import ComorbidityTotals, generate_comorbidities
 from .config import SynthConfig
 from .coverage import build_coverage
 from .ground_truth import (
@@ -43,8 +44,10 @@ from .writer import TableWriters, categories, dates, ints
 # diagnosis and the back-dated index date in the truth, splenectomy ~10%, secondary
 # causes after T, anti-D, MS treated ~50%, DMT market dates and ATC changes per date,
 # induction regimens, NMOSD (issue 14); 1.6: ITP safety outcomes (thrombosis, serious
-# infection) with known rates on and off exposure
-GENERATOR_VERSION = "1.6.0"
+# infection) with known rates on and off exposure; 1.7: chronic comorbidities (Charlson
+# conditions, hypertension, autoimmune excess of primary ITP cases) and background drug
+# use, from a fifth stream, every earlier row and truth unchanged
+GENERATOR_VERSION = "1.7.0"
 EPOCH = date(1970, 1, 1)
 FAITH_WINDOW = (date(2009, 7, 1), date(2011, 6, 30))
 QUALIFYING = np.array([s != "outpatient" for s in DX_SETTINGS])
@@ -108,6 +111,8 @@ def generate(
     nmosd = NmosdTable()
     outcomes = OutcomeTable()
     outcome_stays = OutcomeStays()
+    comorb_stays = OutcomeStays()  # the comorbidity stays, numbered after the outcome stays
+    comorb = None if model.comorbidities is None else ComorbidityTotals(model.comorbidities)
     next_stay_id = 1
     try:
         for index, first in enumerate(range(0, cfg.persons, cfg.chunk_size)):
@@ -123,6 +128,10 @@ def generate(
             # the safety outcomes too: every other draw is as without them
             outcome_rng = np.random.default_rng(
                 np.random.SeedSequence([cfg.seed, index], spawn_key=(3,))
+            )
+            # comorbidities and background drugs (1.7): drawn last, from a fifth stream
+            comorb_rng = np.random.default_rng(
+                np.random.SeedSequence([cfg.seed, index], spawn_key=(4,))
             )
             next_stay_id = _chunk(
                 rng,
@@ -149,10 +158,14 @@ def generate(
                 outcomes,
                 outcome_stays,
                 next_stay_id,
+                comorb_rng,
+                comorb,
+                comorb_stays,
             )
             if progress is not None:
                 progress(first + n, cfg.persons)
         _write_outcome_stays(writers, dicts, outcome_stays, next_stay_id)
+        _write_outcome_stays(writers, dicts, comorb_stays, next_stay_id + outcome_stays.n_stays)
     finally:
         writers.close()
     summary = _finish(
@@ -160,6 +173,12 @@ def generate(
     )
     study_period = None if window is None else tuple(d.isoformat() for d in FAITH_WINDOW)
     outcomes.write(out_dir / "ground_truth", model, next_stay_id, study_period)
+    if comorb is not None:
+        truth = comorb.to_json(model, start, end)
+        truth["comorbidity_stay_ids_from"] = next_stay_id + outcome_stays.n_stays
+        with (out_dir / "ground_truth" / "comorbidities.json").open("w", encoding="utf-8") as fh:
+            json.dump(truth, fh, sort_keys=True, indent=2, default=str)
+            fh.write("\n")
     return summary
 
 
@@ -210,6 +229,9 @@ def _chunk(
     outcomes,
     outcome_stays,
     next_stay_id,
+    comorb_rng=None,
+    comorb=None,
+    comorb_stays=None,
 ) -> int:
     pop = sample_population(rng, model, first_id, n, start, end)
     local = np.arange(n, dtype=np.int64)
@@ -404,8 +426,54 @@ def _chunk(
     m = len(dx["person"]) - m_ms - m_nmosd
     variant = [_spelling(rng, m, model), _spelling(ms_rng, m_ms, model)]
     variant = np.concatenate([*variant, _spelling(nmosd_rng, m_nmosd, model)])
+    if comorb is not None:
+        variant = _add_comorbidities(
+            comorb_rng, model, pop, cov, case_list, tables, variant, start, end, comorb
+        )
+        _keep_comorbidity_stays(comorb_rng, model, pop, comorb, comorb_stays)
     _write(writers, dicts, pop, cov, tables, variant)
     return next_stay_id
+
+
+def _add_comorbidities(rng, model, pop, cov, case_list, tables, variant, start, end, totals):
+    """Comorbidities and background drugs (own stream, drawn after everything else):
+    appended after every other row of the chunk, which keep their order and values; the
+    extra stays are kept aside (numbered after the outcome stays)."""
+    n = len(pop)
+    primary_itp = np.zeros(n, dtype=bool)
+    primary_itp[[c.person for c in case_list if c.secondary_cause is None]] = True
+    made = generate_comorbidities(
+        rng, model.comorbidities, model, pop, cov, primary_itp, tables["hospital_stays"], start, end
+    )
+    for name in ("diagnoses", "dispensings"):
+        tables[name] = ev.concat([tables[name], made.claims[name]], _COLS[name])
+    m = len(made.claims["diagnoses"]["person"])
+    variant = np.concatenate([variant, _spelling(rng, m, model)])
+    dx = ev.concat([tables["diagnoses"], made.new_stay_dx], ev.DIAGNOSIS_COLS)
+    totals.add(
+        made, model, pop, cov, primary_itp, dx, tables["dispensings"], QUALIFYING, start, end
+    )
+    totals.pending = made
+    return variant
+
+
+def _keep_comorbidity_stays(rng, model, pop, totals, stays: OutcomeStays) -> None:
+    made = totals.pending
+    totals.pending = None
+    s, dx = made.new_stays, made.new_stay_dx
+    if not len(s["stay"]):
+        return
+    base = stays.n_stays
+    stays.person_id.append(pop.person_id[s["person"]])
+    stays.admission.append(s["admission"])
+    stays.discharge.append(s["discharge"])
+    stays.dx_person_id.append(pop.person_id[dx["person"]])
+    stays.dx_date.append(dx["date"])
+    stays.dx_code.append(dx["code"])
+    stays.dx_setting.append(dx["setting"])
+    stays.dx_stay.append(base + dx["stay"])
+    stays.dx_variant.append(_spelling(rng, len(dx["person"]), model))
+    stays.n_stays += len(s["stay"])
 
 
 def _write_outcome_stays(writers, dicts, stays: OutcomeStays, first_stay_id: int) -> None:

@@ -360,6 +360,23 @@ class Model:
         self.atc_is_itp_drug = np.array([c.startswith(prefixes) for c in self.atc.codes])
         sec = tuple(itp["secondary_family_prefixes"])
         self.dx_is_secondary = np.array([c.startswith(sec) for c in self.dx.codes])
+        # --- comorbidities and background drugs (1.7): codes registered after every other
+        # code, so earlier vocabulary indices are unchanged; the flags are padded (never set)
+        self.comorbidities = None
+        if "comorbidities" in raw:
+            from .comorbidities import ComorbidityModel
+
+            self.comorbidities = ComorbidityModel.build(raw["comorbidities"], self)
+            for name in (
+                "atc_is_backdating",
+                "atc_is_itp_treatment",
+                "atc_ms_washout",
+                "atc_is_itp_drug",
+                "atc_is_dmt",
+            ):
+                flags = getattr(self, name)
+                setattr(self, name, np.pad(flags, (0, len(self.atc) - len(flags))))
+            self.dx_is_secondary = np.array([c.startswith(sec) for c in self.dx.codes])
         self.product_first, self.product_count = self.products.lookup_tables(len(self.atc))
 
     def _build_ms(self, ms: dict[str, Any]) -> None:
