@@ -32,6 +32,7 @@ def test_same_seed_same_bytes_and_different_seed_differs(tmp_path):
         "dispensings",
         "procedures",
         "hospital_stays.parquet",
+        "ground_truth/comorbidities.json",
         "ground_truth/itp_cases.parquet",
         "ground_truth/itp_treatments.parquet",
         "ground_truth/injected_rates.csv",
