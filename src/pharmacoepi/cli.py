@@ -219,6 +219,10 @@ def build_cohort_command(
         out_console.print(_phase_line(result, show_small_counts))
     for line in _outcome_lines(result.outcome_incidence, result.outcome_survival):
         out_console.print(line, highlight=False)
+    if result.characteristics is not None and result.characteristics.height:
+        from pharmacoepi.characteristics.display import table1
+
+        out_console.print(table1(result.characteristics, "Table 1 (characteristics.parquet)"))
     out_console.print(_audit_line(result.disclosure_audit))
     out_console.print(f"outputs: {result.out_dir.resolve()}")
 

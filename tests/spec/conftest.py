@@ -7,10 +7,11 @@ per-person results on both.
 SQL stage (a job per stage, about 40 stages), some 15 s per test, 12 minutes for the lot.
 It runs the dataset-level parity instead (tests/test_engine_parity.py: both shipped
 definitions, every output, on Spark and DuckDB). The safety-outcome specs
-(test_outcomes) run on both engines like the rules. The other analyses' spec tests (incidence,
-survival) run on DuckDB only: their SQL stages (at-risk intervals, the Lexis split,
-survival times) are held to parity by every output of that dataset-level test, and the
-estimators after them are the same Polars and lifelines code for both engines."""
+(test_outcomes) and Table 1's (test_characteristics) run on both engines like the rules.
+The other analyses' spec tests (incidence, survival) run on DuckDB only: their SQL stages
+(at-risk intervals, the Lexis split, survival times) are held to parity by every output of
+that dataset-level test, and the estimators after them are the same Polars and lifelines
+code for both engines."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ _RULE_MODULES = {
     "test_ms_switches",
     "test_persistent_treatment",
     "test_outcomes",
+    "test_characteristics",
 }
 
 

@@ -207,6 +207,7 @@ def load_definition(spec: str | Path, overrides: dict[str, Any] | None = None) -
         )
         for name, ref in definition.codelists.items()
     }
+    codelists.update(_score_codelists(definition, codelists, path))
     return LoadedDefinition(
         definition=definition,
         codelists=codelists,
@@ -214,6 +215,36 @@ def load_definition(spec: str | Path, overrides: dict[str, Any] | None = None) -
         file_sha256=hashlib.sha256(raw_bytes).hexdigest(),
         overrides=overrides,
     )
+
+
+# The Charlson components (Quan et al. 2005 ICD-10 coding) ship with pharmacoepi; a
+# definition asking for the score screens them like its own codelists, under these names.
+CHARLSON_PREFIX = "charlson_"
+
+
+def charlson_dir() -> Path:
+    return resource_dir("cohorts") / "codelists" / "charlson"
+
+
+def _score_codelists(
+    definition: Definition, declared: dict[str, Codelist], path: Path
+) -> dict[str, Codelist]:
+    c = definition.characteristics
+    if c is None or "charlson" not in c.scores:
+        return {}
+    files = sorted(charlson_dir().glob("*.csv"))
+    names = {CHARLSON_PREFIX + f.stem: f for f in files}
+    taken = sorted(set(names) & set(declared))
+    if taken:
+        raise DefinitionError(
+            f"codelist {taken[0]!r} is declared, and is the name of a shipped Charlson component",
+            where=f"{path}: codelists.{taken[0]}",
+            hint=f"rename it: names starting with {CHARLSON_PREFIX!r} are the Charlson index's",
+        )
+    return {
+        name: read_codelist(name, file, domain="diagnoses", match="prefix")
+        for name, file in names.items()
+    }
 
 
 def _model_in(annotation: Any) -> tuple[Any, bool]:

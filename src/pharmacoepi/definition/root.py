@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from pydantic import Field, model_validator
 
 from pharmacoepi.definition.analyses import Analyses
+from pharmacoepi.definition.characteristics import Characteristics
 from pharmacoepi.definition.cohort import (
     Adult,
     CaseFinding,
@@ -94,6 +95,7 @@ class Definition(StrictModel):
     summaries: Summaries = Summaries()
     outcomes: dict[Name, Outcome] = Field(default_factory=dict)
     analyses: Analyses = Analyses()
+    characteristics: Characteristics | None = None  # absent: no Table 1
 
     def sections(self) -> Iterable[tuple[str, Section]]:
         """The sections present, by their key, in the order of the fields (each named

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from pharmacoepi.disclosure import outcome_tables
+from pharmacoepi.disclosure import characteristics_table, outcome_tables
 from pharmacoepi.disclosure.rules import (
     spread_suppression,
     suppress_attrition,
@@ -235,5 +235,8 @@ MASKS: dict[str, Mask] = {
     ),
     "outcome_survival.parquet": lambda raw, ctx: outcome_tables.outcome_survival(
         raw, ctx.min_cell, lambda frame: survival(frame, ctx)
+    ),
+    "characteristics.parquet": lambda raw, ctx: characteristics_table.characteristics(
+        raw, ctx.min_cell
     ),
 }

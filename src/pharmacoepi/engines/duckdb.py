@@ -203,7 +203,8 @@ class DuckDBEngine(Engine):
     @guarded("writing table {0}")
     def write_parquet(self, table: str, path: Path, order: str | None = None) -> None:
         relation = self.con.table(table)
-        relation = relation.order(order) if order else relation
+        if order:  # names quoted: a column may be a keyword ("window")
+            relation = relation.order(", ".join(f'"{c.strip()}"' for c in order.split(",")))
         self._interruptibly(table, lambda: relation.write_parquet(str(path)))
 
     def settings(self) -> dict[str, Any]:

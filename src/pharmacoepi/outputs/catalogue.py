@@ -104,6 +104,12 @@ CATALOGUE: tuple[OutputSpec, ...] = (
         order="person_id, from_start_date, from_class",
     ),
     OutputSpec(
+        "covariates.parquet", "individual",
+        "Table 1's features per person (person x feature x window), for propensity models",
+        when=lambda d: d.characteristics is not None and d.characteristics.covariates_file,
+        table=lambda d: "covariates", order="person_id, feature, window, category",
+    ),
+    OutputSpec(
         "rejected_rows.parquet", "individual",
         "input rows set aside, with why and the raw record (written when there are any)",
         table=lambda d: "rejected_rows",
@@ -195,6 +201,15 @@ CATALOGUE: tuple[OutputSpec, ...] = (
                  ("time_days", L), ("persons", C), ("at_risk", C),
                  ("cumulative_incidence", D), ("ci_lower", D), ("ci_upper", D),
                  ("restricted_mean_days", D), ("min_cell_count", T)),
+    ),
+    OutputSpec(
+        "characteristics.parquet", "aggregate",
+        "Table 1: the cohort at index by stratum level, with standardized mean differences",
+        when=lambda d: d.characteristics is not None, total="cohort",
+        columns=(("stratum", L), ("level", L), ("persons", C), ("feature", L), ("window", L),
+                 ("kind", L), ("category", L), ("n", C), ("percent", D), ("mean", V),
+                 ("sd", V), ("median", V), ("q1", V), ("q3", V), ("smd", D),
+                 ("smd_reference", L), ("min_cell_count", T)),
     ),
     OutputSpec(
         "manifest.json", "restricted",

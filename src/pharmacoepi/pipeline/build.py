@@ -21,6 +21,7 @@ import polars as pl
 from pharmacoepi import plan as plans
 from pharmacoepi import sources
 from pharmacoepi.analyses import incidence, outcomes, survival
+from pharmacoepi.characteristics import steps as characteristics
 from pharmacoepi.cohort import attrition, causes, rules
 from pharmacoepi.definition import LoadedDefinition
 from pharmacoepi.disclosure import ATTRITION
@@ -52,6 +53,7 @@ class BuildResult:
     # masked, as written (the summary lines of build-cohort)
     outcome_incidence: pl.DataFrame | None = None
     outcome_survival: pl.DataFrame | None = None
+    characteristics: pl.DataFrame | None = None
 
 
 # What the conductor hands the plan before it runs.
@@ -74,6 +76,7 @@ def build_plan(
         *incidence.steps(d),
         *outcomes.steps(d, date_range),
         *survival.steps(d),
+        *characteristics.steps(d),
     ]
     produced = produced_aggregates(analysis)  # the attrition first
     return [
@@ -166,4 +169,5 @@ def build_cohort(
         disclosure_audit=results["disclosure_audit"],
         outcome_incidence=published.get("outcome_incidence.parquet"),
         outcome_survival=published.get("outcome_survival.parquet"),
+        characteristics=published.get("characteristics.parquet"),
     )

@@ -13,8 +13,15 @@ from typing import Any
 import numpy as np
 
 from . import events as ev
-from .model import COMMUNITY, HOSP_ASSOCIATED, HOSP_PRIMARY, LONG_TERM_DISEASE, Pool, day_number
-from .population import DAYS_PER_YEAR
+from .vocabulary import (
+    COMMUNITY,
+    DAYS_PER_YEAR,
+    HOSP_ASSOCIATED,
+    HOSP_PRIMARY,
+    LONG_TERM_DISEASE,
+    Pool,
+    day_number,
+)
 
 REPORT_BANDS = (0, 18, 40, 60, 75)  # age bands (at the reference date) of the ground truth
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .vocabulary import COMMUNITY, HOSPITAL
+
 Events = dict[str, np.ndarray]
 
 # Columns of each internal event batch. Codes are vocabulary indices; person is the
@@ -74,8 +76,6 @@ def claim_tables(
 ) -> dict[str, Events]:
     """Claim rows written as tuples by a disease's case writer -> event batches per table,
     with a product code (CIP13 in community, UCD in hospital) drawn for each dispensing."""
-    from .model import COMMUNITY, HOSPITAL  # model.py builds on this module
-
     batch = from_rows(disp, ("person", "date", "atc", "setting", "quantity"))
     batch["product"] = np.zeros(len(batch["person"]), dtype=np.int32)
     for setting in (COMMUNITY, HOSPITAL):

@@ -4,12 +4,12 @@ period), and a death date drawn from a Gompertz hazard given age at entry."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from .model import Model
+from .vocabulary import DAYS_PER_YEAR
 
-DAYS_PER_YEAR = 365.25
 NO_DATE = np.iinfo(np.int32).max  # "no death" sentinel; written as null
 
 
@@ -29,7 +29,7 @@ class Population:
 
 
 def sample_population(
-    rng: np.random.Generator, model: Model, first_id: int, n: int, start: int, end: int
+    rng: np.random.Generator, model: Any, first_id: int, n: int, start: int, end: int
 ) -> Population:
     period_years = (end - start + 1) / DAYS_PER_YEAR
     # births during the period relative to the population present at start
@@ -79,7 +79,7 @@ def on_the_15th(birth: np.ndarray, born: np.ndarray, start: int, end: int) -> np
 
 
 def sample_death(
-    rng: np.random.Generator, model: Model, sex: np.ndarray, birth: np.ndarray, entry: np.ndarray
+    rng: np.random.Generator, model: Any, sex: np.ndarray, birth: np.ndarray, entry: np.ndarray
 ) -> np.ndarray:
     """Inverse cumulative Gompertz hazard, conditional on being alive at ``entry``:
     H(x) = a/b (exp(b x) - 1), so x_death = log(exp(b x0) + E b / a) / b, E ~ Exp(1)."""
