@@ -19,7 +19,9 @@ def _cell(r: dict) -> str:
         return f"{r['mean']:.1f}{sd}"
     if r["n"] is None:
         return MASKED
-    return f"{r['n']:,} ({r['percent']:.1f}%)"
+    # a level whose persons are masked shows no percent (n / percent would give them)
+    share = "" if r["percent"] is None else f" ({r['percent']:.1f}%)"
+    return f"{r['n']:,}{share}"
 
 
 def table1(frame: pl.DataFrame, title: str) -> Table:
