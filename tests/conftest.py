@@ -25,3 +25,16 @@ def default_data(tmp_path_factory):
         path = default_dataset(Reporter.for_stderr(quiet=True))
     assert path == home / "default"
     return path
+
+
+@pytest.fixture(scope="session")
+def faith_unmasked(default_data, tmp_path_factory):
+    """itp_faith built on the default dataset with min_cell_count 1 (nothing masked): the
+    Table 1 tests compare its characteristics and covariates with references."""
+    from pharmacoepi.definition import load_definition
+    from pharmacoepi.pipeline.build import build_cohort
+
+    out = tmp_path_factory.mktemp("faith_unmasked") / "out"
+    loaded = load_definition("itp_faith", {"privacy.min_cell_count": 1})
+    build_cohort(loaded, default_data, out, reporter=Reporter.for_stderr(quiet=True))
+    return out

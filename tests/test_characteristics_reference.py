@@ -19,9 +19,6 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pharmacoepi.definition import load_definition
-from pharmacoepi.pipeline.build import build_cohort
-from pharmacoepi.progress import Reporter
 from tests.claims import Claims, build
 
 pd = pytest.importorskip("pandas")
@@ -29,11 +26,8 @@ TOLERANCE = 1e-9
 
 
 @pytest.fixture(scope="module")
-def faith(default_data, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("table1") / "out"
-    loaded = load_definition("itp_faith", {"privacy.min_cell_count": 1})
-    build_cohort(loaded, default_data, out, reporter=Reporter.for_stderr(quiet=True))
-    return out
+def faith(faith_unmasked) -> Path:
+    return faith_unmasked
 
 
 def _wide(covariates: pl.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
