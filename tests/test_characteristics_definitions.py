@@ -34,6 +34,12 @@ def _load(definition="itp_faith", **block):
                     {"class": "tpo_ra", "windows": ["prior_year"]}]},
          "drug 'tpo_ra' is declared twice in window 'prior_year'"),
         ({"scores": ["charlson"]}, "scores need windows_for_scores"),
+        ({"drugs": [{"class": "tpo_ra", "windows": ["prior_year"]}]},
+         "window 'prior_year' reaches back to day -365, but the eras of class 'tpo_ra' start "
+         "from records dated on or after index_date - 183 (treatments.lookback_days); use its "
+         "dispensings codelist (codelist: tpo_ra)"),
+        ({"windows": {"ever": [None, -1]}, "drugs": [{"class": "tpo_ra", "windows": ["ever"]}]},
+         "reaches back to the start of observation"),
         ({"scores": ["elixhauser"], "windows_for_scores": ["prior_year"]}, "scores.0"),
         ({"strata": ["region"]}, "strata.0"),
         ({"age_bands": [18, 40]}, "age_bands are increasing lower bounds starting at 0"),

@@ -28,13 +28,19 @@ def case(c: Claims, pid: int, **person) -> Claims:
 
 
 TABLE1 = {
-    "windows": {"prior_year": [-365, -1], "any_time_prior": [None, -1], "index": [0, 0]},
+    "windows": {
+        "prior_year": [-365, -1],
+        "any_time_prior": [None, -1],
+        "index": [0, 0],
+        # a class's eras see records from index_date - treatments.lookback_days
+        "recent": [-183, -1],
+    },
     "demographics": ["age", "sex"],
     "conditions": [
         {"codelist": "thrombosis", "windows": ["prior_year", "any_time_prior", "index"]}
     ],
     "drugs": [
-        {"class": "tpo_ra", "windows": ["prior_year", "index"]},
+        {"class": "tpo_ra", "windows": ["recent", "index"]},
         {"codelist": "rituximab", "windows": ["prior_year"]},
     ],
     "utilisation": ["hospital_stays", "hospital_days"],
@@ -106,7 +112,7 @@ def test_drug_class_by_era_and_codelist_by_dispensing(tmp_path):
     case(c, 3).dispensing(3, day(-366), atc="L01FA01").dispensing(3, day(0), atc="L01FA01")
     case(c, 4).dispensing(4, day(-365), atc="L01FA01")
     _, cov = run(c, tmp_path)
-    assert [value(cov, p, "tpo_ra", "prior_year") for p in (1, 2)] == [1.0, 1.0]
+    assert [value(cov, p, "tpo_ra", "recent") for p in (1, 2)] == [1.0, 1.0]
     assert [value(cov, p, "tpo_ra", "index") for p in (1, 2)] == [0.0, 1.0]
     assert [value(cov, p, "rituximab", "prior_year") for p in (3, 4)] == [0.0, 1.0]
 

@@ -123,6 +123,7 @@ class Definition(StrictModel):
                 _check_reference(self, reference)
         for name, outcome in self.outcomes.items():
             _check_outcome(self, name, outcome)
+        _check_drug_windows(self)
         prior = self.incident.prior_observation_days
         if self.analyses.incidence is not None and prior is None:
             raise ValueError(
@@ -173,6 +174,27 @@ def _check_outcome(d: Definition, name: str, outcome: Outcome) -> None:
             f"outcomes.{name}.settings: {outcome.codelist!r} is a {domain} codelist; "
             "settings are for diagnoses"
         )
+
+
+def _check_drug_windows(d: Definition) -> None:
+    """A treatment class's eras begin with the records dated from index_date -
+    treatments.lookback_days: a Table 1 window reaching further back would find nothing
+    there, silently."""
+    c, t = d.characteristics, d.treatments
+    if c is None or t is None:
+        return
+    for i, drug in enumerate(c.drugs):
+        for window in drug.windows if drug.class_ else ():
+            start = c.windows[window][0]
+            if start is None or start < -t.lookback_days:
+                reach = "the start of observation" if start is None else f"day {start}"
+                raise ValueError(
+                    f"characteristics.drugs[{i}]: window {window!r} reaches back to {reach}, "
+                    f"but the eras of class {drug.class_!r} start from records dated on or "
+                    f"after index_date - {t.lookback_days} (treatments.lookback_days); use "
+                    f"its dispensings codelist (codelist: {t.classes[drug.class_].codelist}) "
+                    "or a shorter window"
+                )
 
 
 def _check_requirement(d: Definition, requirement: Requirement) -> None:
