@@ -9,9 +9,11 @@ with the median reported:
 
 - `build-cohort itp_faith` end to end (cohort, exposures, lines, estimators, outputs);
   at sizes in BENCH_LIMITED_SIZES with `--memory-limit` BENCH_MEMORY_LIMIT (spilling);
+- the same build without its Table 1 (`--set characteristics=null`): what the
+  `characteristics:` block costs, as the median of the paired ratios (with / without);
 - the scan floor (benchmarks/scan_floor.py): the needed columns of each table read once
-  with the same code filters, nothing else; build and floor run BENCH_REPEATS (5) times,
-  interleaved, so a change in the machine's load falls on both;
+  with the same code filters, nothing else; the two builds and the floor run
+  BENCH_REPEATS (5) times, interleaved, so a change in the machine's load falls on all;
 - `build-cohort --engine spark` (local mode) at sizes in BENCH_SPARK_SIZES (once: minutes);
 - the era builder and the OHDSI drug_era algorithm over the same dispensings
   (benchmarks/era_peers.py), BENCH_ERA_REPEATS (3) times, interleaved;
@@ -160,13 +162,18 @@ def recovery(data: Path, out: Path) -> dict[str, object]:
     return {"cohort": len(found), "expected": len(true), "found": hits}
 
 
-def outcome_stages(out: Path) -> dict[str, object]:
-    """The safety-outcome SQL stages' seconds in the last build (its manifest), and the
-    build's: what outcomes cost inside build-cohort."""
+def stage_seconds(out: Path, prefix: str) -> dict[str, object]:
+    """The SQL stages under `prefix` (outcomes/, characteristics/) in the last build (its
+    manifest): their seconds and rows, and the build's seconds: what they cost inside
+    build-cohort."""
     manifest = json.loads((out / "manifest.json").read_text())
-    stages = {s["stage"]: s["seconds"] for s in manifest["stages"]}
-    mine = {k: v for k, v in stages.items() if k.startswith("outcomes/")}
-    return {"stages": mine, "seconds": sum(mine.values()), "build_seconds": manifest["seconds"]}
+    mine = {s["stage"]: s for s in manifest["stages"] if s["stage"].startswith(prefix)}
+    return {
+        "stages": {k: s["seconds"] for k, s in mine.items()},
+        "rows": {k: s["rows"] for k, s in mine.items()},
+        "seconds": sum(s["seconds"] for s in mine.values()),
+        "build_seconds": manifest["seconds"],
+    }
 
 
 def bench_size(persons: int) -> dict[str, object]:
@@ -186,15 +193,26 @@ def bench_size(persons: int) -> dict[str, object]:
         "synth": synth,
         "memory_limit": MEMORY_LIMIT if limited else None,
     }
+    no_table1 = [*build_args, "--set", "characteristics=null", "--out", str(out / "no_table1")]
     timed = repeat(
         {
             "build-cohort": pharmacoepi(*build_args, "--out", str(out / "duckdb")),
+            "build-cohort without Table 1": pharmacoepi(*no_table1),
             "scan floor": script("scan_floor.py", "itp_faith", str(data)),
         }
     )
     result["build"], result["scan_floor"] = timed["build-cohort"], timed["scan floor"]
+    result["build_no_table1"] = timed["build-cohort without Table 1"]
+    runs = zip(result["build"]["runs"], result["build_no_table1"]["runs"], strict=True)
+    result["table1_ratios"] = [round(a / b, 3) for a, b in runs]
     result["ground_truth"] = recovery(data, out / "duckdb")
-    result["outcome_stages"] = outcome_stages(out / "duckdb")
+    result["outcome_stages"] = stage_seconds(out / "duckdb", "outcomes/")
+    result["characteristics_stages"] = stage_seconds(out / "duckdb", "characteristics/")
+    # Table 1's codelists (Charlson's among them) join the one screening pass: its cost there
+    result["screen_seconds"] = {
+        "with": stage_seconds(out / "duckdb", "screen/")["seconds"],
+        "without": stage_seconds(out / "no_table1", "screen/")["seconds"],
+    }
     if persons in SPARK_SIZES:
         # Spark local mode gets the memory DuckDB would take by itself (80% of RAM)
         spark_args = [a for a in build_args if a not in ("--memory-limit", MEMORY_LIMIT)]
@@ -244,6 +262,7 @@ def report(results: list[dict[str, object]]) -> str:
         )
         steps = [
             (label, r["build"], f"{spark / build:.1f}x" if spark else ""),
+            ("build-cohort itp_faith, characteristics=null", r.get("build_no_table1"), ""),
             ("scan floor", r["scan_floor"], ""),
             ("build-cohort --engine spark", r.get("spark"), ""),
             ("era builder (all persons)", r["eras_builder"], ""),
@@ -293,6 +312,27 @@ def report(results: list[dict[str, object]]) -> str:
         for r in results for o in [r["outcome_stages"]]
     )  # fmt: skip
     lines += [f"Safety-outcome stages (sql/outcomes/, last build's manifest): {outcomes}", ""]
+    table1 = "; ".join(
+        f"{r['persons']:,} persons: {c['seconds']:.2f} s of the build's "
+        f"{c['build_seconds']:.1f} s ({c['seconds'] / c['build_seconds']:.1%}; "
+        + ", ".join(f"{k.split('/')[1]} {v:.2f}" for k, v in c["stages"].items()) + ")"
+        for r in results for c in [r["characteristics_stages"]] if c["stages"]
+    )  # fmt: skip
+    lines += [f"Table 1 stages (sql/characteristics/, last build's manifest): {table1}", ""]
+    paired = "; ".join(
+        f"{r['persons']:,} persons: {r['build']['seconds']:.1f} s with, "
+        f"{r['build_no_table1']['seconds']:.1f} s without, "
+        f"{statistics.median(r['table1_ratios']):.2f}x (median of the paired ratios "
+        + ", ".join(f"{x:.2f}" for x in r["table1_ratios"]) + "; screening stages "
+        f"{r['screen_seconds']['with']:.2f} s with, {r['screen_seconds']['without']:.2f} s "
+        "without, last builds)"
+        for r in results
+    )  # fmt: skip
+    lines += [
+        "Table 1 cost (build-cohort itp_faith with its `characteristics:` block against "
+        f"`--set characteristics=null`, interleaved; wall, medians): {paired}",
+        "",
+    ]
     return "\n".join(lines)
 
 
