@@ -1,7 +1,7 @@
 """The relations the tool knows between its published numbers (docs/privacy.md lists them),
 one module per kind of table: counts (attrition, incidence, secondary causes), follow_up
-(exposed_at, phases), survival, treatments, outcomes (the safety-outcome tables);
-frames.py holds what they all read.
+(exposed_at, phases), survival, treatments, outcomes (the safety-outcome tables),
+characteristics (Table 1); frames.py holds what they all read.
 
 `build_model` registers every count of every aggregate a run publishes (shown or hidden,
 with its true value), the latent counts the tables imply, and the relations between them:
@@ -26,7 +26,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pharmacoepi.disclosure.model import Count, Model
-from pharmacoepi.disclosure.relations import counts, follow_up, outcomes, survival, treatments
+from pharmacoepi.disclosure.relations import (
+    characteristics,
+    counts,
+    follow_up,
+    outcomes,
+    survival,
+    treatments,
+)
 from pharmacoepi.disclosure.relations.frames import Facts, Tables
 from pharmacoepi.outputs.catalogue import BY_FILE
 
@@ -51,6 +58,7 @@ def build_model(tables: Tables, steps: Sequence[str], facts: Facts) -> Model:
     treatments.summaries(model, tables, cohort)
     outcomes.incidence(model, tables, cohort)
     outcomes.survival(model, tables, cohort)
+    characteristics.table1(model, tables, cohort)
     return model
 
 
