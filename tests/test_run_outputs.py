@@ -5,6 +5,7 @@ import json
 import polars as pl
 import pytest
 
+from pharmacoepi.characteristics import charlson
 from pharmacoepi.definition import load_definition
 from pharmacoepi.engines.duckdb import DuckDBEngine as Engine
 from pharmacoepi.errors import Interrupted, UserError
@@ -101,8 +102,10 @@ def test_outputs_and_manifest(tmp_path, good_run):
     assert sorted(p.name for p in out.iterdir()) == [
         ".pharmacoepi-output",
         "attrition.parquet",
+        "characteristics.parquet",
         "cohort.parquet",
         "courses.parquet",
+        "covariates.parquet",
         "exposed_at.parquet",
         "exposures.parquet",
         "incidence.parquet",
@@ -121,7 +124,7 @@ def test_outputs_and_manifest(tmp_path, good_run):
     assert manifest["outputs"]["cohort.parquet"] == {"rows": 1, "level": "individual"}
     assert manifest["outputs"]["lines.parquet"] == {"rows": 1, "level": "individual"}
     for aggregate in ("attrition", "exposed_at", "pathways", "phases", "retreatment", "incidence",
-                      "survival", "secondary_causes"):  # fmt: skip
+                      "survival", "secondary_causes", "characteristics"):  # fmt: skip
         entry = manifest["outputs"][f"{aggregate}.parquet"]
         assert entry["level"] == "aggregate", aggregate
         assert entry["min_cell_count"] in (11, None), aggregate  # None: an empty table
@@ -131,8 +134,10 @@ def test_outputs_and_manifest(tmp_path, good_run):
         "itp", "itp_first_line_drugs", "secondary_itp", "bleeding", "thrombosis",
         "serious_infection", "corticosteroids", "ivig",
         "tpo_ra", "rituximab", "fostamatinib", "dapsone", "danazol", "immunosuppressants",
-        "splenectomy",
+        "splenectomy", "diabetes", "hypertension", "copd", "autoimmune_disease", "anticoagulants",
+        *(f"charlson_{c}" for c in charlson.WEIGHTS),
     }  # fmt: skip
+    assert manifest["outputs"]["covariates.parquet"]["level"] == "individual"
     assert [s["stage"] for s in manifest["stages"]][:2] == [
         "screen/persons",
         "screen/valid_persons",

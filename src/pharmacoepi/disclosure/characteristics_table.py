@@ -10,6 +10,11 @@ disclosure/tables.py.
 - percent: hidden with its n, or with its level's persons (n / percent would give them);
 - mean and sd: hidden when the level has fewer than min_cell persons; the quartiles are
   values of single persons' order statistics, shown only then too;
+- a stratum with a level of 1..min_cell - 1 persons shows no n of any of its levels: a small
+  level's zero counts, its categories adding up to its hidden persons and the margins over
+  the levels would otherwise pin its cells together (the disclosure audit's Table 1
+  relations, tests/test_disclosure_audit_characteristics.py, found such chains); the
+  overall column and the continuous summaries of the other levels stay;
 - smd: hidden when any cell of its feature in the stratum is hidden (the SMD and one side's
   percent would give the other's).
 """
@@ -55,7 +60,13 @@ def characteristics(raw: pl.DataFrame, min_cell: int) -> pl.DataFrame:
     counted = [i for i, r in enumerate(rows) if r["n"] is not None]
     cells = [rows[i] for i in counted]
     counts = [r["n"] for r in cells]
-    hide = [_small(r["n"], min_cell) or _small(r["persons"] - r["n"], min_cell) for r in cells]
+    small_strata = {s for (s, _), n in zip(levels, sizes, strict=True) if _small(n, min_cell)}
+    hide = [
+        _small(r["n"], min_cell)
+        or _small(r["persons"] - r["n"], min_cell)
+        or r["stratum"] in small_strata
+        for r in cells
+    ]
     margins = _grouped(
         cells,
         lambda r: (
