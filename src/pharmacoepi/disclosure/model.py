@@ -134,6 +134,8 @@ class Model:
 
         for r in relations:
             hidden = [c for c, _ in r.terms if not self.shown[c]]
+            if hidden:  # a relation with one hidden count still pins it: its own group
+                root(hidden[0])
             for c in hidden[1:]:
                 a, b = root(hidden[0]), root(c)
                 if a is not b:

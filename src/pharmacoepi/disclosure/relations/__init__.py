@@ -58,7 +58,8 @@ def build_model(tables: Tables, steps: Sequence[str], facts: Facts) -> Model:
     treatments.summaries(model, tables, cohort)
     outcomes.incidence(model, tables, cohort)
     outcomes.survival(model, tables, cohort)
-    characteristics.table1(model, tables, cohort)
+    if facts.table1_relations:
+        characteristics.table1(model, tables, cohort)
     return model
 
 
