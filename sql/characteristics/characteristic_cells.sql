@@ -1,8 +1,10 @@
 -- stage: characteristics/characteristic_cells
 -- creates: characteristic_cells
 -- purpose: Table 1's raw cells, per stratum level, feature, window and category: the
---          level's persons, the rows counted (a category's persons), the sum, mean and
---          sample standard deviation of the values, and for continuous features the
+--          level's persons, the rows counted (a category's persons), the sum and the sum
+--          of squares of the values (exact: every value is a whole number; the mean and
+--          standard deviation are computed from them, the same whatever the order the
+--          engine adds in), and for continuous features the
 --          quartiles by linear interpolation between order statistics (Hyndman and Fan
 --          type 7, as R's and numpy's default: the value at (n - 1) p of the sorted
 --          values, counted from 0). No person-level value leaves the engine.
@@ -56,14 +58,13 @@ moments AS (
         stratum, level, feature, window_name, category, kind,
         count(*) AS counted,
         sum(value) AS total,
-        avg(value) AS mean,
-        stddev_samp(value) AS sd
+        sum(value * value) AS squares
     FROM joined
     GROUP BY stratum, level, feature, window_name, category, kind
 )
 SELECT
     m.stratum, m.level, z.persons, m.feature, nullif(m.window_name, '') AS "window", m.kind,
-    m.category, m.counted, m.total, m.mean, m.sd, q.median, q.q1, q.q3
+    m.category, m.counted, m.total, m.squares, q.median, q.q1, q.q3
 FROM moments AS m
 JOIN sizes AS z ON z.stratum = m.stratum AND z.level = m.level
 LEFT JOIN quartiles AS q

@@ -48,8 +48,8 @@ def _filled(cells: pl.DataFrame) -> list[dict]:
                     rows.append(
                         {"stratum": stratum, "level": level, "persons": persons,
                          "feature": feature, "window": window, "kind": "categorical",
-                         "category": cat, "counted": 0, "total": 0.0, "mean": None,
-                         "sd": None, "median": None, "q1": None, "q3": None}
+                         "category": cat, "counted": 0, "total": 0.0, "squares": 0.0,
+                         "median": None, "q1": None, "q3": None}
                     )  # fmt: skip
     return rows
 
@@ -59,7 +59,11 @@ def _summary(r: dict) -> dict:
     out |= {"category": r["category"], "n": None, "percent": None, "mean": None, "sd": None,
             "median": None, "q1": None, "q3": None, "smd": None, "smd_reference": None}  # fmt: skip
     if r["kind"] == "continuous":
-        out |= {k: r[k] for k in ("mean", "sd", "median", "q1", "q3")}
+        n, total = r["counted"], r["total"]
+        mean = total / n
+        # sample variance from the exact sums: (sum x^2 - n mean^2) / (n - 1)
+        sd = math.sqrt(max(r["squares"] - total * mean, 0.0) / (n - 1)) if n > 1 else None
+        out |= {"mean": mean, "sd": sd} | {k: r[k] for k in ("median", "q1", "q3")}
     else:
         n = int(round(r["total"])) if r["kind"] == "binary" else int(r["counted"])
         out |= {"n": n, "percent": 100.0 * n / r["persons"]}
