@@ -243,7 +243,7 @@ def test_build_screens_the_rows_its_codelists_select_validate_screens_every_row(
     c = Claims().person(1).diagnosis(1, CODE)
     c.dispensing(1, "2010-01-05", atc="H02AB07", quantity=0)  # prednisone: on a codelist
     c.dispensing(1, "2010-01-05", atc="N02BE01", quantity=0)  # paracetamol: on none
-    c.diagnosis(1, "2200-01-01", code="I10")  # hypertension, on none
+    c.diagnosis(1, "2200-01-01", code="R51")  # headache, on none (I10 is on Table 1's list)
     c.rows["hospital_stays"].append(  # discharged before admission; no rule reads stays
         {"stay_id": 1, "person_id": 1, "admission_date": d("2010-02-01"),
          "discharge_date": d("2010-01-01")}
