@@ -67,6 +67,12 @@ class Step:
             made.add(stage.creates)
         return tuple(read)
 
+    @property
+    def weight(self) -> int:
+        """The stages it counts in a run's progress: a SQL step 1, a Python step the
+        stages it declares (a loop may run them more or fewer times), or 1 if none."""
+        return max(len(self.substages), 1)
+
     def tables_created(self) -> tuple[str, ...]:
         if self.stage is not None:
             return (load_stage(self.stage).creates,)
@@ -128,7 +134,21 @@ def checked(
     return plan
 
 
-def execute(plan: Sequence[Step], state: RunState) -> None:
+def stage_count(plan: Sequence[Step]) -> int:
+    """The stages a run of the plan counts (the n of "stage k/n")."""
+    return sum(step.weight for step in plan)
+
+
+# Told before each step: (stages counted by the steps before it, its weight, its name).
+# Plain values, so the progress display needs to know nothing of plans.
+OnStep = Callable[[int, int, str], None]
+
+
+def execute(plan: Sequence[Step], state: RunState, on_step: OnStep | None = None) -> None:
+    done = 0
     for step in plan:
         interrupts.check()  # a safe point between steps
+        if on_step:
+            on_step(done, step.weight, step.name)
         step.execute(state)
+        done += step.weight

@@ -6,10 +6,9 @@ Spark (the same SQL transpiled by sqlglot; `pip install 'pharmacoepi[spark]'`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
-from pharmacoepi.engines.base import Engine, FilePart, StageRecord
+from pharmacoepi.engines.base import Engine, FilePart, StageCallback, StageRecord
 from pharmacoepi.errors import UserError
 
 ENGINES = ("duckdb", "spark")
@@ -31,7 +30,7 @@ def make_engine(
     threads: int | None = None,
     memory_limit: str | None = None,
     temp_directory: Path | None = None,
-    on_stage: Callable[[str, str], None] | None = None,
+    on_stage: StageCallback | None = None,
     spark_master: str | None = None,
 ) -> Engine:
     """The engine that runs the SQL stages: DuckDB (embedded, the default) or Spark."""

@@ -24,6 +24,11 @@ import pyarrow.parquet as pq
 from pharmacoepi.engines.stages import Stage, prepare_stage
 from pharmacoepi.errors import UserError
 
+# The progress display's callback: (event, stage name), event 'start' | 'abort' | 'end';
+# 'end' adds the rows of the table the stage created (None for a view), as recorded: the
+# display never costs a query.
+StageCallback = Callable[..., None]
+
 
 @dataclass
 class StageRecord:
@@ -87,7 +92,7 @@ def timed_stage(engine: Engine, stage: Stage, work: Callable[[], int | None]) ->
     record = StageRecord(stage.name, stage.creates, rows, time.perf_counter() - started)
     engine.records.append(record)
     if engine.on_stage:
-        engine.on_stage("end", stage.name)
+        engine.on_stage("end", stage.name, rows)
     return record
 
 
@@ -104,7 +109,7 @@ class Engine(ABC):
     threads: int | None = None
     memory_limit: str | None = None
     temp_directory: Path | None = None
-    on_stage: Callable[[str, str], None] | None = None  # (event, stage) for progress display
+    on_stage: StageCallback | None = None  # for the progress display
     records: list[StageRecord] = field(default_factory=list)
     name: ClassVar[str]
 
