@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PHARMACOEPI_DATA_HOME ?= $(CURDIR)/synthetic_data/generated
 
-.PHONY: setup demo test test-spark test-signals bench check clean
+.PHONY: setup demo test test-spark test-signals test-browser bench check clean
 
 setup: $(STAMP)
 
@@ -34,6 +34,19 @@ test: $(STAMP)
 # DuckDB and the dataset-level parity of both engines)
 test-spark: $(STAMP)
 	PHARMACOEPI_SPARK_SPEC=1 $(BIN)/python -m pytest tests/spec -k spark
+
+# the demo's two reports opened in Debian's chromium, headless, network blocked: no console
+# error, no request, every figure's marks drawn, PDF printing, full-page screenshots in
+# output/screenshots/ (CI runs it after `make test`). Installs chromium and chromium-driver
+# with apt-get when they are missing and we are root; otherwise says how.
+test-browser: $(STAMP)
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium chromium-driver; \
+	  else echo "make test-browser needs Debian's chromium and chromium-driver:"; \
+	    echo "  sudo apt-get install chromium chromium-driver"; exit 2; fi; fi
+	$(BIN)/pharmacoepi build-cohort cohorts/itp_faith.yaml --out output/itp_faith --quiet
+	$(BIN)/pharmacoepi build-cohort cohorts/ms_dmt.yaml --out output/ms_dmt --quiet
+	PHARMACOEPI_BROWSER=1 $(BIN)/python -m pytest tests/browser -s -p no:cacheprovider
 
 # lint, format, and the layer contracts of the package (pyproject: tool.importlinter;
 # docs/architecture.md)

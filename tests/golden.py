@@ -59,7 +59,8 @@ def content_digest(path: Path) -> dict[str, object]:
 def normalised_manifest(path: Path, data_dir: Path) -> dict:
     """The manifest without what two identical runs do not share."""
     manifest = json.loads(path.read_text())
-    for key in ("started_at", "seconds", "command", "versions"):
+    # the data fingerprint hashes the files' modification times: each machine's own
+    for key in ("started_at", "seconds", "command", "versions", "data_fingerprint"):
         manifest.pop(key, None)
     manifest["definition"].pop("path", None)
     for codelist in manifest["codelists"].values():

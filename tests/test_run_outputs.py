@@ -116,6 +116,7 @@ def test_outputs_and_manifest(tmp_path, good_run):
         "outcome_survival.parquet",
         "pathways.parquet",
         "phases.parquet",
+        "report.html",
         "retreatment.parquet",
         "secondary_causes.parquet",
         "survival.parquet",
@@ -269,10 +270,11 @@ def test_terminal_shows_masked_counts_unless_asked(tmp_path, good_run):
     masked = run_cli("build-cohort", "itp_faith", "--data", data, "--out", tmp_path / "a")
     assert masked.returncode == 0, masked.stderr
     assert "masked persons in the cohort" in masked.stdout
-    # one person: the five persons cells, the summary line and the phase share are masked
-    # (0 excluded is shown); then each of the five outcome rates says its events are
+    # one person: the five persons cells, the summary line, the crude incidence and the
+    # phase share are masked (0 excluded is shown); then each of the five outcome rates
+    # says its events are
     summary, outcomes = masked.stdout.split("outputs:")[0].split("outcome bleeding_first_year")
-    assert summary.count("masked") == 7
+    assert summary.count("masked") == 8
     assert outcomes.count("events masked (small cells)") == 5
     assert "persistent or chronic share masked" in masked.stdout
     shown = run_cli(

@@ -158,6 +158,15 @@ def build_cohort_command(
         typer.Option(help="Spark master URL (default local[N], N = --threads or every core)."),
     ] = None,
     quiet: Annotated[bool, typer.Option(help="No progress lines.")] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="Log every stage with its time (a terminal shows one live line otherwise; "
+            "batch logs always have the stage log).",
+        ),
+    ] = False,
     show_small_counts: Annotated[
         bool,
         typer.Option(
@@ -166,6 +175,13 @@ def build_cohort_command(
         ),
     ] = False,
     date_range: DateRangeOption = None,
+    no_report: Annotated[
+        bool,
+        typer.Option(
+            "--no-report",
+            help="Do not write report.html (re-render it later: pharmacoepi report OUT).",
+        ),
+    ] = False,
 ) -> None:
     """Build a cohort and its members' treatments.
 
@@ -174,7 +190,8 @@ def build_cohort_command(
     masked summaries (exposed_at, pathways, retreatment, phases, switch_types_by_year).
     Of diagnoses, dispensings and procedures it reads and checks only the rows on its
     codelists; `pharmacoepi validate` checks every row (docs/data-model.md). Every file it
-    can write, with its level and columns: docs/outputs.md.
+    can write, with its level and columns: docs/outputs.md. Ends with report.html, the
+    study report of the aggregates (docs/report.md; --no-report to skip).
     """
     from pharmacoepi.datasets import default_dataset
     from pharmacoepi.definition import load_definition, parse_overrides
@@ -182,7 +199,7 @@ def build_cohort_command(
     from pharmacoepi.pipeline.build import build_cohort
     from pharmacoepi.progress import Reporter
 
-    reporter = Reporter.for_stderr(quiet)
+    reporter = Reporter.for_stderr(quiet, verbose=verbose)
     source = _check_source(source)
     valid_dates = _date_range(date_range)
     loaded = load_definition(definition, parse_overrides(set_ or []))
@@ -203,6 +220,7 @@ def build_cohort_command(
         engine_name=engine.lower(),
         spark_master=spark_master,
         date_range=valid_dates,
+        report=not no_report,
     )
     # Batch logs travel: by default the terminal shows the same masked counts as the file.
     # A masked cell may be small or may hide a small neighbour: it shows as "masked".
@@ -215,16 +233,39 @@ def build_cohort_command(
         f"{size} persons in the cohort; "
         f"{result.rejected_rows:,} input rows set aside{where}; {result.seconds:.1f}s"
     )
+    if result.incidence is not None:
+        out_console.print(_incidence_line(result.incidence, loaded.definition))
     if result.phases is not None:
         out_console.print(_phase_line(result, show_small_counts))
     for line in _outcome_lines(result.outcome_incidence, result.outcome_survival):
         out_console.print(line, highlight=False)
-    if result.characteristics is not None and result.characteristics.height:
+    # Table 1 is in report.html; the terminal summary stays short unless asked
+    if verbose and result.characteristics is not None and result.characteristics.height:
         from pharmacoepi.characteristics.display import table1
 
         out_console.print(table1(result.characteristics, "Table 1 (characteristics.parquet)"))
     out_console.print(_audit_line(result.disclosure_audit))
     out_console.print(f"outputs: {result.out_dir.resolve()}")
+    if result.report is not None:
+        out_console.print(f"report: {result.report.resolve()}")
+
+
+def _incidence_line(incidence, definition) -> str:
+    """The crude incidence rate with its CI, from the masked table as written."""
+    import polars as pl
+
+    crude = incidence.filter(pl.col("measure") == "crude")
+    if not crude.height:
+        return "incidence: no crude rate"
+    r = crude.row(0, named=True)
+    per = f"per {definition.analyses.incidence.per:,} person-years"
+    if r["events"] is None or r["rate"] is None:
+        return "incidence (crude): masked (small cells)"
+    return (
+        f"incidence (crude): {r['rate']:,.1f} {per} (95% CI {r['ci_lower']:,.1f} to "
+        f"{r['ci_upper']:,.1f}); {r['events']:,} incident cases over "
+        f"{r['person_years']:,.0f} person-years"
+    )
 
 
 def _outcome_lines(rates, curves) -> list[str]:
@@ -296,6 +337,34 @@ def _phase_line(result, show_small_counts: bool) -> str:
         f"disease phase: {reached:,} of {decided:,} with a decided phase "
         f"are persistent or chronic ({share})"
     )
+
+
+@app.command()
+def report(
+    folder: Annotated[Path, typer.Argument(help="Output folder of a build-cohort run.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Where to write the page. Default: FOLDER/report.html."),
+    ] = None,
+) -> None:
+    """Render the study report of a build-cohort output folder again: one self-contained
+    HTML page (docs/report.md).
+
+    It reads the aggregate files and manifest.json only, never a person-level file, so
+    it is as safe to release as the aggregates are.
+    """
+    from pharmacoepi.outputs.write import atomic_file
+    from pharmacoepi.report import REPORT, render_folder, write_report
+
+    if not folder.is_dir():
+        raise UserError(f"{folder} is not a folder", hint="give the --out folder of build-cohort")
+    target = out if out is not None else folder / REPORT
+    if out is None:  # the run's own report, replaced in place
+        write_report(folder, target)
+    else:  # elsewhere: never over a file pharmacoepi report did not write
+        with atomic_file(target, "report") as partial:
+            partial.write_text(render_folder(folder), encoding="utf-8")
+    out_console.print(f"report: {target.resolve()}")
 
 
 @app.command()

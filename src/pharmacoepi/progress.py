@@ -58,6 +58,9 @@ class Reporter:
     console: Console
     quiet: bool = False
     verbose: bool = False  # the stage log on a terminal too
+    # a stage's rows from 1 to min_cell - 1 show as "< min_cell": the live line may sit on
+    # a shared screen, and a small table (a cohort of 3) is a small count like any other
+    min_cell: int = 11
     _started: dict[str, float] = field(default_factory=dict)
     _at: Position = field(default_factory=Position)
     _in_run: bool = False
@@ -94,6 +97,9 @@ class Reporter:
         at.done, at.weight, at.ended, at.step, at.name, at.since = done, weight, 0, name, name, now
         self._show()
 
+    def _rows(self, rows: int) -> str:
+        return f"< {self.min_cell}" if 0 < rows < self.min_cell else f"{rows:,}"
+
     def stage(self, event: str, name: str, rows: int | None = None) -> None:
         """Engine callback: ('start' | 'end' | 'abort', stage name[, rows it created])."""
         at, now = self._at, time.perf_counter()
@@ -107,7 +113,7 @@ class Reporter:
             self._hide()  # before the failure's message
             return
         at.ended += 1
-        at.last = name if rows is None else f"{name} {rows:,} rows"
+        at.last = name if rows is None else f"{name} {self._rows(rows)} rows"
         at.name, at.since = at.step or name, now
         if self.verbose or not self.live:
             self.info(f"stage {name} done in {seconds:.1f}s")

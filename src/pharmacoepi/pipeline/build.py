@@ -30,6 +30,7 @@ from pharmacoepi.outputs.write import atomic_output_dir, write_json
 from pharmacoepi.pipeline.manifest import run_manifest
 from pharmacoepi.pipeline.outputs import disclosure_step, produced_aggregates, write_step
 from pharmacoepi.progress import Reporter
+from pharmacoepi.report import REPORT, write_report
 from pharmacoepi.screening import steps as screening
 from pharmacoepi.screening.steps import DEFAULT_DATE_RANGE
 from pharmacoepi.treatments import steps as treatments
@@ -54,6 +55,8 @@ class BuildResult:
     outcome_incidence: pl.DataFrame | None = None
     outcome_survival: pl.DataFrame | None = None
     characteristics: pl.DataFrame | None = None
+    report: Path | None = None  # report.html in out_dir, when written
+    incidence: pl.DataFrame | None = None  # masked, as written
 
 
 # What the conductor hands the plan before it runs.
@@ -112,10 +115,12 @@ def build_cohort(
     spark_master: str | None = None,
     keep: Iterable[str] = (),
     date_range: tuple[dt.date, dt.date] = DEFAULT_DATE_RANGE,
+    report: bool = True,
 ) -> BuildResult:
     """Build the definition's outputs into `out_dir`, atomically. `keep`: engine tables or
     step results to return in BuildResult.kept (person-level intermediates for tests;
-    never written). `date_range`: the extract's valid dates, both ends inclusive."""
+    never written). `date_range`: the extract's valid dates, both ends inclusive.
+    `report`: also render report.html from the aggregates and the manifest written."""
     reporter = reporter or Reporter.for_stderr()
     d = loaded.definition
     sources.check_codelists(source, loaded.codelists.values())
@@ -130,7 +135,9 @@ def build_cohort(
         atomic_output_dir(out_dir, "build-cohort", data_dir, reporter.info) as staging,
     ):
         state = plans.RunState(engine, data_dir, {"staging": staging})
-        plans.execute(plan, state)
+        reporter.min_cell = d.privacy.min_cell_count
+        with reporter.running(plans.stage_count(plan)):
+            plans.execute(plan, state, on_step=reporter.step)
         results = state.results
         run = {
             "command": argv or sys.argv,
@@ -151,6 +158,10 @@ def build_cohort(
             disclosure_audit=results["disclosure_audit"],
         )
         write_json(staging / "manifest.json", manifest)
+        if report:  # from the files just written, as `pharmacoepi report` would
+            reporter.stage("start", "report/html")
+            write_report(staging, staging / REPORT)
+            reporter.stage("end", "report/html")
         kept = {name: results[name] if name in results else engine.frame(name) for name in keep}
     published = results["published"]
     raw_phases = results.get("phases.parquet")
@@ -170,4 +181,6 @@ def build_cohort(
         outcome_incidence=published.get("outcome_incidence.parquet"),
         outcome_survival=published.get("outcome_survival.parquet"),
         characteristics=published.get("characteristics.parquet"),
+        report=out_dir / REPORT if report else None,
+        incidence=published.get("incidence.parquet"),
     )

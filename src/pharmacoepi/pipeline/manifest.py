@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import platform
 from typing import Any
 
@@ -60,10 +62,18 @@ def run_manifest(
                 "domain": c.domain,
                 "match": c.match,
                 "codes": len(c.codes),
+                # the codes themselves, for the report's section 9 (not person data)
+                "entries": [
+                    {"code": code, "label": label, "group": group}
+                    for code, label, group in zip(
+                        c.codes, c.labels, c.groups or ("",) * len(c.codes), strict=True
+                    )
+                ],
             }
             for name, c in sorted(loaded.codelists.items())
         },
         "source": sources.source,
+        "data_fingerprint": data_fingerprint(sources),
         "inputs": {
             name: {
                 "format": s.format,
@@ -82,3 +92,17 @@ def run_manifest(
         "outputs": outputs,
         "disclosure_audit": disclosure_audit,
     }
+
+
+def data_fingerprint(sources: SourceRead) -> str:
+    """One hash of every input file's path, size and modification time: it changes when
+    an extract is replaced, without reading the data again."""
+    digest = hashlib.sha256()
+    for name, read in sorted(sources.inputs.items()):
+        for file in sorted(str(f) for f in read.files):
+            try:
+                stat = os.stat(file)
+                digest.update(f"{name}\0{file}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+            except OSError:  # a file gone since it was read: its name still counts
+                digest.update(f"{name}\0{file}\0missing\n".encode())
+    return digest.hexdigest()
