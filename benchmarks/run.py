@@ -228,6 +228,9 @@ def bench_size(persons: int) -> dict[str, object]:
         times=ERA_REPEATS,
     )
     result["eras_builder"], result["eras_ohdsi"] = eras["eras (builder)"], eras["eras (ohdsi)"]
+    _, _, page = measure(script("report_render.py", str(out / "duckdb")))
+    result["report"] = json.loads(page)
+    print(f"  report: {result['report']}", flush=True)
     _, _, audit = measure(script("audit_cost.py", "itp_faith", str(data)))
     result["audit"] = json.loads(audit)
     print(f"  disclosure audit: {result['audit']}", flush=True)
@@ -312,6 +315,14 @@ def report(results: list[dict[str, object]]) -> str:
         for r in results for o in [r["outcome_stages"]]
     )  # fmt: skip
     lines += [f"Safety-outcome stages (sql/outcomes/, last build's manifest): {outcomes}", ""]
+    pages = "; ".join(
+        f"{r['persons']:,} persons: {p['bytes'] / 1e6:.2f} MB, rendered in "
+        f"{p['render_seconds']:.2f} s (median of {len(p['render_runs'])})"
+        + (f", opened in chromium in {p['browser_load_ms']:.0f} ms (loadEventEnd, median of "
+           f"{len(p['browser_load_runs'])})" if "browser_load_ms" in p else ", chromium absent")
+        for r in results for p in [r["report"]]
+    )  # fmt: skip
+    lines += [f"Study report (itp_faith report.html; benchmarks/report_render.py): {pages}", ""]
     table1 = "; ".join(
         f"{r['persons']:,} persons: {c['seconds']:.2f} s of the build's "
         f"{c['build_seconds']:.1f} s ({c['seconds'] / c['build_seconds']:.1%}; "

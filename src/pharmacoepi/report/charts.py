@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from matplotlib.patches import PathPatch
+from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path
 from matplotlib.ticker import FuncFormatter
 
@@ -50,7 +50,10 @@ def estimates(
     categories = list(dict.fromkeys(p.category for p in points))
     series = list(dict.fromkeys(p.series for p in points))
     rows = len(categories)
-    fig = new_figure(6.4, height or (max(2.0, 0.32 * rows + 1.0) if horizontal else 3.0))
+    wide = not horizontal and rows > 12  # 5-year age bands: room for every label
+    fig = new_figure(
+        8.0 if wide else 6.4, height or (max(2.0, 0.32 * rows + 1.0) if horizontal else 3.0)
+    )
     ax = fig.add_subplot()
     dodge = 0.5 / max(len(series), 1)
     marks = 0
@@ -83,6 +86,11 @@ def estimates(
         ax.grid(axis="x", visible=False)
     if log:
         (ax.set_xscale if horizontal else ax.set_yscale)("log")
+        # plain numbers (0.5, 1, 2), not powers of ten: a hazard ratio reads as a ratio
+        plain = FuncFormatter(lambda v, _: f"{v:g}")
+        axis = ax.xaxis if horizontal else ax.yaxis
+        axis.set_major_formatter(plain)
+        axis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
     elif marks:
         # a band with little person-time has a CI many times its rate: the axis stops at
         # three times the largest estimate (the numbers beside give every limit)
@@ -161,6 +169,7 @@ def bars(
     ax = fig.add_subplot()
     width = 0.8 / max(len(series), 1)
     marks = 0
+    legend: list[Patch] = []  # an empty bar has no colour to show in a legend
     for s_index, (name, values) in enumerate(series.items()):
         offset = (s_index - (len(series) - 1) / 2) * width
         for c_index, value in enumerate(values):
@@ -170,7 +179,7 @@ def bars(
             draw = ax.barh if horizontal else ax.bar
             (bar,) = draw(c_index + offset, value, width * 0.92, color=PALETTE[s_index % 8])
             bar.set_gid(f"mark-{marks}")
-        ax.bar([], [], color=PALETTE[s_index % 8], label=name)
+        legend.append(Patch(color=PALETTE[s_index % 8], label=name))
     if horizontal:
         ax.set_yticks(range(rows), categories)
         ax.invert_yaxis()
@@ -185,7 +194,7 @@ def bars(
         if percent:
             _percent(ax.yaxis)
     if len(series) > 1:
-        ax.legend(loc="best", fontsize=8)
+        ax.legend(handles=legend, loc="best", fontsize=8)
     return render(fig, marks, prefix)
 
 

@@ -32,7 +32,7 @@ table.table1 { width: 100%; }
 .masked { color: #8a5a00; white-space: nowrap; }
 .legend { color: var(--muted); font-size: 12.5px; }
 figure.chart { margin: 12px 0 20px; break-inside: avoid; }
-figure.chart svg { width: 100%; max-width: 760px; height: auto; display: block; }
+figure.chart svg { max-width: 100%; height: auto; display: block; }
 figcaption { color: var(--muted); font-size: 13px; margin-top: 4px; max-width: 760px; }
 details { margin: 6px 0; }
 summary { cursor: pointer; color: var(--accent); }

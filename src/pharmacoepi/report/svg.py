@@ -28,6 +28,7 @@ STYLE = {
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
+    "axes.axisbelow": True,  # grid lines under the bars, not across them
     "grid.color": "#e6e6e6",
     "grid.linewidth": 0.6,
     "axes.edgecolor": "#888888",
@@ -85,5 +86,5 @@ def inline(svg: str, prefix: str) -> str:
     svg = re.sub(r'<g id="mark-\d+">', '<g class="mark">', svg)
     svg = _ID.sub(lambda m: f'id="{prefix}-{m.group(1)}"', svg)
     svg = _REF.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", svg)
-    # width/height in pt from matplotlib; the page's CSS sizes the figure
-    return re.sub(r'<svg([^>]*?) width="[^"]+" height="[^"]+"', r"<svg\1", svg, count=1)
+    # width and height stay (the figure's size in pt): the page's CSS only shrinks it
+    return svg

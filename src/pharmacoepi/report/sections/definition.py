@@ -14,7 +14,8 @@ def render(run: RunOutputs, cells: Cells) -> str:
     parts = [
         "<h3>Definition as run</h3><p>Every key, defaults and --set overrides applied "
         "(manifest.json: definition.resolved).</p>",
-        f'<pre class="yaml">{esc(resolved)}</pre>',
+        f"<details><summary>The definition as YAML ({resolved.count(chr(10))} lines)</summary>"
+        f'<pre class="yaml">{esc(resolved)}</pre></details>',
         "<h3>Codelists</h3>",
     ]
     for name, c in sorted(run.manifest.get("codelists", {}).items()):
