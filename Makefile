@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev,spark]'
 	@touch $@
 
-# the shipped definitions and their published variants (docs/cohort-definitions.md)
+# the shipped definitions and their published variants (docs/cohort-definitions.md), then
+# the example study (docs/batch.md): its cohorts and variants, index page and overlap
 demo: $(STAMP)
 	$(BIN)/pharmacoepi build-cohort cohorts/itp_faith.yaml --out output/itp_faith
 	$(BIN)/pharmacoepi build-cohort cohorts/itp_faith_2014.yaml --out output/itp_faith_2014
@@ -25,6 +26,7 @@ demo: $(STAMP)
 	$(BIN)/pharmacoepi build-cohort cohorts/ms_dmt.yaml --out output/ms_dmt
 	$(BIN)/pharmacoepi build-cohort cohorts/ms_dmt_specific.yaml --out output/ms_dmt_specific
 	$(BIN)/pharmacoepi build-cohort cohorts/ms_dmt_three_tier.yaml --out output/ms_dmt_three_tier
+	$(BIN)/pharmacoepi run cohorts/studies/demo.yaml
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -339,6 +339,50 @@ def _phase_line(result, show_small_counts: bool) -> str:
     )
 
 
+@app.command("run")
+def run_command(
+    study: Annotated[Path, typer.Argument(help="Study file (YAML): cohorts, variants, data, out.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Rebuild every cohort and variant, changed or not.")
+    ] = False,
+    log_format: Annotated[
+        str,
+        typer.Option(
+            "--log-format",
+            help="text (lines for people) or json (one object per line, for schedulers).",
+            case_sensitive=False,
+        ),
+    ] = "text",
+    stages: Annotated[
+        bool, typer.Option("--stages", help="Also log every stage of every build.")
+    ] = False,
+) -> None:
+    """Run a study: build each cohort and sensitivity variant that is not up to date into
+    OUT/<cohort>/<variant>/, record every run in OUT/runs.parquet, write OUT/index.html.
+
+    Exit codes: 0 all built or up to date; 2 bad study file or data; 3 some cohorts failed
+    (the others were built and kept); 75 another run holds the output folder; 130/143
+    interrupted (finished cohorts kept). docs/batch.md: the study file, cron, systemd,
+    Airflow.
+    """
+    from pharmacoepi.study.log import FORMATS, StudyLog
+    from pharmacoepi.study.runner import run_study
+
+    if log_format.lower() not in FORMATS:
+        raise UserError(f"--log-format {log_format!r}", hint="text or json")
+    log = StudyLog(log_format.lower())
+    try:
+        result = run_study(study, force=force, stages=stages, log=log)
+    except Interrupted as exc:
+        log.warning("interrupted: every cohort finished before the stop is kept")
+        raise typer.Exit(exc.exit_code) from None
+    for outcome in result.failed:
+        log.error(f"{outcome.cohort}/{outcome.variant} failed: {outcome.reason}")
+    if result.index is not None:
+        out_console.print(f"index: {result.index.resolve()}")
+    raise typer.Exit(result.exit_code)
+
+
 @app.command()
 def report(
     folder: Annotated[Path, typer.Argument(help="Output folder of a build-cohort run.")],

@@ -68,3 +68,9 @@ def environment_error(exc: OSError) -> UserError | None:
         return None
     hint = "write elsewhere (--out)" if exc.errno == errno.EROFS else NO_SPACE_HINT
     return UserError(f"cannot write: {exc.strerror or exc}", where=exc.filename or None, hint=hint)
+
+
+class Locked(UserError):
+    """Another run holds the output folder's lock (a scheduler started a second run)."""
+
+    exit_code = 75  # EX_TEMPFAIL (sysexits.h): try again later

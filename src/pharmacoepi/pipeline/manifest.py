@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
 import platform
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -12,6 +11,7 @@ import polars as pl
 import pyarrow
 
 from pharmacoepi import __version__
+from pharmacoepi.data.fingerprint import fingerprint
 from pharmacoepi.definition import LoadedDefinition
 from pharmacoepi.engines import Engine
 from pharmacoepi.sources import SourceRead, source_problems
@@ -95,14 +95,5 @@ def run_manifest(
 
 
 def data_fingerprint(sources: SourceRead) -> str:
-    """One hash of every input file's path, size and modification time: it changes when
-    an extract is replaced, without reading the data again."""
-    digest = hashlib.sha256()
-    for name, read in sorted(sources.inputs.items()):
-        for file in sorted(str(f) for f in read.files):
-            try:
-                stat = os.stat(file)
-                digest.update(f"{name}\0{file}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-            except OSError:  # a file gone since it was read: its name still counts
-                digest.update(f"{name}\0{file}\0missing\n".encode())
-    return digest.hexdigest()
+    """The fingerprint of every file the run read (pharmacoepi.data.fingerprint)."""
+    return fingerprint(Path(f) for read in sources.inputs.values() for f in read.files)

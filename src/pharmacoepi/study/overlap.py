@@ -10,8 +10,6 @@ from pathlib import Path
 
 import polars as pl
 
-from pharmacoepi.disclosure.rules import spread_suppression
-
 COUNTS = ("persons_a", "persons_b", "persons_both", "persons_a_only", "persons_b_only")
 SCHEMA = {"cohort_a": pl.String, "cohort_b": pl.String} | dict.fromkeys(COUNTS, pl.Int64)
 # The sums a reader can do on a row (positions in COUNTS, the total first):
@@ -27,12 +25,11 @@ def mask_pair(
     1. A count from 1 to min_cell - 1 is masked (a 0 is shown: it tells no one apart).
     2. Each sum (persons_a = both + a_only, persons_b = both + b_only) left with exactly
        one masked cell would give it back by subtraction, so a second cell of that sum is
-       masked: the smallest visible non-zero one (rules.spread_suppression). Masking
+       masked: the smallest visible term, a 0 included (a both of 2 and an a_only of 0
+       make persons_a = 2 public: masking both alone leaves it as a - 0). Masking
        persons_both that way reaches the other sum, which is then fixed the same way.
-       A cohort size is never the one chosen: a masked term's sum has its other term
-       non-zero (else the total equals the small term and is masked itself), smaller
-       than the total. That matters: the size is published in the cohort's attrition, so
-       masking it here would protect nothing.
+       A cohort size is chosen only when no term is left: it is published in the
+       cohort's attrition, so masking it here would protect nothing.
     3. A cohort whose own attrition.parquet masks its size (`sizes_hidden`; its last step
        hidden so that a small exclusion cannot be recomputed) must not get it back from
        this row, where the other cohort's size is public anyway: only that other size is
@@ -45,7 +42,17 @@ def mask_pair(
         ]
         return [n if i < 2 and public[i] else None for i, n in enumerate(counts)]
     hide = [0 < n < min_cell for n in counts]
-    spread_suppression(hide, counts, list(SUMS))
+    changed = True
+    while changed:  # rules.spread_suppression, with the size as the last resort
+        changed = False
+        for total, *terms in SUMS:
+            if sum(hide[i] for i in (total, *terms)) != 1:
+                continue
+            # a visible term, the smallest, a 0 included (masking a 0 tells nothing, and
+            # it blocks the subtraction when the other term is the small one); the size
+            # only when no term is left, as attrition.parquet publishes it
+            visible = [(counts[i], i) for i in terms if not hide[i]]
+            hide[min(visible or [(counts[total], total)])[1]] = changed = True
     return [None if h else n for n, h in zip(counts, hide, strict=True)]
 
 

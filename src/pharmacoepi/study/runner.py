@@ -1,0 +1,285 @@
+"""`pharmacoepi run STUDY.yaml`: every cohort and variant of a study built into
+OUT/<cohort>/<variant>/, each only when something it depends on changed.
+
+A cohort/variant is up to date, and skipped, when its resolved definition (overrides and
+codelist contents included), its codelists, the data fingerprint and the pharmacoepi
+version equal those of its last successful run in OUT/runs.parquet and its folder is
+there. Each build is build-cohort's own (atomic: a failed or interrupted one leaves the
+previous outputs); a failing cohort is recorded and the others still run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pharmacoepi import __version__, interrupts
+from pharmacoepi.data.fingerprint import folder_fingerprint
+from pharmacoepi.datasets import default_dataset
+from pharmacoepi.definition import LoadedDefinition, load_definition
+from pharmacoepi.errors import DefinitionError, Interrupted, UserError
+from pharmacoepi.pipeline.build import build_cohort
+from pharmacoepi.progress import Reporter
+from pharmacoepi.study import history
+from pharmacoepi.study.index import write_index
+from pharmacoepi.study.lock import study_lock
+from pharmacoepi.study.log import StudyLog
+from pharmacoepi.study.overlap import cohort_overlap
+from pharmacoepi.study.spec import MAIN, Study, load_study, resolve
+
+
+@dataclass(frozen=True)
+class Planned:
+    cohort: str  # the definition's name: the folder OUT/<cohort>
+    variant: str
+    loaded: LoadedDefinition
+
+    @property
+    def codelists(self) -> dict[str, str]:
+        return {name: c.sha256 for name, c in sorted(self.loaded.codelists.items())}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    cohort: str
+    variant: str
+    folder: Path  # relative to the study's out
+    status: str  # built | up to date | failed
+    reason: str
+    seconds: float | None = None
+
+
+@dataclass
+class StudyResult:
+    name: str
+    out: Path
+    run_id: str
+    outcomes: list[Outcome] = field(default_factory=list)
+    index: Path | None = None
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def exit_code(self) -> int:
+        """0: everything built or up to date; 3: some cohorts failed, the others kept."""
+        return 3 if self.failed else 0
+
+
+def plan_study(study: Study, base: Path) -> list[Planned]:
+    """Every cohort/variant, its definition loaded (a bad one stops the study before any
+    build: the study file is wrong, not one cohort's data)."""
+    planned: list[Planned] = []
+    listed: dict[str, str] = {}  # as listed in the study -> definition name
+    for spec in study.cohorts:
+        path = resolve(base, spec)
+        loaded = load_definition(str(path) if path.is_file() else spec)
+        name = loaded.definition.name
+        if name in listed.values():
+            raise DefinitionError(
+                f"two cohorts of the study are named {name!r}",
+                where=f"cohorts: {spec}",
+                hint="each definition's `name:` is its output folder; make them differ",
+            )
+        listed[spec] = name
+        planned.append(Planned(name, MAIN, loaded))
+        variants = study.variants.get(spec) or study.variants.get(name) or {}
+        for variant, overrides in variants.items():
+            planned.append(
+                Planned(
+                    name, variant, load_definition(str(path) if path.is_file() else spec, overrides)
+                )
+            )
+    unknown = set(study.variants) - set(listed) - set(listed.values())
+    if unknown:
+        raise DefinitionError(
+            f"variants of cohorts the study does not list: {', '.join(sorted(unknown))}",
+            hint=f"variants are keyed by a cohort of `cohorts:` ({', '.join(listed.values())})",
+        )
+    return planned
+
+
+def why_rebuild(
+    last: dict | None, item: Planned, data_fingerprint: str, folder: Path, force: bool
+) -> str | None:
+    """The reason to build, or None when the outputs are up to date."""
+    if force:
+        return "--force"
+    if last is None:
+        return "never built"
+    if not (folder / "manifest.json").is_file():
+        return "its output folder is missing"
+    if last["pharmacoepi_version"] != __version__:
+        return f"pharmacoepi {last['pharmacoepi_version']} -> {__version__}"
+    if last["data_fingerprint"] != data_fingerprint:
+        return "the data changed (a file added, removed, replaced or touched)"
+    before = json.loads(last["codelists_sha256"] or "{}")
+    changed = sorted(n for n, sha in item.codelists.items() if before.get(n) != sha)
+    if changed:
+        return f"codelist(s) changed: {', '.join(changed)}"
+    if last["definition_sha256"] != item.loaded.resolved_sha256():
+        return "the definition changed"
+    return None
+
+
+class _StageLog(Reporter):
+    """Build progress as study log lines (JSON or text), with the cohort and variant."""
+
+    def __init__(self, log: StudyLog, cohort: str, variant: str):
+        super().__init__(Reporter.for_stderr(quiet=True).console, quiet=True)
+        self._log, self._where = log, {"cohort": cohort, "variant": variant}
+        self._began: dict[str, float] = {}
+
+    def stage(self, event: str, name: str, rows: int | None = None) -> None:
+        if event == "start":
+            self._began[name] = time.perf_counter()
+            return
+        seconds = round(time.perf_counter() - self._began.pop(name, time.perf_counter()), 3)
+        if event == "end":
+            self._log.emit("debug", "stage done", stage=name, seconds=seconds, **self._where)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def run_study(
+    path: str | Path,
+    *,
+    force: bool = False,
+    log_format: str = "text",
+    stages: bool = False,
+    log: StudyLog | None = None,
+) -> StudyResult:
+    """Build every cohort and variant of the study that is not up to date; returns what
+    happened to each (StudyResult.exit_code: 0 or 3). Raises UserError (exit 2) for a bad
+    study file or data, Locked (75) when another run holds OUT."""
+    study, base = load_study(Path(path))
+    log = log or StudyLog(log_format)
+    planned = plan_study(study, base)
+    out = resolve(base, study.out)
+    if study.data.path is not None:
+        data_dir = resolve(base, study.data.path)
+        if not data_dir.is_dir():
+            raise UserError("the study's data folder does not exist", where=str(data_dir),
+                            hint="data.path is read from the study file's folder")  # fmt: skip
+    else:
+        data_dir = default_dataset(Reporter.for_stderr(quiet=log.format == "json"))
+    started = time.perf_counter()
+    run_id = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{os.getpid()}"
+    result = StudyResult(study.name, out, run_id)
+    with study_lock(out, log.warning):
+        fingerprint = folder_fingerprint(data_dir)
+        past = history.read_history(out)
+        log.info(f"study {study.name}: {len(planned)} cohort/variant(s), run {run_id}")
+        for item in planned:
+            interrupts.check()
+            result.outcomes.append(_one(study, item, data_dir, out, fingerprint, past, force,
+                                        log, run_id, stages))  # fmt: skip
+        result.index = _study_outputs(study, out, result, log)
+    built = sum(o.status == "built" for o in result.outcomes)
+    log.info(
+        f"study {study.name}: {built} built, "
+        f"{sum(o.status == 'up to date' for o in result.outcomes)} up to date, "
+        f"{len(result.failed)} failed in {time.perf_counter() - started:.1f}s",
+        index=str(result.index) if result.index else None,
+    )
+    return result
+
+
+def _one(study, item, data_dir, out, fingerprint, past, force, log, run_id, stages) -> Outcome:
+    folder = Path(item.cohort) / item.variant
+    where = {"cohort": item.cohort, "variant": item.variant}
+    row = {
+        "run_id": run_id, "study": study.name, "cohort": item.cohort, "variant": item.variant,
+        "started_at": _now(), "definition_sha256": item.loaded.resolved_sha256(),
+        "codelists_sha256": json.dumps(item.codelists, sort_keys=True),
+        "data_fingerprint": fingerprint, "pharmacoepi_version": __version__,
+    }  # fmt: skip
+    began = time.perf_counter()
+    reason = why_rebuild(
+        history.last_built(past, item.cohort, item.variant), item, fingerprint, out / folder, force
+    )
+    if reason is None:
+        outcome = Outcome(item.cohort, item.variant, folder, "up to date", "nothing changed")
+        log.info("up to date: nothing changed", **where)
+        _record(out, row, outcome, began)
+        return outcome
+    log.info(f"building: {reason}", **where)
+    reporter = _StageLog(log, **where) if stages else Reporter.for_stderr(quiet=True)
+    try:
+        built = build_cohort(
+            item.loaded, data_dir, out / folder, threads=study.engine.threads,
+            memory_limit=study.engine.memory_limit, reporter=reporter,
+            argv=["pharmacoepi", "run", study.name, item.cohort, item.variant],
+            source=study.data.source, engine_name=study.engine.name,
+            spark_master=study.engine.spark_master,
+        )  # fmt: skip
+    except Interrupted:
+        _record(
+            out, row, Outcome(item.cohort, item.variant, folder, "interrupted", "stopped"), began
+        )
+        raise
+    except UserError as exc:
+        outcome = Outcome(item.cohort, item.variant, folder, "failed", exc.message,
+                          time.perf_counter() - began)  # fmt: skip
+        log.error(f"failed: {exc.render()}", **where)
+        _record(out, row, outcome, began)
+        return outcome
+    except Exception as exc:  # a bug in one cohort: the others still run (exit 3)
+        outcome = Outcome(item.cohort, item.variant, folder, "failed",
+                          f"{type(exc).__name__}: {exc}", time.perf_counter() - began)  # fmt: skip
+        log.error(f"failed: {type(exc).__name__}: {exc}", **where)
+        _record(out, row, outcome, began)
+        return outcome
+    seconds = time.perf_counter() - began
+    outcome = Outcome(item.cohort, item.variant, folder, "built", reason, seconds)
+    cohort_size = built.attrition_suppressed["persons"][-1]  # masked, as written
+    log.info(f"built in {seconds:.1f}s", persons=cohort_size, seconds=round(seconds, 3), **where)
+    _record(out, row, outcome, began)
+    return outcome
+
+
+def _record(out: Path, row: dict, outcome: Outcome, began: float) -> None:
+    manifest = out / outcome.folder / "manifest.json"
+    rows = {}
+    if outcome.status in ("built", "up to date") and manifest.is_file():
+        rows = {f: e.get("rows") for f, e in json.loads(manifest.read_text())["outputs"].items()}
+    history.append(out, {
+        **row, "status": outcome.status, "reason": outcome.reason, "ended_at": _now(),
+        "seconds": round(time.perf_counter() - began, 3), "output_rows": json.dumps(rows),
+    })  # fmt: skip
+
+
+def _study_outputs(study: Study, out: Path, result: StudyResult, log: StudyLog) -> Path | None:
+    """cohort_overlap.parquet and index.html (pharmacoepi.study.index, .overlap)."""
+    # the strictest threshold of the study's cohorts masks what they share
+    min_cell = max(
+        (m for o in result.outcomes for m in [_min_cell(out / o.folder)] if m), default=11
+    )
+    mains = [(o.cohort, out / o.folder) for o in result.outcomes
+             if o.variant == MAIN and o.status != "failed"]  # fmt: skip
+    overlap = cohort_overlap(mains, min_cell) if len(mains) > 1 else None
+    if overlap is not None:
+        partial = out / ".cohort_overlap.parquet.partial"
+        overlap.write_parquet(partial)
+        os.replace(partial, out / "cohort_overlap.parquet")
+    rows = [
+        {"cohort": o.cohort, "variant": o.variant, "folder": o.folder, "status": o.status,
+         "reason": o.reason, "seconds": o.seconds}
+        for o in result.outcomes
+    ]  # fmt: skip
+    return write_index(out, study.name, rows, overlap, min_cell)
+
+
+def _min_cell(folder: Path) -> int | None:
+    manifest = folder / "manifest.json"
+    if not manifest.is_file():
+        return None
+    privacy = json.loads(manifest.read_text())["definition"]["resolved"].get("privacy") or {}
+    return privacy.get("min_cell_count")
