@@ -49,6 +49,8 @@ def fake_run(r: Reporter) -> None:
             r.stage("start", name)
             r.stage("end", name, 7)
         r.step(4, 1, "screen/rejected_rows")
+        r.stage("start", "screen/diagnoses")
+        r.stage("end", "screen/diagnoses", 3)
         r.stage("start", "screen/rejected_rows")
         r.stage("end", "screen/rejected_rows", None)
 
@@ -71,8 +73,11 @@ def test_a_terminal_shows_one_live_line_and_no_stage_log():
     # the loop's third stage stays within its step: k never goes back nor past n
     assert ks == sorted(ks) and max(ks) == 5
     assert "last: screen/persons 1,234 rows" in text
-    # 7 rows: a small count (below min_cell 11) shows as "< 11", as in the files
-    assert "last: treatments/next < 11 rows" in text and "7 rows" not in text
+    # a read's 3 rows: a small count (below min_cell 11) shows as "< 11", as in the files;
+    # a rule's rows (the cohort's size, which attrition may mask) are not shown at all
+    assert "last: screen/diagnoses < 11 rows" in text and "3 rows" not in text
+    assert re.search(r"last: treatments/next[\r\n]", text)
+    assert "7 rows" not in text
     assert shown[-1][4] == " · last: screen/rejected_rows"  # a view: no rows
     assert text.endswith("\x1b[2K")  # the line is erased when the run ends
 
@@ -90,6 +95,7 @@ def test_verbose_or_batch_output_logs_each_stage(terminal, verbose, prefix):
         "treatments/line_starts",
         "treatments/next",
         "treatments/next",
+        "screen/diagnoses",
         "screen/rejected_rows",
     ]
     assert f"{prefix}a message" in text

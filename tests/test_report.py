@@ -236,3 +236,24 @@ def test_no_report_option(default_data, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert not (out / "report.html").exists() and (out / "attrition.parquet").exists()
+
+
+def test_table1_without_strata_has_one_column(faith, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(faith, copy)
+    frame = pl.read_parquet(copy / "characteristics.parquet")
+    frame.filter(pl.col("stratum") == "overall").write_parquet(copy / "characteristics.parquet")
+    head = tables(sections(render_folder(copy))["table1"])[0][0]
+    persons = frame.filter(pl.col("stratum") == "overall")["persons"][0]
+    assert head == ["characteristic", f"overall (N = {persons:,})"]
+
+
+def test_masked_n_in_a_table1_head_reads_below_threshold(faith, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(faith, copy)
+    frame = pl.read_parquet(copy / "characteristics.parquet")
+    frame.with_columns(
+        pl.when(pl.col("stratum") == "sex").then(None).otherwise(pl.col("persons")).alias("persons")
+    ).write_parquet(copy / "characteristics.parquet")
+    head = tables(sections(render_folder(copy))["table1"])[0][0]
+    assert head[2:4] == ["sex = F (N = < 11)", "sex = M (N = < 11)"]

@@ -182,3 +182,36 @@ def test_json_log_lines_parse(study):
     assert all(isinstance(r["persons"], int | None) for r in built)
     stages = [r for r in records if r["message"] == "stage done"]
     assert stages and all({"stage", "seconds", "cohort", "variant"} <= set(r) for r in stages)
+
+
+def test_sigterm_stops_a_study_and_keeps_what_it_finished(study):
+    out = study.parent / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pharmacoepi", "run", str(study)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.time() + 300
+    while not (out / "runs.parquet").exists() and time.time() < deadline:
+        time.sleep(0.2)
+    # after the first build committed its folder: the next build must still stop
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 143, stderr
+    assert "every cohort finished before the stop is kept" in stderr
+    runs = pl.read_parquet(out / "runs.parquet")
+    built = runs.filter(pl.col("status") == "built")
+    assert 1 <= built.height < len(ALL)
+    for cohort, variant in built.select("cohort", "variant").iter_rows():
+        assert (out / cohort / variant / "manifest.json").is_file()
+    assert set(runs["status"]) <= {"built", "interrupted"}
+    assert not [p for p in out.rglob(".*partial*")], "no staging folder left"
+
+
+def test_history_keeps_no_person_level_count(study):
+    assert _run(study).returncode == 0
+    for row in _runs(study).iter_rows(named=True):
+        files = json.loads(row["output_rows"])
+        assert files and all(not f.startswith(("cohort.", "incident_cases", "exposures",
+                                                "courses", "lines", "covariates", "rejected"))
+                             for f in files)  # fmt: skip
+        assert (row["source"], row["engine"]) == ("claims", "duckdb")

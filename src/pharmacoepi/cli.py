@@ -247,7 +247,7 @@ def build_cohort_command(
     out_console.print(_audit_line(result.disclosure_audit))
     out_console.print(f"outputs: {result.out_dir.resolve()}")
     if result.report is not None:
-        out_console.print(f"report: {result.report.resolve()}")
+        print(f"report: {result.report.resolve()}")  # one line for scripts, never wrapped
 
 
 def _incidence_line(incidence, definition) -> str:
@@ -376,10 +376,15 @@ def run_command(
     except Interrupted as exc:
         log.warning("interrupted: every cohort finished before the stop is kept")
         raise typer.Exit(exc.exit_code) from None
+    except UserError as exc:
+        if log.format != "json":
+            raise  # printed with its where and hint, as every command's
+        log.error(exc.message, where=exc.where, hint=exc.hint, exit_code=exc.exit_code)
+        raise typer.Exit(exc.exit_code) from None
     for outcome in result.failed:
         log.error(f"{outcome.cohort}/{outcome.variant} failed: {outcome.reason}")
     if result.index is not None:
-        out_console.print(f"index: {result.index.resolve()}")
+        print(f"index: {result.index.resolve()}")  # one line for scripts, never wrapped
     raise typer.Exit(result.exit_code)
 
 
@@ -408,7 +413,7 @@ def report(
     else:  # elsewhere: never over a file pharmacoepi report did not write
         with atomic_file(target, "report") as partial:
             partial.write_text(render_folder(folder), encoding="utf-8")
-    out_console.print(f"report: {target.resolve()}")
+    print(f"report: {target.resolve()}")
 
 
 @app.command()

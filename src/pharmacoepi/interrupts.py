@@ -83,6 +83,16 @@ def commit() -> None:
             signal.signal(signum, signal.SIG_IGN)
 
 
+def reopen() -> None:
+    """A command that runs several builds (a study): once one build's outputs are in
+    place (`commit`), the next build must be stoppable again. A stop that came in the
+    moment between the two was let go with the committed build."""
+    _state.update(requested=None, deferring=0, committed=False)
+    if _state["installed"]:
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, handler)
+
+
 def take_pending(blocked: tuple[int, ...] = STOP_SIGNALS) -> int | None:
     """With `blocked` signals blocked: the one pending, consumed (so it is not delivered
     when they are unblocked), or None."""

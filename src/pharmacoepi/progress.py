@@ -113,7 +113,10 @@ class Reporter:
             self._hide()  # before the failure's message
             return
         at.ended += 1
-        at.last = name if rows is None else f"{name} {self._rows(rows)} rows"
+        # rows of the reads only (sources/, screen/): a cohort stage's rows are the
+        # cohort size, which the attrition may mask as the complement of a small exclusion
+        read = name.startswith(("sources/", "screen/"))
+        at.last = f"{name} {self._rows(rows)} rows" if rows is not None and read else name
         at.name, at.since = at.step or name, now
         if self.verbose or not self.live:
             self.info(f"stage {name} done in {seconds:.1f}s")

@@ -1,5 +1,6 @@
 """The fingerprint of a data extract: one hash that changes when any input file is
-replaced, touched or edited, computed without reading the data.
+replaced, touched or edited, computed without reading parquet data (its footer only); a
+CSV file is read whole to hash its content (a cost on large text extracts).
 
 Each file counts with its path, size and modification time; a parquet file also with its
 footer (rows, row groups, writer, the footer's size: a file rewritten with other rows
@@ -58,9 +59,16 @@ def fingerprint(files: Iterable[Path], root: Path | None = None) -> str:
 
 def folder_fingerprint(folder: Path) -> str:
     """Every file under `folder` (hidden files and folders left out)."""
-    files = [
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    ]
+    files = []
+    # followlinks: an extract whose tables are symlinked folders changes with them (a
+    # folder linked into itself is walked once: os.walk does not revisit a real path)
+    seen = set()
+    for parent, dirs, names in os.walk(folder, followlinks=True):
+        real = os.path.realpath(parent)
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        files += [Path(parent) / n for n in names if not n.startswith(".")]
     return fingerprint(files, root=folder)

@@ -160,8 +160,17 @@ def build_cohort(
         write_json(staging / "manifest.json", manifest)
         if report:  # from the files just written, as `pharmacoepi report` would
             reporter.stage("start", "report/html")
-            write_report(staging, staging / REPORT)
-            reporter.stage("end", "report/html")
+            try:
+                write_report(staging, staging / REPORT)
+            except Exception as exc:  # a bug of the page must not cost the run's outputs
+                report = False
+                reporter.stage("abort", "report/html")
+                reporter.info(
+                    f"warning: report.html not written ({type(exc).__name__}: {exc}); the "
+                    "outputs are; try `pharmacoepi report OUT` after an upgrade"
+                )
+            else:
+                reporter.stage("end", "report/html")
         kept = {name: results[name] if name in results else engine.frame(name) for name in keep}
     published = results["published"]
     raw_phases = results.get("phases.parquet")

@@ -49,9 +49,12 @@ class Cells:
         )
 
 
-def table(headers: Sequence[str], rows: Iterable[Sequence[str]], *, cls: str = "") -> str:
-    """Cells are HTML already (escape text with esc); numeric columns align right."""
-    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
+def table(
+    headers: Sequence[str], rows: Iterable[Sequence[str]], *, cls: str = "", html_headers=False
+) -> str:
+    """Cells are HTML already (escape text with esc); headers are text, or HTML with
+    html_headers (a masked N in a column head); numeric columns align right."""
+    head = "".join(f"<th>{h if html_headers else esc(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 

@@ -28,7 +28,9 @@ SCHEMA = {
     "codelists_sha256": pl.String,
     "data_fingerprint": pl.String,
     "pharmacoepi_version": pl.String,
-    "output_rows": pl.String,  # JSON: {file: rows} of the folder's manifest
+    "output_rows": pl.String,  # JSON: {file: rows} of the folder's aggregate files
+    "source": pl.String,  # the data layout (claims, omop, snds)
+    "engine": pl.String,  # duckdb or spark
 }
 
 
@@ -40,7 +42,10 @@ def read_history(out: Path) -> pl.DataFrame:
 
 
 def append(out: Path, row: dict) -> None:
-    history = pl.concat([read_history(out), pl.DataFrame([row], schema=SCHEMA)])
+    # diagonal: a history written before a column was added keeps its rows (null there)
+    history = pl.concat(
+        [read_history(out), pl.DataFrame([row], schema=SCHEMA)], how="diagonal_relaxed"
+    )
     partial = out / f".{RUNS}.{os.getpid()}.partial"
     history.write_parquet(partial)
     os.replace(partial, out / RUNS)
@@ -48,7 +53,8 @@ def append(out: Path, row: dict) -> None:
 
 def last_built(history: pl.DataFrame, cohort: str, variant: str) -> dict | None:
     """The last row of a cohort/variant whose outputs are current: built, or found up to
-    date (which keeps the hashes of the build it confirmed)."""
+    date (which keeps the hashes of the build it confirmed). A failed or interrupted build
+    left the previous outputs, so it does not count."""
     rows = history.filter(
         (pl.col("cohort") == cohort)
         & (pl.col("variant") == variant)

@@ -53,8 +53,11 @@ def study_lock(out: Path, warn: Callable[[str], None]) -> Iterator[None]:
         handle.truncate()
         handle.write(str(os.getpid()))
         handle.flush()
-        yield
-        handle.seek(0)
-        handle.truncate()  # a clean end leaves no PID behind
+        try:
+            yield
+        finally:  # any end but a kill leaves no PID behind (a kill -9 leaves it: said)
+            handle.seek(0)
+            handle.truncate()
+            handle.flush()
     finally:
         handle.close()  # releases the lock

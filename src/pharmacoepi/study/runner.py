@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,7 +106,12 @@ def plan_study(study: Study, base: Path) -> list[Planned]:
 
 
 def why_rebuild(
-    last: dict | None, item: Planned, data_fingerprint: str, folder: Path, force: bool
+    last: dict | None,
+    item: Planned,
+    data_fingerprint: str,
+    folder: Path,
+    force: bool,
+    layout: tuple[str, str] = ("claims", "duckdb"),
 ) -> str | None:
     """The reason to build, or None when the outputs are up to date."""
     if force:
@@ -116,6 +122,8 @@ def why_rebuild(
         return "its output folder is missing"
     if last["pharmacoepi_version"] != __version__:
         return f"pharmacoepi {last['pharmacoepi_version']} -> {__version__}"
+    if (last.get("source"), last.get("engine")) != layout:
+        return f"the data layout or engine changed (now {layout[0]} on {layout[1]})"
     if last["data_fingerprint"] != data_fingerprint:
         return "the data changed (a file added, removed, replaced or touched)"
     before = json.loads(last["codelists_sha256"] or "{}")
@@ -163,17 +171,13 @@ def run_study(
     log = log or StudyLog(log_format)
     planned = plan_study(study, base)
     out = resolve(base, study.out)
-    if study.data.path is not None:
-        data_dir = resolve(base, study.data.path)
-        if not data_dir.is_dir():
-            raise UserError("the study's data folder does not exist", where=str(data_dir),
-                            hint="data.path is read from the study file's folder")  # fmt: skip
-    else:
-        data_dir = default_dataset(Reporter.for_stderr(quiet=log.format == "json"))
+    data_dir = _check_data(study, base, out)
     started = time.perf_counter()
     run_id = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{os.getpid()}"
     result = StudyResult(study.name, out, run_id)
     with study_lock(out, log.warning):
+        if data_dir is None:  # generated on first use: under the lock, by one run only
+            data_dir = default_dataset(Reporter.for_stderr(quiet=log.format == "json"))
         fingerprint = folder_fingerprint(data_dir)
         past = history.read_history(out)
         log.info(f"study {study.name}: {len(planned)} cohort/variant(s), run {run_id}")
@@ -192,6 +196,25 @@ def run_study(
     return result
 
 
+def _check_data(study: Study, base: Path, out: Path) -> Path | None:
+    """The data folder (None: the default synthetic dataset), refused before anything
+    runs when every cohort would fail on it (exit 2, not 3)."""
+    if study.data.path is None:
+        if study.data.source != "claims":
+            raise UserError(f"data.source {study.data.source} needs data.path",
+                            hint="the folder holding its tables")  # fmt: skip
+        return None
+    data_dir = resolve(base, study.data.path).resolve()
+    if not data_dir.is_dir():
+        raise UserError("the study's data folder does not exist", where=str(data_dir),
+                        hint="data.path is read from the study file's folder")  # fmt: skip
+    target = out.resolve()
+    if target == data_dir or data_dir in target.parents or target in data_dir.parents:
+        raise UserError(f"out {target} overlaps the data folder {data_dir}",
+                        hint="write the study's outputs outside the data")  # fmt: skip
+    return data_dir
+
+
 def _one(study, item, data_dir, out, fingerprint, past, force, log, run_id, stages) -> Outcome:
     folder = Path(item.cohort) / item.variant
     where = {"cohort": item.cohort, "variant": item.variant}
@@ -200,11 +223,13 @@ def _one(study, item, data_dir, out, fingerprint, past, force, log, run_id, stag
         "started_at": _now(), "definition_sha256": item.loaded.resolved_sha256(),
         "codelists_sha256": json.dumps(item.codelists, sort_keys=True),
         "data_fingerprint": fingerprint, "pharmacoepi_version": __version__,
+        "source": study.data.source, "engine": study.engine.name,
     }  # fmt: skip
     began = time.perf_counter()
     reason = why_rebuild(
-        history.last_built(past, item.cohort, item.variant), item, fingerprint, out / folder, force
-    )
+        history.last_built(past, item.cohort, item.variant), item, fingerprint, out / folder,
+        force, (study.data.source, study.engine.name),
+    )  # fmt: skip
     if reason is None:
         outcome = Outcome(item.cohort, item.variant, folder, "up to date", "nothing changed")
         log.info("up to date: nothing changed", **where)
@@ -220,23 +245,21 @@ def _one(study, item, data_dir, out, fingerprint, past, force, log, run_id, stag
             source=study.data.source, engine_name=study.engine.name,
             spark_master=study.engine.spark_master,
         )  # fmt: skip
-    except Interrupted:
-        _record(
-            out, row, Outcome(item.cohort, item.variant, folder, "interrupted", "stopped"), began
-        )
-        raise
-    except UserError as exc:
-        outcome = Outcome(item.cohort, item.variant, folder, "failed", exc.message,
-                          time.perf_counter() - began)  # fmt: skip
-        log.error(f"failed: {exc.render()}", **where)
+    except BaseException as exc:
+        stop = exc.exit_code - 128 if isinstance(exc, Interrupted) else interrupts.requested()
+        if isinstance(exc, Interrupted) or stop is not None:
+            # a stop, however the engine surfaced it (a query cut short can come back as
+            # the database's own error): the study ends here, its finished cohorts kept
+            stopped = Outcome(item.cohort, item.variant, folder, "interrupted", "stopped")
+            _record(out, row, stopped, began)
+            raise Interrupted(stop) from None
+        if not isinstance(exc, Exception):
+            raise
+        outcome = _failed(item, folder, exc, time.perf_counter() - began)
+        log.error(f"failed: {exc.render() if isinstance(exc, UserError) else repr(exc)}", **where)
         _record(out, row, outcome, began)
         return outcome
-    except Exception as exc:  # a bug in one cohort: the others still run (exit 3)
-        outcome = Outcome(item.cohort, item.variant, folder, "failed",
-                          f"{type(exc).__name__}: {exc}", time.perf_counter() - began)  # fmt: skip
-        log.error(f"failed: {type(exc).__name__}: {exc}", **where)
-        _record(out, row, outcome, began)
-        return outcome
+    interrupts.reopen()  # the build committed its folder: the next one is stoppable again
     seconds = time.perf_counter() - began
     outcome = Outcome(item.cohort, item.variant, folder, "built", reason, seconds)
     cohort_size = built.attrition_suppressed["persons"][-1]  # masked, as written
@@ -245,11 +268,32 @@ def _one(study, item, data_dir, out, fingerprint, past, force, log, run_id, stag
     return outcome
 
 
+def _failed(item: Planned, folder: Path, exc: Exception, seconds: float) -> Outcome:
+    """A failed build as the study's files record it: a user error's message with small
+    numbers masked; a bug by its kind only (its text may quote data; the log has it)."""
+    if isinstance(exc, UserError):
+        reason = _masked_text(exc.message, item.loaded.definition.privacy.min_cell_count)
+    else:
+        reason = f"{type(exc).__name__} (a bug: the run's log has its message)"
+    return Outcome(item.cohort, item.variant, folder, "failed", reason, seconds)
+
+
+def _masked_text(text: str, min_cell: int) -> str:
+    """A message bound for the study's files (runs.parquet, index.html) with its small
+    numbers masked: "3 incident case(s) fall in strata ..." gives no count away."""
+    return re.sub(r"(?<![\w.-])\d+(?![\w.-])",
+                  lambda m: m.group() if not 0 < int(m.group()) < min_cell else f"< {min_cell}",
+                  text)  # fmt: skip
+
+
 def _record(out: Path, row: dict, outcome: Outcome, began: float) -> None:
     manifest = out / outcome.folder / "manifest.json"
     rows = {}
     if outcome.status in ("built", "up to date") and manifest.is_file():
-        rows = {f: e.get("rows") for f, e in json.loads(manifest.read_text())["outputs"].items()}
+        # the aggregate files only: a person-level file's rows are a count (cohort.parquet
+        # is the cohort size, which the attrition may mask)
+        outputs = json.loads(manifest.read_text())["outputs"]
+        rows = {f: e.get("rows") for f, e in outputs.items() if e.get("level") == "aggregate"}
     history.append(out, {
         **row, "status": outcome.status, "reason": outcome.reason, "ended_at": _now(),
         "seconds": round(time.perf_counter() - began, 3), "output_rows": json.dumps(rows),
@@ -265,7 +309,9 @@ def _study_outputs(study: Study, out: Path, result: StudyResult, log: StudyLog) 
     mains = [(o.cohort, out / o.folder) for o in result.outcomes
              if o.variant == MAIN and o.status != "failed"]  # fmt: skip
     overlap = cohort_overlap(mains, min_cell) if len(mains) > 1 else None
-    if overlap is not None:
+    if overlap is None:  # an earlier run's file would describe other cohorts' outputs
+        (out / "cohort_overlap.parquet").unlink(missing_ok=True)
+    else:
         partial = out / ".cohort_overlap.parquet.partial"
         overlap.write_parquet(partial)
         os.replace(partial, out / "cohort_overlap.parquet")

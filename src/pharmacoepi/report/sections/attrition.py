@@ -16,11 +16,11 @@ def render(run: RunOutputs, cells: Cells) -> str | None:
     for row in frame.sort("step").iter_rows(named=True):
         if row["step"] > 0:
             steps.append(
-                '<div class="arrow"><span class="excluded">excluded: '
+                '<div class="arrow" role="listitem"><span class="excluded">excluded: '
                 f"{cells.count(row['excluded'])}</span></div>"
             )
         steps.append(
-            f'<div class="box" data-step="{row["step"]}"><span class="persons">'
+            f'<div class="box" role="listitem" data-step="{row["step"]}"><span class="persons">'
             f"{cells.count(row['persons'])} persons</span>"
             f'<span class="what">{esc(row["description"])}</span></div>'
         )

@@ -17,31 +17,36 @@ def _years(r: dict) -> float | None:
 
 
 def _rates(frame: pl.DataFrame, cells: Cells) -> list[str]:
-    per = int(frame["per"][0])
-    crude = frame.filter(pl.col("stratum") == "crude")
-    rows = list(crude.iter_rows(named=True))
-    points = estimates_of(rows, lambda r: r["analysis"], lambda r: "crude")
-    svg = charts.estimates(
-        points,
-        prefix="outcome-crude",
-        horizontal=True,
-        value_label=f"rate per {per:,} person-years",
-    )
-    numbers = rate_table(
-        rate_rows(rows, cells, lambda r: f"{r['analysis']} ({r['time_at_risk']})", _years),
-        "analysis (time at risk)",
-        per,
-    )
-    caption = (
-        f"Crude rate of each outcome analysis per {per:,} person-years, 95% CIs; analyses "
-        "named on_/off_ split the same follow-up on and off a treatment." + not_plotted(points)
-    )
-    parts = [figure("outcome_rates", svg, caption, "Crude outcome rates with CIs", numbers)]
+    """One figure of crude rates per unit (`per` is each analysis's own), then each
+    analysis by stratum in its own unit."""
+    parts = []
+    for index, per in enumerate(frame["per"].unique(maintain_order=True)):
+        crude = frame.filter((pl.col("stratum") == "crude") & (pl.col("per") == per))
+        rows = list(crude.iter_rows(named=True))
+        points = estimates_of(rows, lambda r: r["analysis"], lambda r: "crude")
+        svg = charts.estimates(
+            points,
+            prefix=f"outcome-crude{index}",
+            horizontal=True,
+            value_label=f"rate per {per:,} person-years",
+        )
+        numbers = rate_table(
+            rate_rows(rows, cells, lambda r: f"{r['analysis']} ({r['time_at_risk']})", _years),
+            "analysis (time at risk)",
+            per,
+        )
+        caption = (
+            f"Crude rate of each outcome analysis per {per:,} person-years, 95% CIs; analyses "
+            "named on_/off_ split the same follow-up on and off a treatment." + not_plotted(points)
+        )
+        name = "outcome_rates" if index == 0 else f"outcome_rates_per_{per}"
+        parts.append(figure(name, svg, caption, "Crude outcome rates with CIs", numbers))
     for analysis in frame["analysis"].unique(maintain_order=True):
         strata = frame.filter((pl.col("analysis") == analysis) & (pl.col("stratum") != "crude"))
         if not strata.height:
             continue
         label = lambda r: f"{r['stratum']} {r['level']}"  # noqa: E731
+        per = int(strata["per"][0])
         body = rate_table(
             rate_rows(strata.iter_rows(named=True), cells, label, _years), "stratum", per
         )

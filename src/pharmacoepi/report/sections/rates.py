@@ -14,11 +14,11 @@ def band(lower: str) -> str:
     return f"{lower}-{int(lower) + 4}" if lower.isdigit() else lower
 
 
-def rate_cell(row: dict, cells: Cells, events: str = "events") -> str:
-    """A rate: masked when its events are, "not estimable" when they are shown and the
-    rate is still empty (a standardised rate whose standard has a band without
-    person-time)."""
-    if row["rate"] is None and row[events] is not None:
+def rate_cell(row: dict, cells: Cells) -> str:
+    """A rate: masked when a count it derives from is; "not estimable" for a standardised
+    rate left empty with its events shown (a band of the standard without person-time)."""
+    standardised = str(row.get("measure") or "").startswith("standardised_")
+    if row["rate"] is None and standardised and row["events"] is not None:
         return '<span class="masked" title="no estimate: see docs/methods.md">not estimable</span>'
     return cells.number(row["rate"])
 

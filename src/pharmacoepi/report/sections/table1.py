@@ -46,16 +46,18 @@ def _stratum_table(frame: pl.DataFrame, stratum: str, cells: Cells) -> str:
     }
     overall = frame.filter(pl.col("stratum") == "overall")
     levels = frame.filter(pl.col("stratum") == stratum)["level"].unique(maintain_order=True)
+    if stratum == "overall":  # no strata: one column, no SMD
+        levels = levels.clear()
     columns = [("overall", "all"), *((stratum, lv) for lv in levels)]
     smd_levels = list(levels[:1]) if len(levels) == 2 else list(levels)
     heads = ["characteristic"]
     for s, lv in columns:
         persons = frame.filter((pl.col("stratum") == s) & (pl.col("level") == lv))["persons"]
         name = "overall" if s == "overall" else f"{stratum.replace('_', ' ')} = {lv}"
-        heads.append(f"{name} (N = {cells.count(persons[0]) if persons.len() else ''})")
+        heads.append(f"{esc(name)} (N = {cells.count(persons[0]) if persons.len() else ''})")
     for lv in smd_levels:
         ref = frame.filter((pl.col("stratum") == stratum) & (pl.col("level") == lv))
-        heads.append(f"SMD {lv} vs {ref['smd_reference'][0] if ref.height else 'rest'}")
+        heads.append(esc(f"SMD {lv} vs {ref['smd_reference'][0] if ref.height else 'rest'}"))
     out, seen = [], set()
     for r in overall.iter_rows(named=True):
         key: Key = (r["feature"], r["window"], r["category"])
@@ -81,7 +83,7 @@ def _stratum_table(frame: pl.DataFrame, stratum: str, cells: Cells) -> str:
             )
         else:
             out.append([label, *[v[0] for v in values], *smds])
-    return table(heads, out, cls="table1")
+    return table(heads, out, cls="table1", html_headers=True)
 
 
 def render(run: RunOutputs, cells: Cells) -> str | None:
