@@ -41,6 +41,13 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / ".bench"
 REPEATS = int(os.environ.get("BENCH_REPEATS", "5"))
 ERA_REPEATS = int(os.environ.get("BENCH_ERA_REPEATS", "3"))
+# a study of itp_faith with 3 variants plus ms_dmt (docs/batch.md), against one build
+STUDY_REPEATS = int(os.environ.get("BENCH_STUDY_REPEATS", "3"))
+STUDY_VARIANTS = {
+    "washout_365": {"incident.washout_days": 365},
+    "washout_1095": {"incident.washout_days": 1095},
+    "no_backdating": {"diagnosis_date": None},
+}
 
 
 def _sizes(name: str, default: str) -> list[int]:
@@ -228,6 +235,7 @@ def bench_size(persons: int) -> dict[str, object]:
         times=ERA_REPEATS,
     )
     result["eras_builder"], result["eras_ohdsi"] = eras["eras (builder)"], eras["eras (ohdsi)"]
+    result["study"] = study_bench(data, out)
     _, _, page = measure(script("report_render.py", str(out / "duckdb")))
     result["report"] = json.loads(page)
     print(f"  report: {result['report']}", flush=True)
@@ -235,6 +243,32 @@ def bench_size(persons: int) -> dict[str, object]:
     result["audit"] = json.loads(audit)
     print(f"  disclosure audit: {result['audit']}", flush=True)
     return result
+
+
+def study_bench(data: Path, out: Path) -> dict[str, object]:
+    """`pharmacoepi run` of itp_faith + 3 variants + ms_dmt (--force: every cohort built),
+    interleaved with one itp_faith build; then reruns with nothing changed."""
+    spec = {
+        "name": "bench", "data": {"path": str(data)}, "out": str(out / "study"),
+        "cohorts": ["itp_faith", "ms_dmt"], "variants": {"itp_faith": STUDY_VARIANTS},
+    }  # fmt: skip
+    path = out / "study.yaml"
+    path.write_text(json.dumps(spec))  # JSON is YAML
+    one = ["build-cohort", "itp_faith", "--data", str(data), "--quiet", "--out"]
+    timed = repeat(
+        {
+            "study (5 builds, --force)": pharmacoepi("run", str(path), "--force"),
+            "one itp_faith build": pharmacoepi(*one, str(out / "study_peer")),
+        },
+        times=STUDY_REPEATS,
+    )
+    rerun = repeat({"study rerun, nothing changed": pharmacoepi("run", str(path))})
+    study, build = timed["study (5 builds, --force)"], timed["one itp_faith build"]
+    pairs = zip(study["runs"], build["runs"], strict=True)
+    return {
+        "study": study, "build": build, "rerun": rerun["study rerun, nothing changed"],
+        "ratios": [round(a / b, 2) for a, b in pairs],
+    }  # fmt: skip
 
 
 def _memory_gib() -> float:
@@ -323,6 +357,18 @@ def report(results: list[dict[str, object]]) -> str:
         for r in results for p in [r["report"]]
     )  # fmt: skip
     lines += [f"Study report (itp_faith report.html; benchmarks/report_render.py): {pages}", ""]
+    studies = "; ".join(
+        f"{r['persons']:,} persons: {s['study']['seconds']:.1f} s for 5 builds against "
+        f"{s['build']['seconds']:.1f} s for one ({statistics.median(s['ratios']):.2f}x, paired "
+        + ", ".join(f"{x:.2f}" for x in s["ratios"]) + "); rerun with nothing changed "
+        f"{s['rerun']['seconds']:.1f} s (median of {len(s['rerun']['runs'])})"
+        for r in results for s in [r["study"]]
+    )  # fmt: skip
+    lines += [
+        "Study run (pharmacoepi run: itp_faith + 3 variants + ms_dmt, --force, interleaved "
+        f"with one itp_faith build; each cohort scans the data itself): {studies}",
+        "",
+    ]
     table1 = "; ".join(
         f"{r['persons']:,} persons: {c['seconds']:.2f} s of the build's "
         f"{c['build_seconds']:.1f} s ({c['seconds'] / c['build_seconds']:.1%}; "

@@ -2,7 +2,8 @@
 
 Each entry says the file's level (individual: one row per person or event, never to leave
 the secure environment; aggregate: counts masked for small cells, fit to export;
-restricted: run records with unmasked counts), where it comes from, when a definition
+restricted: run records with unmasked counts; report: the study page, made from the
+aggregates and the manifest's run facts only), where it comes from, when a definition
 writes it, and, for an aggregate, each column's role:
 
 - label: what a row is about (a class, a day, an age band); never masked;
@@ -26,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-Level = Literal["individual", "aggregate", "restricted"]
+Level = Literal["individual", "aggregate", "restricted", "report"]
 Role = Literal["label", "count", "derived", "value", "threshold"]
 
 
@@ -210,6 +211,11 @@ CATALOGUE: tuple[OutputSpec, ...] = (
                  ("kind", L), ("category", L), ("n", C), ("percent", D), ("mean", V),
                  ("sd", V), ("median", V), ("q1", V), ("q3", V), ("smd", D),
                  ("smd_reference", L), ("min_cell_count", T)),
+    ),
+    OutputSpec(
+        "report.html", "report",
+        "the study report: one self-contained HTML page of the masked aggregates and the "
+        "run's facts, as safe to release as they are (docs/report.md; --no-report skips it)",
     ),
     OutputSpec(
         "manifest.json", "restricted",
