@@ -16,8 +16,12 @@ from pharmacoepi.pipeline.validate import validate_plan
 from pharmacoepi.resources import resource_dir
 from pharmacoepi.sources import SOURCES
 
+# every shipped definition; cohorts/studies/ holds study files (docs/batch.md), not
+# definitions
 DEFINITIONS = sorted(
-    str(p.relative_to(resource_dir("cohorts"))) for p in resource_dir("cohorts").rglob("*.yaml")
+    str(p.relative_to(resource_dir("cohorts")))
+    for p in resource_dir("cohorts").rglob("*.yaml")
+    if "studies" not in p.relative_to(resource_dir("cohorts")).parts
 )
 
 
