@@ -40,12 +40,15 @@ def handler(signum: int, frame: FrameType | None) -> None:
 
 
 def _importing(frame: FrameType | None) -> bool:
-    """Whether the signal landed inside the import machinery: an exception raised there
-    (in a module lock's weakref callback) is printed as "Exception ignored" with a
-    traceback and lost. The stop stays recorded; the next safe point (`check`, between the
-    steps of a run) acts on it."""
+    """Whether the signal landed where an exception cannot unwind the run: inside the
+    import machinery, or inside a weakref callback run by the garbage collector (a
+    WeakKeyDictionary's `remove`, which matplotlib's figures leave behind). Raised there,
+    it is printed as "Exception ignored" with a traceback and lost. The stop stays
+    recorded; the next safe point (`check`, between the steps of a run, or the swap of
+    the outputs) acts on it."""
     while frame is not None:
-        if frame.f_code.co_filename.startswith("<frozen importlib"):
+        name = frame.f_code.co_filename
+        if name.startswith("<frozen importlib") or name.endswith(("weakref.py", "_weakrefset.py")):
             return True
         frame = frame.f_back
     return False
