@@ -43,12 +43,11 @@ def _shown(folder: Path, file: str, column: str, **where: str) -> int:
 
 
 def _expected(folder: Path, figure: str) -> int:
-    if figure.startswith("survival_"):
-        file = "outcome_survival.parquet" if (folder / "outcome_survival.parquet").exists() else ""
-        for source in ("survival.parquet", file):
-            if source and (folder / source).exists():
-                frame = pl.read_parquet(folder / source)
-                rows = frame.filter(pl.col("analysis") == figure.removeprefix("survival_"))
+    if figure.startswith("survival_"):  # an analysis of survival or of an outcome
+        analysis = figure.removeprefix("survival_")
+        for source in ("survival.parquet", "outcome_survival.parquet"):
+            if (folder / source).exists():
+                rows = pl.read_parquet(folder / source).filter(pl.col("analysis") == analysis)
                 if rows.height:
                     return rows["cumulative_incidence"].drop_nulls().len()
     if figure == "phases":

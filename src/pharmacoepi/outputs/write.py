@@ -88,7 +88,8 @@ def _swap(staging: Path, out: Path, token: str) -> None:
         shutil.rmtree(previous, ignore_errors=True)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process of that PID runs (a killed run's leftovers are ours to clean)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -109,7 +110,7 @@ def _remove_dead_runs(out: Path) -> list[str]:
         pid_text = rest.split("-")[0]
         if kind not in ("partial", "previous") or not pid_text.isdigit():
             continue
-        if _alive(int(pid_text)):
+        if process_alive(int(pid_text)):
             continue
         if kind == "previous" and not out.exists():
             path.rename(out)
@@ -191,6 +192,20 @@ def atomic_file(out: Path, kind: str, inputs: Path | None = None) -> Iterator[Pa
         os.replace(partial, out)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def replace_file(target: Path, write: Callable[[Path], None]) -> Path:
+    """`write` fills a partial file beside `target`, which is then renamed over it: a
+    reader (or a crash) never meets a half-written file, and a failed write leaves the
+    previous one. For files a command owns outright (report.html, runs.parquet); a file
+    whose owner must be checked goes through `atomic_file`."""
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        write(partial)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
 
 
 def write_json(path: Path, payload: dict[str, Any]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pharmacoepi.outputs.write import replace_file
 from pharmacoepi.report.html import Cells, esc
 from pharmacoepi.report.inputs import RunOutputs, read_outputs
 from pharmacoepi.report.page import page
@@ -51,7 +52,4 @@ def render_folder(folder: Path) -> str:
 def write_report(folder: Path, out: Path) -> Path:
     """Render the report of `folder` into `out` (written beside and renamed: never half)."""
     text = render_folder(folder)
-    partial = out.with_name(f".{out.name}.partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(out)
-    return out
+    return replace_file(out, lambda partial: partial.write_text(text, encoding="utf-8"))

@@ -49,6 +49,13 @@ class Cells:
         )
 
 
+def not_drawn(values, what: str = "value") -> str:
+    """The caption's word on the masked values a figure leaves out (never drawn as a
+    number), or nothing when none is."""
+    hidden = sum(v is None for v in values)
+    return f" {hidden} masked {what}(s) are not drawn (see the numbers)." if hidden else ""
+
+
 def table(
     headers: Sequence[str], rows: Iterable[Sequence[str]], *, cls: str = "", html_headers=False
 ) -> str:

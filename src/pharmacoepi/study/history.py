@@ -7,10 +7,11 @@ leaves the previous history whole.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import polars as pl
+
+from pharmacoepi.outputs.write import replace_file
 
 RUNS = "runs.parquet"
 
@@ -46,9 +47,7 @@ def append(out: Path, row: dict) -> None:
     history = pl.concat(
         [read_history(out), pl.DataFrame([row], schema=SCHEMA)], how="diagonal_relaxed"
     )
-    partial = out / f".{RUNS}.{os.getpid()}.partial"
-    history.write_parquet(partial)
-    os.replace(partial, out / RUNS)
+    replace_file(out / RUNS, history.write_parquet)
 
 
 def last_built(history: pl.DataFrame, cohort: str, variant: str) -> dict | None:

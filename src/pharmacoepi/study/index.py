@@ -10,7 +10,6 @@ report's stylesheet inline, no external resource.
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 from urllib.parse import quote
 
@@ -20,6 +19,7 @@ from matplotlib.patches import Circle
 
 from pharmacoepi import __version__
 from pharmacoepi.errors import UserError
+from pharmacoepi.outputs.write import replace_file
 from pharmacoepi.report import REPORT
 from pharmacoepi.report.html import Cells, esc, figure, section, table
 from pharmacoepi.report.inputs import read_outputs
@@ -53,11 +53,7 @@ def write_index(
         "no person-level file was read."
     )
     text = page(f"Study {study_name}", subtitle, parts, footer)
-    target = out / INDEX
-    partial = out / f".{INDEX}.partial"
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, target)
-    return target
+    return replace_file(out / INDEX, lambda partial: partial.write_text(text, encoding="utf-8"))
 
 
 def _runs(out: Path, rows: list[dict]) -> str:

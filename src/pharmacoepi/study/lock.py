@@ -15,18 +15,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from pharmacoepi.errors import Locked
+from pharmacoepi.outputs.write import process_alive
 
 LOCK = ".pharmacoepi.lock"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @contextmanager
@@ -47,7 +38,7 @@ def study_lock(out: Path, warn: Callable[[str], None]) -> Iterator[None]:
             ) from None
         handle.seek(0)
         previous = handle.read().strip()
-        if previous.isdigit() and int(previous) != os.getpid() and not _alive(int(previous)):
+        if previous.isdigit() and int(previous) != os.getpid() and not process_alive(int(previous)):
             warn(f"took over the lock of run {previous}, which was killed; finishing its work")
         handle.seek(0)
         handle.truncate()

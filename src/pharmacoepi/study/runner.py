@@ -23,6 +23,7 @@ from pharmacoepi.data.fingerprint import folder_fingerprint
 from pharmacoepi.datasets import default_dataset
 from pharmacoepi.definition import LoadedDefinition, load_definition
 from pharmacoepi.errors import DefinitionError, Interrupted, UserError
+from pharmacoepi.outputs.write import replace_file
 from pharmacoepi.pipeline.build import build_cohort
 from pharmacoepi.progress import Reporter
 from pharmacoepi.study import history
@@ -312,9 +313,7 @@ def _study_outputs(study: Study, out: Path, result: StudyResult, log: StudyLog) 
     if overlap is None:  # an earlier run's file would describe other cohorts' outputs
         (out / "cohort_overlap.parquet").unlink(missing_ok=True)
     else:
-        partial = out / ".cohort_overlap.parquet.partial"
-        overlap.write_parquet(partial)
-        os.replace(partial, out / "cohort_overlap.parquet")
+        replace_file(out / "cohort_overlap.parquet", overlap.write_parquet)
     rows = [
         {"cohort": o.cohort, "variant": o.variant, "folder": o.folder, "status": o.status,
          "reason": o.reason, "seconds": o.seconds}

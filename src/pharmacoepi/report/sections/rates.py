@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pharmacoepi.report.charts import Estimate
-from pharmacoepi.report.html import Cells, esc, table
+from pharmacoepi.report.html import Cells, esc, not_drawn, table
 
 
 def band(lower: str) -> str:
@@ -46,7 +46,4 @@ def estimates_of(rows: Iterable[dict], category, series) -> list[Estimate]:
 
 
 def not_plotted(points: list[Estimate]) -> str:
-    hidden = sum(not p.shown for p in points)
-    if not hidden:
-        return ""
-    return f" {hidden} masked value(s) are not plotted (they read masked in the numbers)."
+    return not_drawn(p.value for p in points)

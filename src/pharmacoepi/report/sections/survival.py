@@ -7,7 +7,7 @@ from __future__ import annotations
 import polars as pl
 
 from pharmacoepi.report import charts
-from pharmacoepi.report.html import Cells, esc, figure, section, table
+from pharmacoepi.report.html import Cells, esc, figure, not_drawn, section, table
 from pharmacoepi.report.inputs import RunOutputs
 
 METHODS = {
@@ -59,12 +59,11 @@ def curve_figures(frame: pl.DataFrame, cells: Cells, prefix: str, what: str) -> 
             ),
             cls="numbers",
         )
-        hidden = sum(r["cumulative_incidence"] is None for r in rows)
         caption = (
             f"<strong>{esc(analysis)}</strong>{esc(what)}: cumulative incidence from "
             f"{esc(first['origin'])} ({METHODS.get(first['method'], esc(first['method']))}), "
             "95% CI band, on the report days only."
-            + (f" {hidden} masked day(s) are not plotted." if hidden else "")
+            + not_drawn((r["cumulative_incidence"] for r in rows), "day")
         )
         alt = f"Cumulative incidence of {analysis} over days from {first['origin']}"
         out.append(figure(f"survival_{analysis}", svg, caption + at_risk, alt, numbers))

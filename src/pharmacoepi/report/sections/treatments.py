@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from pharmacoepi.report import charts
-from pharmacoepi.report.html import Cells, esc, figure, section, table
+from pharmacoepi.report.html import Cells, esc, figure, not_drawn, section, table
 from pharmacoepi.report.inputs import RunOutputs
 
 
@@ -72,10 +72,8 @@ def _exposed(frame: pl.DataFrame, cells: Cells) -> str:
         ),
         cls="numbers",
     )
-    hidden = sum(v is None for v in share.values())
-    caption = "Share of the persons still in follow-up exposed to each class on given days." + (
-        f" {hidden} masked share(s) are not drawn." if hidden else ""
-    )
+    caption = "Share of the persons still in follow-up exposed to each class on given days."
+    caption += not_drawn(share.values(), "share")
     return figure("exposed_at", svg, caption, "Share exposed per class and day", numbers)
 
 
@@ -97,10 +95,7 @@ def _phases(frame: pl.DataFrame, cells: Cells) -> str:
         ),
         cls="numbers",
     )
-    hidden = sum(r["persons"] is None for r in shown)
-    caption = "Cohort members by disease phase." + (
-        f" {hidden} masked count(s) are not drawn." if hidden else ""
-    )
+    caption = "Cohort members by disease phase." + not_drawn((r["persons"] for r in shown), "count")
     return figure("phases", svg, caption, "Persons per disease phase", numbers)
 
 
@@ -128,10 +123,7 @@ def _switches(frame: pl.DataFrame, cells: Cells) -> str:
         ),
         cls="numbers",
     )
-    hidden = sum(v is None for v in episodes.values())
-    caption = "Switch episodes per year and type." + (
-        f" {hidden} masked count(s) are not drawn." if hidden else ""
-    )
+    caption = "Switch episodes per year and type." + not_drawn(episodes.values(), "count")
     return figure("switch_types", svg, caption, "Switch episodes per year and type", numbers)
 
 
