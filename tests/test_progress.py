@@ -188,7 +188,9 @@ def real_build(request, default_data, tmp_path, monkeypatch):
     monkeypatch.setattr(plans, "execute", wired)
     build_cohort(load_definition("itp_faith"), default_data, tmp_path / "out", reporter=r)
     run = [i for i, event in enumerate(r.events) if event[0] == "run"]
-    return request.param, out.getvalue(), r.events[run[0] + 1 : run[1]]
+    # the screening's plan, then the definition's (pipeline/build.py)
+    ran = [e for e in r.events[run[0] + 1 : run[-1]] if e[0] != "run"]
+    return request.param, out.getvalue(), ran
 
 
 def test_a_real_build_counts_its_stages(real_build):

@@ -33,6 +33,7 @@ _RULE_MODULES = {
     "test_persistent_treatment",
     "test_outcomes",
     "test_characteristics",
+    "test_shared_scan",
 }
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -27,6 +27,14 @@ class Count:
     file: str
     row: tuple[tuple[str, object], ...]  # the row's labels, (column, value) in file order
     column: str  # a count column, or the name of a latent count
+    # the groups and solutions look counts up millions of times: hashed once
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.file, self.row, self.column)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def __str__(self) -> str:
         row = ", ".join(f"{k}={v}" for k, v in self.row)

@@ -189,6 +189,23 @@ class Engine(ABC):
     def settings(self) -> dict[str, Any]:
         """What the manifest records of the engine (name, threads, versions)."""
 
+    # One scan for several definitions (pipeline/scan.py): the screening runs once in
+    # this session, each definition in a session of its own reading the shared tables.
+
+    @abstractmethod
+    def share(self, table: str) -> None:
+        """Make `table` readable as `shared_<table>` by the sessions `session()` opens (a
+        copy the engine may keep instead of the original, which is then gone)."""
+
+    @abstractmethod
+    def session(self) -> Engine:
+        """A new session on this engine: its own tables and stage records, the shared
+        tables readable. Closed before this one."""
+
+    @abstractmethod
+    def alias(self, view: str, table: str) -> None:
+        """A view `view` over the table `table` (a shared table under its usual name)."""
+
     # Keeping a table between sessions (incremental runs: a step's result kept on disk).
 
     def materialise(self, table: str, path: Path) -> None:

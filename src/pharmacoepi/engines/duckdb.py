@@ -72,8 +72,15 @@ def _as_text(relation):
 @dataclass
 class DuckDBEngine(Engine):
     name = "duckdb"
+    parent: DuckDBEngine | None = None  # set on a session opened by `session()`
 
     def __post_init__(self) -> None:
+        if self.parent is not None:
+            # a second connection to the same in-memory database: its own temp tables,
+            # the database's shared tables readable
+            self.con = self.parent.con.cursor()
+            self._configure()
+            return
         config: dict[str, str | int] = {}
         if self.threads:
             config["threads"] = self.threads
@@ -88,6 +95,9 @@ class DuckDBEngine(Engine):
                 f"cannot start DuckDB with these settings: {str(exc).splitlines()[0]}",
                 hint="--threads takes a positive integer, --memory-limit a size such as 8GB",
             ) from None
+        self._configure()
+
+    def _configure(self) -> None:
         # The reporter shows stage progress; DuckDB's own bar would interleave with it.
         self.con.execute("SET enable_progress_bar = false")
         try:
@@ -99,7 +109,29 @@ class DuckDBEngine(Engine):
 
     def close(self) -> None:
         # Close on every exit, interrupts included, so DuckDB stops its threads in order.
+        # (A session's close ends its own connection; the database lives on.)
         self.con.close()
+
+    def share(self, table: str) -> None:
+        # temp tables are the connection's own: the shared copy is a table of the
+        # in-memory database, and the temp one is dropped (its memory freed)
+        shared = f"shared_{table}"
+        self._interruptibly(shared, lambda: self.con.table(table).create(shared))
+        ((temporary,),) = self.con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = $name",
+            {"name": table},
+        ).fetchall()
+        if temporary and table.isidentifier():  # a stage's table name
+            self.con.execute(f'DROP TABLE temp.main."{table}"')
+
+    def session(self) -> DuckDBEngine:
+        return DuckDBEngine(
+            self.threads, self.memory_limit, self.temp_directory, self.on_stage, parent=self
+        )
+
+    @guarded("reading table {0}")
+    def alias(self, view: str, table: str) -> None:
+        self.con.table(table).create_view(view)
 
     def _create(self, stage: Stage, sql: str, params: dict[str, object]) -> int | None:
         self._interruptibly(stage.name, lambda: self.con.execute(sql, params))

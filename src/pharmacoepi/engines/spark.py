@@ -160,6 +160,26 @@ class SparkEngine(Engine):
             catalog.dropTempView(view)
         self._views.clear()
 
+    def share(self, table: str) -> None:
+        # one SparkSession per process: the shared table is a view of the same checkpoint
+        # under another name, and the original name is dropped
+        self._name(f"shared_{table}", self.spark.table(table))
+        self.spark.catalog.dropTempView(table)
+        self._views = [v for v in self._views if v != table]
+
+    def session(self) -> SparkEngine:
+        # the process's SparkSession again (temp views are one namespace: a session's
+        # tables are kept apart by the plan, which reads only what it created or shared,
+        # and dropped when it closes)
+        return SparkEngine(
+            self.threads, self.memory_limit, self.temp_directory, self.on_stage,
+            master=self.master,
+        )  # fmt: skip
+
+    @guarded("reading table {0}")
+    def alias(self, view: str, table: str) -> None:
+        self._name(view, self.spark.table(table))
+
     def _arg(self, value: object, declared: str | None):
         """Spark binds literals and collection constructors only (no casts)."""
         from pyspark.sql import functions as F

@@ -1,18 +1,24 @@
-"""build-cohort: one definition on one data folder, as a plan of declared steps.
+"""build-cohort: definitions on one data folder, as plans of declared steps.
 
-The plan reads top to bottom: the source's registration, screening, the cohort rules and
-the attrition, treatments, summaries and analyses (raw aggregates), the disclosure pass
-that masks every aggregate, and the output files. The conductor checks the plan, opens an
-engine and a staging folder, runs the plan, writes the manifest, and swaps the folder in.
+A build is two plans. The screening plan: the source's registration and the screening
+of its tables through the definitions' codelists. Then, per definition, its own plan:
+the rows set aside, the cohort rules and the attrition, treatments, summaries and
+analyses (raw aggregates), the disclosure pass that masks every aggregate, and the output
+files. `build-cohort` is a scan of one definition (both plans in one engine session); a
+study scans once for several (pipeline/scan.py: each definition in a session of its own
+on the shared screened tables). The conductor checks the plans, opens an engine, runs the
+screening, then for each definition a staging folder, its plan, the manifest and the
+report, and swaps the folder in.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,10 +29,12 @@ from pharmacoepi import sources
 from pharmacoepi.analyses import incidence, outcomes, survival
 from pharmacoepi.characteristics import steps as characteristics
 from pharmacoepi.cohort import attrition, causes, rules
-from pharmacoepi.definition import LoadedDefinition
+from pharmacoepi.definition import Codelist, LoadedDefinition
 from pharmacoepi.disclosure import ATTRITION
-from pharmacoepi.engines import make_engine
+from pharmacoepi.engines import Engine, StageRecord, make_engine
+from pharmacoepi.errors import UserError
 from pharmacoepi.outputs.write import atomic_output_dir, write_json
+from pharmacoepi.pipeline import scan
 from pharmacoepi.pipeline.manifest import run_manifest
 from pharmacoepi.pipeline.outputs import disclosure_step, produced_aggregates, write_step
 from pharmacoepi.progress import Reporter
@@ -59,16 +67,47 @@ class BuildResult:
     incidence: pl.DataFrame | None = None  # masked, as written
 
 
-# What the conductor hands the plan before it runs.
+# What the conductor hands a definition's plan before it runs.
 GIVEN = ("staging",)
 
 
-def build_plan(
+@dataclass(frozen=True)
+class Member:
+    """One definition of a scan, and where its outputs go. `keep`: engine tables or step
+    results to return in BuildResult.kept (person-level intermediates for tests; never
+    written)."""
+
+    loaded: LoadedDefinition
+    out_dir: Path
+    argv: list[str] | None = None
+    keep: tuple[str, ...] = ()
+
+
+def screening_plan(
+    codelists: Sequence[Codelist],
+    source: str,
     loaded: LoadedDefinition,
-    source: str = "claims",
     date_range: tuple[dt.date, dt.date] = DEFAULT_DATE_RANGE,
 ) -> list[plans.Step]:
-    """Every step of a build of this definition on this layout, in order."""
+    """The source's registration and the screening through `codelists` (`loaded`: the
+    definition whose SNDS coverage settings the source reads, alike for a whole scan)."""
+    follow_up = loaded.definition.follow_up
+    return [
+        *sources.steps(source, follow_up.snds_coverage, follow_up.snds_history_start),
+        *screening.steps(
+            codelists,
+            rows="codelist",
+            concept_steps=sources.concept_steps(source, codelists),
+            after=sources.post_screen_steps(source),
+            date_range=date_range,
+        ),
+    ]
+
+
+def definition_plan(
+    loaded: LoadedDefinition, date_range: tuple[dt.date, dt.date] = DEFAULT_DATE_RANGE
+) -> list[plans.Step]:
+    """A definition's steps on the screened tables, in order."""
     d = loaded.definition
     analysis = [
         *rules.steps(d, loaded.codelists),
@@ -83,22 +122,62 @@ def build_plan(
     ]
     produced = produced_aggregates(analysis)  # the attrition first
     return [
-        *sources.steps(
-            source,
-            loaded.definition.follow_up.snds_coverage,
-            loaded.definition.follow_up.snds_history_start,
-        ),
-        *screening.steps(
-            loaded.codelists.values(),
-            rows="codelist",
-            concept_steps=sources.concept_steps(source, loaded.codelists.values()),
-            after=sources.post_screen_steps(source),
-            date_range=date_range,
-        ),
+        *screening.checks(date_range),
         *analysis,
         disclosure_step(d, produced),
         write_step(d),
     ]
+
+
+def build_plan(
+    loaded: LoadedDefinition,
+    source: str = "claims",
+    date_range: tuple[dt.date, dt.date] = DEFAULT_DATE_RANGE,
+) -> list[plans.Step]:
+    """Every step of a build of this definition alone (a scan of one), in order."""
+    codelists = list(loaded.codelists.values())
+    return [
+        *screening_plan(codelists, source, loaded, date_range),
+        *definition_plan(loaded, date_range),
+    ]
+
+
+@dataclass(frozen=True)
+class ScanPlan:
+    screening: Sequence[plans.Step]
+    definitions: list[Sequence[plans.Step]]  # one per member, in its own session if shared
+    shared: bool
+
+
+def plan_scan(
+    definitions: Sequence[LoadedDefinition],
+    source: str = "claims",
+    date_range: tuple[dt.date, dt.date] = DEFAULT_DATE_RANGE,
+) -> ScanPlan:
+    """The checked plans of one scan: the screening, then each definition's (pipeline/scan.py)."""
+    own = [definition_plan(loaded, date_range) for loaded in definitions]
+    if len(definitions) == 1:
+        (loaded,) = definitions
+        first = screening_plan(list(loaded.codelists.values()), source, loaded, date_range)
+        plans.checked([*first, *own[0]], results=GIVEN)
+        return ScanPlan(first, own, shared=False)
+    codelists, keys = scan.keyed_codelists(definitions)
+    first = screening_plan(codelists, source, definitions[0], date_range)
+    given = (*GIVEN, *(g for step in first for g in step.gives))
+    needed = {*scan.OWN_ROWS, *scan.ALSO_SHARED}
+    for steps in own:
+        needed |= {m.name for m in plans.check(steps, results=given) if m.kind == "table"}
+    tables = sorted(needed)
+    first = [*plans.checked([*first, scan.share_step(tables)])]
+    shared = [f"shared_{t}" for t in tables]
+    return ScanPlan(
+        first,
+        [
+            plans.checked([*scan.own_rows_steps(tables, k), *steps], tables=shared, results=given)
+            for steps, k in zip(own, keys, strict=True)
+        ],
+        shared=True,
+    )
 
 
 def build_cohort(
@@ -117,72 +196,158 @@ def build_cohort(
     date_range: tuple[dt.date, dt.date] = DEFAULT_DATE_RANGE,
     report: bool = True,
 ) -> BuildResult:
-    """Build the definition's outputs into `out_dir`, atomically. `keep`: engine tables or
-    step results to return in BuildResult.kept (person-level intermediates for tests;
-    never written). `date_range`: the extract's valid dates, both ends inclusive.
-    `report`: also render report.html from the aggregates and the manifest written."""
+    """Build the definition's outputs into `out_dir`, atomically (a scan of one). `keep`:
+    engine tables or step results to return in BuildResult.kept (person-level
+    intermediates for tests; never written). `date_range`: the extract's valid dates,
+    both ends inclusive. `report`: also render report.html from the aggregates and the
+    manifest written."""
+    member = Member(loaded, out_dir, argv, tuple(keep))
+    settings = dict(threads=threads, memory_limit=memory_limit, reporter=reporter,
+                    source=source, engine_name=engine_name, spark_master=spark_master,
+                    date_range=date_range, report=report)  # fmt: skip
+    with contextlib.closing(build_scan([member], data_dir, **settings)) as scanned:
+        for _, result in scanned:
+            if isinstance(result, Exception):
+                raise result
+            return result
+    raise AssertionError("a scan of one definition gives one result")
+
+
+def build_scan(
+    members: Sequence[Member],
+    data_dir: Path,
+    *,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+    reporter: Reporter | None = None,
+    source: str = "claims",
+    engine_name: str = "duckdb",
+    spark_master: str | None = None,
+    date_range: tuple[dt.date, dt.date] = DEFAULT_DATE_RANGE,
+    report: bool = True,
+    on_member: Callable[[Member], None] | None = None,
+) -> Iterator[tuple[Member, BuildResult | Exception]]:
+    """Build each member's outputs into its folder, atomically, from one screening of the
+    data: yields (member, its BuildResult or the error that failed it) as each is done,
+    so a caller can record it before the next starts. A failed screening fails every
+    member; a stop (Interrupted) ends the scan, the members done kept."""
     reporter = reporter or Reporter.for_stderr()
-    d = loaded.definition
-    sources.check_codelists(source, loaded.codelists.values())
-    plan = plans.checked(build_plan(loaded, source, date_range), results=GIVEN)
+    ready = []
+    for member in members:
+        try:  # before any file is read
+            sources.check_codelists(source, member.loaded.codelists.values())
+        except UserError as exc:
+            yield member, exc
+            continue
+        ready.append(member)
+    if not ready:
+        return
+    planned = plan_scan([m.loaded for m in ready], source, date_range)
     started = time.perf_counter()
     started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    total = plans.stage_count(planned.screening) + sum(map(plans.stage_count, planned.definitions))
+    reporter.min_cell = max(m.loaded.definition.privacy.min_cell_count for m in ready)
     with (
         tempfile.TemporaryDirectory(prefix="pharmacoepi-spill-") as spill,
         make_engine(
             engine_name, threads, memory_limit, Path(spill), reporter.stage, spark_master
         ) as engine,
-        atomic_output_dir(out_dir, "build-cohort", data_dir, reporter.info) as staging,
+        reporter.running(total),
     ):
-        state = plans.RunState(engine, data_dir, {"staging": staging})
-        reporter.min_cell = d.privacy.min_cell_count
-        with reporter.running(plans.stage_count(plan)):
-            plans.execute(plan, state, on_step=reporter.step)
+        state = plans.RunState(engine, data_dir)
+        try:
+            plans.execute(planned.screening, state, on_step=reporter.step)
+        except Exception as exc:  # the data or a bug: every member fails alike
+            for member in ready:
+                yield member, exc
+            return
+        done = plans.stage_count(planned.screening)
+        shared = list(engine.records) if planned.shared else []
+        screening_seconds = time.perf_counter() - started
+        for member, steps in zip(ready, planned.definitions, strict=True):
+            if on_member:
+                on_member(member)
+            began = time.perf_counter()
+            try:
+                result = _build_member(
+                    member, steps, engine, state.results, data_dir, reporter,
+                    _Run(started_at, threads, memory_limit, date_range, report, done,
+                         shared, planned.shared,
+                         began - screening_seconds if planned.shared else started),
+                )  # fmt: skip
+            except Exception as exc:
+                outcome: BuildResult | Exception = exc
+            else:
+                outcome = result
+            done += plans.stage_count(steps)
+            yield member, outcome
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What a member's build knows of the scan it is part of."""
+
+    started_at: str
+    threads: int | None
+    memory_limit: str | None
+    date_range: tuple[dt.date, dt.date]
+    report: bool
+    done: int  # stages counted before its own (the progress display's k)
+    shared: list[StageRecord]  # the screening's stages, when in a session of its own
+    own_session: bool
+    since: float  # perf_counter() its time counts from (the screening's time included)
+
+
+def _build_member(
+    member: Member,
+    steps: Sequence[plans.Step],
+    engine: Engine,
+    screened: dict,
+    data_dir: Path,
+    reporter: Reporter,
+    run: _Run,
+) -> BuildResult:
+    d = member.loaded.definition
+    with (
+        engine.session() if run.own_session else _same(engine) as session,
+        atomic_output_dir(member.out_dir, "build-cohort", data_dir, reporter.info) as staging,
+    ):
+        state = plans.RunState(session, data_dir, {**screened, "staging": staging})
+        plans.execute(steps, state, on_step=lambda k, w, n: reporter.step(run.done + k, w, n))
         results = state.results
-        run = {
-            "command": argv or sys.argv,
-            "started_at": started_at,
-            "seconds": round(time.perf_counter() - started, 3),
-            "threads": threads,
-            "memory_limit": memory_limit,
-            "engine": engine.settings(),
-            "date_range": [str(d) for d in date_range],
+        settings = {
+            "command": member.argv or sys.argv,
+            "started_at": run.started_at,
+            "seconds": round(time.perf_counter() - run.since, 3),
+            "threads": run.threads,
+            "memory_limit": run.memory_limit,
+            "engine": session.settings(),
+            "date_range": [str(day) for day in run.date_range],
         }
         manifest = run_manifest(
-            loaded,
+            member.loaded,
             results["source"],
-            engine,
+            session,
             outputs=results["outputs"],
             rejected_summary=results["rejected_summary"],
-            run=run,
+            run=settings,
             disclosure_audit=results["disclosure_audit"],
+            shared_stages=run.shared,
         )
         write_json(staging / "manifest.json", manifest)
-        if report:  # from the files just written, as `pharmacoepi report` would
-            reporter.stage("start", "report/html")
-            try:
-                write_report(staging, staging / REPORT)
-            except Exception as exc:  # a bug of the page must not cost the run's outputs
-                report = False
-                reporter.stage("abort", "report/html")
-                reporter.info(
-                    f"warning: report.html not written ({type(exc).__name__}: {exc}); the "
-                    "outputs are; try `pharmacoepi report OUT` after an upgrade"
-                )
-            else:
-                reporter.stage("end", "report/html")
-        kept = {name: results[name] if name in results else engine.frame(name) for name in keep}
+        report = run.report and _report(staging, reporter)
+        kept = {n: results[n] if n in results else session.frame(n) for n in member.keep}
     published = results["published"]
     raw_phases = results.get("phases.parquet")
     return BuildResult(
-        out_dir=out_dir,
+        out_dir=member.out_dir,
         attrition=results[ATTRITION],
         attrition_suppressed=published[ATTRITION],
         attrition_steps=results["attrition_steps"],
         min_cell_count=d.privacy.min_cell_count,
         cohort_rows=results["outputs"]["cohort.parquet"]["rows"],
         rejected_rows=results["outputs"].get("rejected_rows.parquet", {}).get("rows", 0),
-        seconds=time.perf_counter() - started,
+        seconds=time.perf_counter() - run.since,
         phases=published.get("phases.parquet"),
         phase_counts=dict(raw_phases.rows()) if raw_phases is not None else None,
         kept=kept,
@@ -190,6 +355,29 @@ def build_cohort(
         outcome_incidence=published.get("outcome_incidence.parquet"),
         outcome_survival=published.get("outcome_survival.parquet"),
         characteristics=published.get("characteristics.parquet"),
-        report=out_dir / REPORT if report else None,
+        report=member.out_dir / REPORT if report else None,
         incidence=published.get("incidence.parquet"),
     )
+
+
+@contextlib.contextmanager
+def _same(engine: Engine) -> Iterator[Engine]:
+    """The screening's own session, for a scan of one (closed by the scan)."""
+    yield engine
+
+
+def _report(staging: Path, reporter: Reporter) -> bool:
+    """report.html from the files just written, as `pharmacoepi report` would; False when
+    it could not be (a bug of the page must not cost the run's outputs)."""
+    reporter.stage("start", "report/html")
+    try:
+        write_report(staging, staging / REPORT)
+    except Exception as exc:
+        reporter.stage("abort", "report/html")
+        reporter.info(
+            f"warning: report.html not written ({type(exc).__name__}: {exc}); the "
+            "outputs are; try `pharmacoepi report OUT` after an upgrade"
+        )
+        return False
+    reporter.stage("end", "report/html")
+    return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import pyarrow
 from pharmacoepi import __version__
 from pharmacoepi.data.fingerprint import fingerprint
 from pharmacoepi.definition import LoadedDefinition
-from pharmacoepi.engines import Engine
+from pharmacoepi.engines import Engine, StageRecord
 from pharmacoepi.sources import SourceRead, source_problems
 
 
@@ -26,8 +27,11 @@ def run_manifest(
     rejected_summary: list[dict[str, Any]],
     run: dict[str, Any],
     disclosure_audit: dict[str, Any],
+    shared_stages: Sequence[StageRecord] = (),
 ) -> dict[str, Any]:
-    """`run` carries command, started_at, seconds, threads and memory_limit."""
+    """`run` carries command, started_at, seconds, threads and memory_limit.
+    `shared_stages`: the screening's stages when it served several definitions at once
+    (a study's scan: pipeline/scan.py), listed first and marked shared."""
     return {
         "pharmacoepi_version": __version__,
         "disclosure": "restricted: stage row counts here are not suppressed; "
@@ -85,13 +89,17 @@ def run_manifest(
         },
         "source_problems": source_problems(engine),
         "stages": [
-            {"stage": r.stage, "creates": r.creates, "rows": r.rows, "seconds": round(r.seconds, 3)}
-            for r in engine.records
+            *({**_stage(r), "shared": True} for r in shared_stages),
+            *(_stage(r) for r in engine.records),
         ],
         "rejected_rows": rejected_summary,
         "outputs": outputs,
         "disclosure_audit": disclosure_audit,
     }
+
+
+def _stage(r: StageRecord) -> dict[str, Any]:
+    return {"stage": r.stage, "creates": r.creates, "rows": r.rows, "seconds": round(r.seconds, 3)}
 
 
 def data_fingerprint(sources: SourceRead) -> str:

@@ -46,6 +46,7 @@ def validate_plan(
             after=sources.post_screen_steps(source),
             date_range=date_range,
         ),
+        *screening.checks(date_range),
         plans.sql("screen/problem_summary"),
     ]
 

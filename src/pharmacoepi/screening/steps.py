@@ -91,7 +91,7 @@ def steps(
     those whose code is on a codelist, or all of them. concept_steps: the source's stages
     that create `codelist_concepts` (OMOP concept codelists); without them the table is
     empty. after: the source's stages that run on the screened tables. date_range: the
-    valid dates (inclusive); a table mostly outside them stops the run."""
+    valid dates (inclusive) rows are checked against. `checks` comes after."""
     codes = codelist_codes(codelists)
     dates = {"min_date": date_range[0], "max_date": date_range[1]}
     pid = _id_types("person_id")
@@ -128,6 +128,13 @@ def steps(
         sql("screen/procedures", dates, _with(both, rows=rows)),
         sql("screen/hospital_stays", dates, _with(both, rows=rows)),
         *after,
+    ]
+
+
+def checks(date_range: tuple[dt.date, dt.date] = DEFAULT_DATE_RANGE) -> list[Step]:
+    """After the screening, for one definition (of a shared scan: on its own rows): the
+    rows set aside, and a stop when most of a table is outside the valid dates."""
+    return [
         sql("screen/rejected_rows"),
         sql("screen/dates_out_of_range"),
         python(

@@ -10,6 +10,7 @@ previous outputs); a failing cohort is recorded and the others still run.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -24,8 +25,10 @@ from pharmacoepi.datasets import default_dataset
 from pharmacoepi.definition import LoadedDefinition, load_definition
 from pharmacoepi.errors import DefinitionError, Interrupted, UserError
 from pharmacoepi.outputs.write import replace_file
-from pharmacoepi.pipeline.build import build_cohort
+from pharmacoepi.pipeline.build import Member, build_scan
+from pharmacoepi.pipeline.scan import scan_key
 from pharmacoepi.progress import Reporter
+from pharmacoepi.screening.steps import DEFAULT_DATE_RANGE
 from pharmacoepi.study import history
 from pharmacoepi.study.index import write_index
 from pharmacoepi.study.lock import study_lock
@@ -137,11 +140,13 @@ def why_rebuild(
 
 
 class _StageLog(Reporter):
-    """Build progress as study log lines (JSON or text), with the cohort and variant."""
+    """Build progress as study log lines (JSON or text), with the cohort and variant (none
+    for a scan's screening, which serves several)."""
 
-    def __init__(self, log: StudyLog, cohort: str, variant: str):
+    def __init__(self, log: StudyLog):
         super().__init__(Reporter.for_stderr(quiet=True).console, quiet=True)
-        self._log, self._where = log, {"cohort": cohort, "variant": variant}
+        self._log = log
+        self.where: dict[str, str | None] = {"cohort": None, "variant": None}
         self._began: dict[str, float] = {}
 
     def stage(self, event: str, name: str, rows: int | None = None) -> None:
@@ -150,7 +155,7 @@ class _StageLog(Reporter):
             return
         seconds = round(time.perf_counter() - self._began.pop(name, time.perf_counter()), 3)
         if event == "end":
-            self._log.emit("debug", "stage done", stage=name, seconds=seconds, **self._where)
+            self._log.emit("debug", "stage done", stage=name, seconds=seconds, **self.where)
 
 
 def _now() -> str:
@@ -182,10 +187,8 @@ def run_study(
         fingerprint = folder_fingerprint(data_dir)
         past = history.read_history(out)
         log.info(f"study {study.name}: {len(planned)} cohort/variant(s), run {run_id}")
-        for item in planned:
-            interrupts.check()
-            result.outcomes.append(_one(study, item, data_dir, out, fingerprint, past, force,
-                                        log, run_id, stages))  # fmt: skip
+        result.outcomes = _builds(study, planned, data_dir, out, fingerprint, past, force,
+                                  log, run_id, stages)  # fmt: skip
         result.index = _study_outputs(study, out, result, log)
     built = sum(o.status == "built" for o in result.outcomes)
     log.info(
@@ -216,57 +219,116 @@ def _check_data(study: Study, base: Path, out: Path) -> Path | None:
     return data_dir
 
 
-def _one(study, item, data_dir, out, fingerprint, past, force, log, run_id, stages) -> Outcome:
+def _builds(study, planned, data_dir, out, fingerprint, past, force, log, run_id, stages):
+    """Each cohort/variant's outcome, in the study's order: those up to date recorded at
+    once, the others built by one scan per group of definitions that screen the data
+    alike (pipeline/scan.py)."""
+    outcomes: dict[int, Outcome] = {}
+    todo: list[tuple[int, Planned, str, dict]] = []
+    for i, item in enumerate(planned):
+        folder = Path(item.cohort) / item.variant
+        row = {
+            "run_id": run_id, "study": study.name, "cohort": item.cohort,
+            "variant": item.variant, "started_at": _now(),
+            "definition_sha256": item.loaded.resolved_sha256(),
+            "codelists_sha256": json.dumps(item.codelists, sort_keys=True),
+            "data_fingerprint": fingerprint, "pharmacoepi_version": __version__,
+            "source": study.data.source, "engine": study.engine.name,
+        }  # fmt: skip
+        began = time.perf_counter()
+        reason = why_rebuild(
+            history.last_built(past, item.cohort, item.variant), item, fingerprint,
+            out / folder, force, (study.data.source, study.engine.name),
+        )  # fmt: skip
+        where = {"cohort": item.cohort, "variant": item.variant}
+        if reason is None:
+            outcomes[i] = Outcome(item.cohort, item.variant, folder, "up to date",
+                                  "nothing changed")  # fmt: skip
+            log.info("up to date: nothing changed", **where)
+            _record(out, row, outcomes[i], began)
+        else:
+            log.info(f"building: {reason}", **where)
+            todo.append((i, item, reason, row))
+    groups: dict[tuple, list] = {}
+    for job in todo:
+        key = scan_key(job[1].loaded, study.data.source, DEFAULT_DATE_RANGE)
+        groups.setdefault(key, []).append(job)
+    for jobs in groups.values():
+        interrupts.check()
+        outcomes.update(_scan(study, jobs, data_dir, out, log, stages))
+    return [outcomes[i] for i in sorted(outcomes)]
+
+
+def _scan(study, jobs, data_dir, out, log, stages) -> dict[int, Outcome]:
+    """One scan's builds (pipeline/build.py build_scan), each recorded as it ends."""
+    members = {
+        id(item): Member(item.loaded, out / item.cohort / item.variant,
+                         ["pharmacoepi", "run", study.name, item.cohort, item.variant])
+        for _, item, _, _ in jobs
+    }  # fmt: skip
+    by_member = {id(members[id(item)]): (i, item, reason, row) for i, item, reason, row in jobs}
+    if len(jobs) > 1:
+        names = ", ".join(f"{item.cohort}/{item.variant}" for _, item, _, _ in jobs)
+        log.info(f"one scan of the data for {len(jobs)} cohort/variant(s): {names}")
+    reporter = _StageLog(log) if stages else Reporter.for_stderr(quiet=True)
+    current: list = [None, time.perf_counter()]  # the member being built, since when
+
+    def starting(member: Member) -> None:
+        current[:] = [member, time.perf_counter()]
+        if isinstance(reporter, _StageLog):
+            _, item, _, _ = by_member[id(member)]
+            reporter.where = {"cohort": item.cohort, "variant": item.variant}
+
+    outcomes: dict[int, Outcome] = {}
+    scanned = build_scan(
+        list(members.values()), data_dir, threads=study.engine.threads,
+        memory_limit=study.engine.memory_limit, reporter=reporter, source=study.data.source,
+        engine_name=study.engine.name, spark_master=study.engine.spark_master,
+        on_member=starting,
+    )  # fmt: skip
+    try:
+        with contextlib.closing(scanned):
+            for member, result in scanned:
+                i, item, reason, row = by_member[id(member)]
+                outcomes[i] = _ended(item, reason, row, result, out, log, current[1])
+    except Interrupted as exc:
+        stop = exc.exit_code - 128
+        _stopped(jobs, outcomes, current[0], by_member, out)
+        raise Interrupted(stop) from None
+    return outcomes
+
+
+def _ended(item, reason, row, result, out, log, began) -> Outcome:
     folder = Path(item.cohort) / item.variant
     where = {"cohort": item.cohort, "variant": item.variant}
-    row = {
-        "run_id": run_id, "study": study.name, "cohort": item.cohort, "variant": item.variant,
-        "started_at": _now(), "definition_sha256": item.loaded.resolved_sha256(),
-        "codelists_sha256": json.dumps(item.codelists, sort_keys=True),
-        "data_fingerprint": fingerprint, "pharmacoepi_version": __version__,
-        "source": study.data.source, "engine": study.engine.name,
-    }  # fmt: skip
-    began = time.perf_counter()
-    reason = why_rebuild(
-        history.last_built(past, item.cohort, item.variant), item, fingerprint, out / folder,
-        force, (study.data.source, study.engine.name),
-    )  # fmt: skip
-    if reason is None:
-        outcome = Outcome(item.cohort, item.variant, folder, "up to date", "nothing changed")
-        log.info("up to date: nothing changed", **where)
-        _record(out, row, outcome, began)
-        return outcome
-    log.info(f"building: {reason}", **where)
-    reporter = _StageLog(log, **where) if stages else Reporter.for_stderr(quiet=True)
-    try:
-        built = build_cohort(
-            item.loaded, data_dir, out / folder, threads=study.engine.threads,
-            memory_limit=study.engine.memory_limit, reporter=reporter,
-            argv=["pharmacoepi", "run", study.name, item.cohort, item.variant],
-            source=study.data.source, engine_name=study.engine.name,
-            spark_master=study.engine.spark_master,
-        )  # fmt: skip
-    except BaseException as exc:
-        stop = exc.exit_code - 128 if isinstance(exc, Interrupted) else interrupts.requested()
-        if isinstance(exc, Interrupted) or stop is not None:
+    if isinstance(result, Exception):
+        if interrupts.requested() is not None:
             # a stop, however the engine surfaced it (a query cut short can come back as
             # the database's own error): the study ends here, its finished cohorts kept
-            stopped = Outcome(item.cohort, item.variant, folder, "interrupted", "stopped")
-            _record(out, row, stopped, began)
-            raise Interrupted(stop) from None
-        if not isinstance(exc, Exception):
-            raise
-        outcome = _failed(item, folder, exc, time.perf_counter() - began)
-        log.error(f"failed: {exc.render() if isinstance(exc, UserError) else repr(exc)}", **where)
+            raise Interrupted(interrupts.requested()) from None
+        outcome = _failed(item, folder, result, time.perf_counter() - began)
+        text = result.render() if isinstance(result, UserError) else repr(result)
+        log.error(f"failed: {text}", **where)
         _record(out, row, outcome, began)
         return outcome
     interrupts.reopen()  # the build committed its folder: the next one is stoppable again
-    seconds = time.perf_counter() - began
+    seconds = result.seconds
     outcome = Outcome(item.cohort, item.variant, folder, "built", reason, seconds)
-    cohort_size = built.attrition_suppressed["persons"][-1]  # masked, as written
+    cohort_size = result.attrition_suppressed["persons"][-1]  # masked, as written
     log.info(f"built in {seconds:.1f}s", persons=cohort_size, seconds=round(seconds, 3), **where)
-    _record(out, row, outcome, began)
+    _record(out, row, outcome, time.perf_counter() - seconds)  # the scan's share included
     return outcome
+
+
+def _stopped(jobs, outcomes, member, by_member, out) -> None:
+    """A stop: the cohort/variant being built is recorded as interrupted (its previous
+    outputs intact); those not started yet are not recorded (a rerun builds them)."""
+    if member is None or by_member[id(member)][0] in outcomes:
+        return
+    i, item, _, row = by_member[id(member)]
+    folder = Path(item.cohort) / item.variant
+    stopped = Outcome(item.cohort, item.variant, folder, "interrupted", "stopped")
+    _record(out, row, stopped, time.perf_counter())
 
 
 def _failed(item: Planned, folder: Path, exc: Exception, seconds: float) -> Outcome:
