@@ -217,3 +217,46 @@ def test_an_extends_loop_is_refused(tmp_path):
     (tmp_path / "b.yaml").write_text("extends: a.yaml\nname: b\n")
     with pytest.raises(DefinitionError, match="loop"):
         load_definition(tmp_path / "a.yaml")
+
+
+def test_every_problem_at_once_a_misspelt_key_first_with_the_key_meant(
+    tmp_path, definition_dir, data
+):
+    yaml_path = definition_dir / "itp_faith.yaml"
+    _edit(yaml_path, "  washout_days: 730", "  washout: 730")
+    _edit(yaml_path, "diagnosis_date:", "diagnosis_dat:")
+    _edit(yaml_path, "  min_age: 18", "  min_age: -3")
+    result = run_cli("build-cohort", yaml_path, "--data", data, "--out", tmp_path / "out")
+    assert_user_error(result, "4 problems in the definition", str(yaml_path))
+    lines = [line.strip() for line in result.stderr.splitlines() if line.strip().startswith("- ")]
+    # unknown keys (each with the key meant), then the missing key they cause, then values
+    assert lines[0] == "- unknown key 'incident.washout' (did you mean 'incident.washout_days'?)"
+    assert lines[1] == "- unknown key 'diagnosis_dat' (did you mean 'diagnosis_date'?)"
+    assert lines[2] == "- missing key 'incident.washout_days'"
+    assert lines[3].startswith("- adult.min_age:")
+    assert "allowed keys here: prior_observation_days, washout_days" in result.stderr
+
+
+def test_a_key_at_the_wrong_level_is_found_where_it_belongs(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("name: mine\nwashout: 365\n")
+    with pytest.raises(DefinitionError) as caught:
+        load_definition(str(path))
+    message = caught.value.message
+    first = message.splitlines()[1].strip()
+    assert first == "- unknown key 'washout' (did you mean 'incident.washout_days'?)"
+    # every required block missing is named in the same run
+    for block in ("study_period", "codelists", "case_finding", "incident", "follow_up"):
+        assert f"- missing key '{block}'" in message
+
+
+def test_one_problem_is_one_line(tmp_path, definition_dir):
+    yaml_path = definition_dir / "itp_faith.yaml"
+    _edit(yaml_path, "  washout_days: 730", "  washout_days: 730\n  wahsout_days: 1")
+    with pytest.raises(DefinitionError) as caught:
+        load_definition(str(yaml_path))
+    error = caught.value
+    assert error.message == (
+        "unknown key 'incident.wahsout_days' (did you mean 'incident.washout_days'?)"
+    )
+    assert error.where == f"{yaml_path}: incident.wahsout_days"

@@ -4,6 +4,7 @@ read from their files. Errors are DefinitionError (exit code 2)."""
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import typing
@@ -126,6 +127,63 @@ def _describe(error: dict[str, Any]) -> tuple[str, str]:
     return field, f"{field}: {message}"
 
 
+# Unknown keys first (a misspelt key also makes the key meant "missing"), then missing keys,
+# then values: the first line is the likeliest cause.
+_PROBLEM_ORDER = {"extra_forbidden": 0, "missing": 1}
+
+
+def _every_problem(exc: ValidationError, path: Path) -> DefinitionError:
+    """Every problem of the file in one error, unknown keys first, each with the key it
+    probably meant."""
+    errors = sorted(exc.errors(), key=lambda e: _PROBLEM_ORDER.get(e["type"], 2))
+    lines = []
+    for error in errors:
+        _, message = _describe(error)
+        if error["type"] == "extra_forbidden":
+            guess = _did_you_mean(error["loc"])
+            message += f" (did you mean {guess!r}?)" if guess else ""
+        lines.append(message)
+    first = errors[0]
+    field = _describe(first)[0]
+    if first["type"] == "extra_forbidden":
+        hint = f"allowed keys here: {', '.join(_allowed_keys(first['loc'][:-1]))}"
+    else:
+        hint = "see docs/cohort-definitions.md for every key (required ones are marked)"
+    if len(lines) == 1:
+        return DefinitionError(lines[0], where=f"{path}: {field}", hint=hint)
+    listed = "\n".join(f"  - {line}" for line in lines)
+    return DefinitionError(
+        f"{len(lines)} problems in the definition:\n{listed}", where=str(path), hint=hint
+    )
+
+
+def _did_you_mean(loc: tuple[Any, ...]) -> str | None:
+    """The key an unknown one probably meant: a close name at the same level, or a key of
+    the same name elsewhere (`washout` -> `incident.washout_days`)."""
+    name = str(loc[-1])
+    here = _allowed_keys(loc[:-1])
+    close = difflib.get_close_matches(name, here, n=1, cutoff=0.75)
+    if close:
+        return ".".join([*map(str, loc[:-1]), close[0]])
+    paths = _key_paths(Definition)
+    leaves = {p.rsplit(".", 1)[-1]: p for p in reversed(paths)}  # the shallowest wins
+    close = difflib.get_close_matches(name, list(leaves), n=1, cutoff=0.7)
+    return leaves[close[0]] if close else None
+
+
+def _key_paths(model: Any, prefix: str = "", depth: int = 0) -> list[str]:
+    """Every key of the definition's schema as a dotted path (`<name>` for a key the user
+    chooses: a codelist, a class)."""
+    paths = []
+    for name, field in model.model_fields.items():
+        key = prefix + (field.alias or name)
+        paths.append(key)
+        inner, keyed = _model_in(field.annotation)
+        if inner is not None and depth < 4:
+            paths += _key_paths(inner, f"{key}.<name>." if keyed else f"{key}.", depth + 1)
+    return paths
+
+
 MAX_EXTENDS = 8  # a chain of variants deeper than this is a loop, or a mistake
 
 
@@ -187,16 +245,7 @@ def load_definition(spec: str | Path, overrides: dict[str, Any] | None = None) -
     try:
         definition = Definition.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field, message = _describe(first)
-        more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
-        allowed = ", ".join(_allowed_keys(first["loc"][:-1]))
-        hint = (
-            f"allowed keys here: {allowed}"
-            if first["type"] == "extra_forbidden"
-            else "see docs/cohort-definitions.md for every key and its meaning"
-        )
-        raise DefinitionError(message + more, where=f"{path}: {field}", hint=hint) from None
+        raise _every_problem(exc, path) from None
     codelists = {
         name: read_codelist(
             name,
