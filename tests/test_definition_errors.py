@@ -260,3 +260,19 @@ def test_one_problem_is_one_line(tmp_path, definition_dir):
         "unknown key 'incident.wahsout_days' (did you mean 'incident.washout_days'?)"
     )
     assert error.where == f"{yaml_path}: incident.wahsout_days"
+
+
+def test_a_codelist_matching_no_code_of_the_data_is_named(tmp_path, definition_dir, data):
+    # a tiny extract: one ITP code and nothing else; the other lists select nobody
+    out = tmp_path / "out"
+    result = run_cli("build-cohort", definition_dir / "itp_faith.yaml", "--data", data,
+                     "--out", out)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    (warned,) = [line for line in result.stderr.splitlines() if "warning:" in line]
+    assert "codelist(s) match no code in the data: " in warned
+    named = warned.split("in the data: ")[1].split(";")[0].split(", ")
+    # the data holds D69.3 only: the ITP list matches, the others do not
+    assert "bleeding (diagnoses)" in named and "corticosteroids (dispensings)" in named
+    assert not any(n.startswith(("itp ", "charlson_")) for n in named)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["warnings"] == [warned.split("itp_faith: ", 1)[1]]

@@ -65,6 +65,7 @@ class BuildResult:
     characteristics: pl.DataFrame | None = None
     report: Path | None = None  # report.html in out_dir, when written
     incidence: pl.DataFrame | None = None  # masked, as written
+    warnings: list[str] = field(default_factory=list)  # as printed and in the manifest
 
 
 # What the conductor hands a definition's plan before it runs.
@@ -122,7 +123,7 @@ def definition_plan(
     ]
     produced = produced_aggregates(analysis)  # the attrition first
     return [
-        *screening.checks(date_range),
+        *screening.checks(date_range, loaded.codelists.values()),
         *analysis,
         disclosure_step(d, produced),
         write_step(d),
@@ -315,6 +316,9 @@ def _build_member(
         state = plans.RunState(session, data_dir, {**screened, "staging": staging})
         plans.execute(steps, state, on_step=lambda k, w, n: reporter.step(run.done + k, w, n))
         results = state.results
+        warnings = _unmatched_warnings(member.loaded, results["unmatched_codelists"])
+        for warning in warnings:
+            reporter.info(f"warning: {d.name}: {warning}")
         settings = {
             "command": member.argv or sys.argv,
             "started_at": run.started_at,
@@ -333,6 +337,7 @@ def _build_member(
             run=settings,
             disclosure_audit=results["disclosure_audit"],
             shared_stages=run.shared,
+            warnings=warnings,
         )
         write_json(staging / "manifest.json", manifest)
         report = run.report and _report(staging, reporter)
@@ -357,7 +362,21 @@ def _build_member(
         characteristics=published.get("characteristics.parquet"),
         report=member.out_dir / REPORT if report else None,
         incidence=published.get("incidence.parquet"),
+        warnings=warnings,
     )
+
+
+def _unmatched_warnings(loaded: LoadedDefinition, names: Sequence[str]) -> list[str]:
+    """One line for the codelists that match no code of the data (what they define
+    selects nobody: usually codes not written as the data writes them)."""
+    if not names:
+        return []
+    listed = ", ".join(f"{n} ({loaded.codelists[n].domain})" for n in names)
+    return [
+        f"{len(names)} codelist(s) match no code in the data: {listed}; what they define "
+        "selects nobody (codes written otherwise than in the data? "
+        "docs/cohort-definitions.md, Codelists)"
+    ]
 
 
 @contextlib.contextmanager

@@ -28,6 +28,7 @@ def run_manifest(
     run: dict[str, Any],
     disclosure_audit: dict[str, Any],
     shared_stages: Sequence[StageRecord] = (),
+    warnings: Sequence[str] = (),
 ) -> dict[str, Any]:
     """`run` carries command, started_at, seconds, threads and memory_limit.
     `shared_stages`: the screening's stages when it served several definitions at once
@@ -88,6 +89,7 @@ def run_manifest(
             for name, s in sources.inputs.items()
         },
         "source_problems": source_problems(engine),
+        "warnings": list(warnings),  # e.g. a codelist that matches no code of the data
         "stages": [
             *({**_stage(r), "shared": True} for r in shared_stages),
             *(_stage(r) for r in engine.records),

@@ -131,10 +131,30 @@ def steps(
     ]
 
 
-def checks(date_range: tuple[dt.date, dt.date] = DEFAULT_DATE_RANGE) -> list[Step]:
+def checks(
+    date_range: tuple[dt.date, dt.date] = DEFAULT_DATE_RANGE, codelists: Iterable[Codelist] = ()
+) -> list[Step]:
     """After the screening, for one definition (of a shared scan: on its own rows): the
-    rows set aside, and a stop when most of a table is outside the valid dates."""
+    codelists that match no code of the data (gives "unmatched_codelists", for a warning),
+    the rows set aside, and a stop when most of a table is outside the valid dates."""
+    # OMOP concept lists are in the vocabulary whether or not the data holds them, and the
+    # shipped Charlson components are not the user's to fix: neither is checked here
+    checked = sorted(
+        c.name for c in codelists
+        if c.match in ("exact", "prefix") and not c.name.startswith("charlson_")
+    )  # fmt: skip
+
+    def unmatched(state: RunState) -> None:
+        found = set(state.engine.frame("code_vocabulary")["codelist"].to_list())
+        state.results["unmatched_codelists"] = [n for n in checked if n not in found]
+
     return [
+        python(
+            "screen/unmatched_codelists",
+            unmatched,
+            inputs=("code_vocabulary",),
+            gives=("unmatched_codelists",),
+        ),
         sql("screen/rejected_rows"),
         sql("screen/dates_out_of_range"),
         python(

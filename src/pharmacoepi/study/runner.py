@@ -312,6 +312,8 @@ def _ended(item, reason, row, result, out, log, began) -> Outcome:
         _record(out, row, outcome, began)
         return outcome
     interrupts.reopen()  # the build committed its folder: the next one is stoppable again
+    for warning in result.warnings:
+        log.warning(warning, **where)
     seconds = result.seconds
     outcome = Outcome(item.cohort, item.variant, folder, "built", reason, seconds)
     cohort_size = result.attrition_suppressed["persons"][-1]  # masked, as written
