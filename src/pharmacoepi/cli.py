@@ -488,8 +488,16 @@ def synth(
         str | None,
         typer.Option(
             help="Start from a preset: national_1m (used when none is given: 1,000,000 "
-            "persons, real rates) or default (200,000 persons, ITP x20, MS x5, the demo data). "
-            "Options override it."
+            "persons, real rates), default (200,000 persons, ITP x20, MS x5, the demo data), "
+            "or a preset YAML file's path (docs/synthetic.md). Options override it."
+        ),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="The model (population, rates, code pools): france_model (the shipped one, "
+            "used when none is given) or a model YAML file's path, e.g. a copy with a drug "
+            "class or an outcome added (docs/synthetic.md)."
         ),
     ] = None,
     persons: Annotated[int | None, typer.Option(min=1, help="Number of persons.")] = None,
@@ -522,9 +530,15 @@ def synth(
     from pharmacoepi.datasets import generate_dataset
     from pharmacoepi.progress import Reporter
     from pharmacoepi.synth import load_preset
+    from pharmacoepi.synth.model import load_model
 
-    base = load_preset(preset or "national_1m")
+    name = preset or "national_1m"
+    try:
+        base = load_preset(name)
+    except ValueError as exc:
+        raise UserError(str(exc), where="--preset", hint="see docs/synthetic.md, Presets") from None
     changes = {
+        "model": model,
         "persons": persons,
         "start": _parse_date(start, "--start"),
         "end": _parse_date(end, "--end"),
@@ -539,7 +553,20 @@ def synth(
         raise UserError(str(exc), hint="see `pharmacoepi synth --help`") from None
     if layout.lower() not in ("claims", "snds"):
         raise UserError(f"--layout {layout!r} is not a known layout", hint="claims or snds")
+    try:
+        load_model(config.model)  # a bad model file is told now, not after a long run
+    except (ValueError, KeyError, TypeError, IndexError) as exc:
+        detail = f"missing key {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise UserError(
+            f"the model {config.model!r} cannot be read: {detail}",
+            where="--model",
+            hint="start from a copy of synthetic_data/presets/france_model.yaml",
+        ) from None
     reporter = Reporter.for_stderr()
+    reporter.info(
+        f"preset {name}: {config.persons:,} persons, {config.start}..{config.end}, seed "
+        f"{config.seed}, model {config.model}"
+    )
     if layout.lower() == "snds":
         from pharmacoepi.synth.snds_layout import generate_snds_dataset, summarise_counts
 

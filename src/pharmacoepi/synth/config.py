@@ -58,7 +58,7 @@ class SynthConfig:
         if self.chunk_size <= 0:
             raise ValueError(f"chunk_size must be > 0, got {self.chunk_size}")
         if not isinstance(self.model, str) or not self.model:
-            raise ValueError(f"model must be a preset name, got {self.model!r}")
+            raise ValueError(f"model must be a model name or file, got {self.model!r}")
 
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
@@ -81,17 +81,35 @@ def presets_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "synthetic_data" / "presets"
 
 
-def read_preset_yaml(name: str) -> dict[str, Any]:
-    if not name or "/" in name or "\\" in name or name.startswith("."):
-        raise ValueError(f"invalid preset name {name!r}")
-    path = presets_dir() / f"{name}.yaml"
-    if not path.is_file():
-        available = sorted(p.stem for p in presets_dir().glob("*.yaml"))
-        raise ValueError(f"unknown preset {name!r} (looked for {path}; available: {available})")
-    with path.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+def preset_names() -> list[str]:
+    """The shipped presets (the model file beside them is not one)."""
+    return sorted(p.stem for p in presets_dir().glob("*.yaml") if p.stem != MODEL_NAME)
+
+
+def read_preset_yaml(spec: str) -> dict[str, Any]:
+    """A shipped preset or model by name (synthetic_data/presets/NAME.yaml), or a YAML
+    file by path (`--preset my_preset.yaml`, `--model my_model.yaml`)."""
+    given = Path(spec) if spec else None
+    if given is not None and (given.suffix in (".yaml", ".yml") or given.parent != Path(".")):
+        path = given
+        if not path.is_file():
+            raise ValueError(f"no such file: {path}")
+    else:
+        if not spec or spec.startswith("."):
+            raise ValueError(f"invalid preset name {spec!r}")
+        path = presets_dir() / f"{spec}.yaml"
+        if not path.is_file():
+            raise ValueError(
+                f"unknown preset {spec!r}: the shipped ones are {', '.join(preset_names())} "
+                "(or give a YAML file's path)"
+            )
+    try:
+        with path.open(encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except (OSError, yaml.YAMLError) as exc:
+        raise ValueError(f"cannot read {path}: {exc}") from None
     if not isinstance(data, dict):
-        raise ValueError(f"preset {path} is not a mapping")
+        raise ValueError(f"{path} is not a YAML mapping of keys")
     return data
 
 
@@ -105,12 +123,20 @@ def _as_date(value: Any, key: str) -> date:
 
 
 def load_preset(name: str) -> SynthConfig:
-    """Read ``synthetic_data/presets/NAME.yaml`` into a validated SynthConfig."""
+    """Read ``synthetic_data/presets/NAME.yaml`` (or a preset file by path) into a
+    validated SynthConfig."""
     data = read_preset_yaml(name)
     fields = {f.name for f in dataclasses.fields(SynthConfig)}
     unknown = sorted(set(data) - fields)
+    if "model_version" in data:
+        raise ValueError(
+            f"{name!r} is a model (rates, code pools), not a preset: give it with --model"
+        )
     if unknown:
-        raise ValueError(f"preset {name!r}: unknown fields {unknown}")
+        raise ValueError(
+            f"preset {name!r}: unknown fields {', '.join(unknown)} "
+            f"(a preset has {', '.join(sorted(fields))})"
+        )
     missing = sorted({"persons", "start", "end", "seed"} - set(data))
     if missing:
         raise ValueError(f"preset {name!r}: missing fields {missing}")
