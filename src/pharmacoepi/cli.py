@@ -136,20 +136,23 @@ def build_cohort_command(
     ] = None,
     threads: Annotated[
         int | None,
-        typer.Option(min=1, help="Worker threads (DuckDB), or cores of Spark's local[N]."),
+        typer.Option(
+            min=1,
+            help="Worker threads (DuckDB), or cores of Spark's local[N]. Default: every core.",
+        ),
     ] = None,
     memory_limit: Annotated[
         str | None,
         typer.Option(
             help="Memory limit, e.g. 8GB: DuckDB's (larger work spills to disk), or the Spark "
-            "driver's."
+            "driver's. Default: DuckDB's own, 80% of the machine's memory; Spark's 1g."
         ),
     ] = None,
     engine: Annotated[
         str,
         typer.Option(
             help="duckdb (embedded, the default) or spark: the same SQL on Apache Spark "
-            "(pip install 'pharmacoepi[spark]'; docs/scaling.md).",
+            "(pip install 'pharmacoepi\\[spark]'; docs/scaling.md).",
             case_sensitive=False,
         ),
     ] = "duckdb",
