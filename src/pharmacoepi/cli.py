@@ -391,6 +391,25 @@ def run_command(
     raise typer.Exit(result.exit_code)
 
 
+@app.command("list")
+def list_command() -> None:
+    """The shipped definitions, examples and studies, with what to type to use each."""
+    from pharmacoepi.definition.shipped import shipped
+    from pharmacoepi.resources import resource_dir
+
+    table = Table(title="Shipped with pharmacoepi", title_justify="left")
+    for column in ("kind", "give it as", "title"):
+        table.add_column(column)
+    for item in shipped():
+        table.add_row(item.kind, item.spec, item.title)
+    out_console.print(table)
+    out_console.print(
+        "build-cohort NAME runs a definition or an example (examples/eunomia_* read the "
+        "Eunomia GiBleed extract: docs/sources.md, OMOP); run PATH a study; the files are "
+        f"in {resource_dir('cohorts')}"
+    )
+
+
 @app.command()
 def report(
     folder: Annotated[Path, typer.Argument(help="Output folder of a build-cohort run.")],
