@@ -391,6 +391,74 @@ def run_command(
     raise typer.Exit(result.exit_code)
 
 
+@app.command("check")
+def check_command(
+    definition: Annotated[
+        str, typer.Argument(help="Cohort definition: a YAML path, or a shipped name (itp_faith).")
+    ],
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            help="Data directory. Default: the synthetic dataset, generated on first use."
+        ),
+    ] = None,
+    source: SourceOption = "claims",
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a definition key, as build-cohort's --set."),
+    ] = None,
+    threads: Annotated[
+        int | None, typer.Option(min=1, help="DuckDB worker threads. Default: every core.")
+    ] = None,
+    memory_limit: Annotated[
+        str | None,
+        typer.Option(help="DuckDB memory limit, e.g. 8GB. Default: 80% of the machine's memory."),
+    ] = None,
+    date_range: DateRangeOption = None,
+) -> None:
+    """Check a definition against the data without building: every problem of the
+    definition at once, then what each codelist matches (rows and persons per setting)
+    and the rows set aside. Writes nothing; counts below min_cell_count show as "< N".
+    """
+    from pharmacoepi.datasets import default_dataset
+    from pharmacoepi.definition import load_definition, parse_overrides
+    from pharmacoepi.pipeline.check import check_definition
+    from pharmacoepi.progress import Reporter
+
+    reporter = Reporter.for_stderr()
+    source = _check_source(source)
+    loaded = load_definition(definition, parse_overrides(set_ or []))
+    if data is None and source != "claims":
+        raise UserError(f"--source {source} needs --data", hint="the folder holding its tables")
+    data_dir = data if data is not None else default_dataset(reporter)
+    result = check_definition(
+        loaded, data_dir, source=source, threads=threads, memory_limit=memory_limit,
+        reporter=reporter, date_range=_date_range(date_range),
+    )  # fmt: skip
+    small = f"< {result.min_cell}"
+    table = Table(
+        title=f"Codelists of {loaded.definition.name} in {data_dir}", title_justify="left"
+    )
+    for column, justify in [("codelist", "left"), ("domain", "left"), ("setting", "left"),
+                            ("rows", "right"), ("persons", "right")]:  # fmt: skip
+        table.add_column(column, justify=justify)
+    for codelist, domain, setting, rows, persons in result.counts.iter_rows():
+        table.add_row(codelist, domain, setting, _count(rows, small), _count(persons, small))
+    for name in result.unmatched:
+        table.add_row(name, loaded.codelists[name].domain, "-", "0", "0")
+    out_console.print(table)
+    if result.unmatched:
+        out_console.print(
+            f"warning: {len(result.unmatched)} codelist(s) match no code in the data: "
+            f"{', '.join(result.unmatched)} (codes written otherwise than in the data?)"
+        )
+    aside = ", ".join(f"{t} {n:,}" for t, n in result.rejected.items())
+    out_console.print(
+        f"rows set aside: {aside or f'none (or fewer than {result.min_cell} per table)'}; "
+        "the definition is valid"
+    )
+
+
 @app.command("list")
 def list_command() -> None:
     """The shipped definitions, examples and studies, with what to type to use each."""
