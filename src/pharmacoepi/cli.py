@@ -185,6 +185,14 @@ def build_cohort_command(
             help="Do not write report.html (re-render it later: pharmacoepi report OUT).",
         ),
     ] = False,
+    show_sql: Annotated[
+        bool,
+        typer.Option(
+            "--show-sql",
+            help="Print the SQL the build runs, stage by stage in run order, each value as "
+            "bound; then stop (no data read, nothing written).",
+        ),
+    ] = False,
 ) -> None:
     """Build a cohort and its members' treatments.
 
@@ -206,6 +214,11 @@ def build_cohort_command(
     source = _check_source(source)
     valid_dates = _date_range(date_range)
     loaded = load_definition(definition, parse_overrides(set_ or []))
+    if show_sql:
+        from pharmacoepi.pipeline.show_sql import plan_sql
+
+        sys.stdout.write(plan_sql(loaded, source, valid_dates))  # plain: SQL has [ ] for rich
+        return
     if data is None and source != "claims":
         raise UserError(f"--source {source} needs --data", hint="the folder holding its tables")
     data_dir = data if data is not None else default_dataset(reporter)
