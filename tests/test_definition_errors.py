@@ -1,6 +1,7 @@
 """Bad definitions and codelists: exit 2 with file, field and hint; nothing written."""
 
 import json
+import re
 import shutil
 
 import polars as pl
@@ -276,3 +277,24 @@ def test_a_codelist_matching_no_code_of_the_data_is_named(tmp_path, definition_d
     assert not any(n.startswith(("itp ", "charlson_")) for n in named)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["warnings"] == [warned.split("itp_faith: ", 1)[1]]
+
+
+def test_the_docs_name_every_required_key():
+    """docs/cohort-definitions.md lists the keys the schema requires, no more, no fewer."""
+    from pharmacoepi.definition.load import _model_in
+    from pharmacoepi.definition.root import Definition
+
+    def required(model, prefix=""):
+        keys = []
+        for name, field in model.model_fields.items():
+            key = prefix + (field.alias or name)
+            inner, keyed = _model_in(field.annotation)
+            if field.is_required():
+                nested = required(inner, key + ".") if inner is not None and not keyed else []
+                keys += nested or [key]  # a block is named by its required keys
+        return keys
+
+    text = (resource_dir("cohorts").parent / "docs" / "cohort-definitions.md").read_text()
+    paragraph = text.split("Required (a definition")[1].split("Every other key")[0]
+    documented = set(re.findall(r"`([\w.]+)`", paragraph))
+    assert set(required(Definition)) == documented
