@@ -22,9 +22,11 @@ def _found(d: Definition) -> str:
         settings = ", ".join(finding.settings)
         finders.append(f"qualifying {finding.codelist} code ({settings})")
     if (by := finding.dispensings) is not None:
+        drugs = ", ".join(by.codelists)
         finders.append(
-            f"{by.min_count} dispensing days of {', '.join(by.codelists)} "
-            f"within {by.within_days} days"
+            f"a dispensing of {drugs}"
+            if by.min_count == 1
+            else f"{by.min_count} dispensing days of {drugs} within {by.within_days} days"
         )
     if (rep := finding.repeated) is not None and rep.finds:
         kinds = [f"{finding.codelist} codes ({', '.join(rep.settings)})"] if rep.settings else []
@@ -47,13 +49,14 @@ def _incident(d: Definition) -> str:
         "no observation requirement" if prior is None else f"{prior} days of prior observation"
     )
     window = d.incident.washout_window
+    if window == 0:
+        return f"incident: the first qualifying date (no washout), {observed}"
     looked = "at any earlier date" if window is None else f"in the {window} days before code_date"
     return f"incident: no qualifying evidence {looked}, {observed}"
 
 
 def _primary(d: Definition) -> str:
-    if d.primary is None:
-        return "primary: no rule in the definition (every case kept)"
+    assert d.primary is not None  # the step applies only then
     return (
         f"primary: no {d.primary.codelist} code in [index_date - {d.primary.days_before}, "
         f"index_date + {d.primary.days_after}]"
@@ -81,8 +84,15 @@ ATTRITION_STEPS: tuple[AttritionStep, ...] = (
     AttritionStep("extract", 0, lambda d: "persons in the extract (valid rows)"),
     AttritionStep("case_found", 1, _found),
     AttritionStep("incident", 2, _incident),
-    AttritionStep("primary", 3, _primary),
-    AttritionStep("adult", 4, lambda d: f"adult: age >= {d.adult.min_age} at index_date"),
+    # a rule the definition does not have excludes nobody: its step is left out of the
+    # table (the counts number every step; the table names the ones it shows)
+    AttritionStep("primary", 3, _primary, lambda d: d.primary is not None),
+    AttritionStep(
+        "adult",
+        4,
+        lambda d: f"age: {d.adult.min_age} or older at index_date",
+        lambda d: d.adult.min_age > 0,
+    ),
     # step 5 equals step 4 when both sexes are kept: the table then leaves it out
     AttritionStep(
         "sex", 5, lambda d: f"sex: {', '.join(d.sex.include)}", lambda d: d.sex is not None
