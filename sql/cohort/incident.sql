@@ -15,6 +15,7 @@ CREATE OR REPLACE TEMP TABLE incident_cases AS
 SELECT
     c.person_id,
     c.code_date,
+    c.found_by,
     s.start_date AS observation_start,
     s.end_date AS observation_end
 FROM case_candidates AS c

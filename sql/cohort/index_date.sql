@@ -2,7 +2,9 @@
 -- creates: dated_cases
 -- purpose: rule 3, index_date = the earliest dispensing of the diagnosis-date codelist in
 --          [code_date - lookback_days, code_date] (inclusive), else code_date.
---          index_source says which; min() needs no tie-break (a date is a date).
+--          index_source says what the day is: 'dispensing' (that dispensing, or the
+--          dispensing that found the case) or 'code' (a qualifying code's day); min()
+--          needs no tie-break (a date is a date).
 -- inputs: incident_cases, screened_dispensings, codelist_matches
 -- param codelist: VARCHAR, name of the diagnosis-date (dispensings) codelist
 -- param lookback_days: INTEGER, days before code_date searched for a dispensing
@@ -22,6 +24,6 @@ WITH first_dispensing AS (
 SELECT
     i.*,
     coalesce(f.first_date, i.code_date) AS index_date,
-    CASE WHEN f.first_date IS NULL THEN 'code' ELSE 'dispensing' END AS index_source
+    CASE WHEN f.first_date IS NULL THEN i.found_by ELSE 'dispensing' END AS index_source
 FROM incident_cases AS i
 LEFT JOIN first_dispensing AS f ON f.person_id = i.person_id

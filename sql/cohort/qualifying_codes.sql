@@ -16,6 +16,8 @@
 --          dispensing days), so the first qualifying date is the earliest evidence.
 --          Persons with a code of the exclusion codelist in its settings, at any date, have
 --          no qualifying date.
+--          found_by: what the date is the day of, 'code' (a qualifying code; it wins a
+--          day holding both) or 'dispensing' (an evidence dispensing).
 -- inputs: screened_diagnoses, screened_dispensings, codelist_matches
 -- param codelist: VARCHAR, name of the case-finding codelist
 -- param settings: VARCHAR[], settings in which one code finds a case
@@ -41,25 +43,30 @@ WITH coded AS (
     WHERE d.reject_reason IS NULL
         AND (list_contains($settings, d.setting) OR list_contains($repeated_settings, d.setting))
 ),
-evidence_days AS (
-    SELECT DISTINCT person_id, date FROM coded WHERE counts
-    UNION
-    SELECT DISTINCT d.person_id, d.date
+evidence_rows AS (
+    SELECT person_id, date, 'code' AS found_by FROM coded WHERE counts
+    UNION ALL
+    SELECT d.person_id, d.date, 'dispensing'
     FROM screened_dispensings AS d
     JOIN codelist_matches AS m
         ON m.domain = 'dispensings' AND m.code = d.atc
     WHERE d.reject_reason IS NULL
         AND list_contains($dispensing_codelists, m.codelist)
 ),
+evidence_days AS (
+    -- a day holding both a code and a dispensing is a code's day ('code' < 'dispensing')
+    SELECT person_id, date, min(found_by) AS found_by FROM evidence_rows GROUP BY person_id, date
+),
 numbered AS (
     SELECT
         person_id,
         date,
+        found_by,
         row_number() OVER (PARTITION BY person_id ORDER BY date) AS day_number
     FROM evidence_days
 ),
 repeated AS (
-    SELECT last_day.person_id, last_day.date
+    SELECT last_day.person_id, last_day.date, last_day.found_by
     FROM numbered AS last_day
     JOIN numbered AS first_day
         ON first_day.person_id = last_day.person_id
@@ -69,21 +76,21 @@ repeated AS (
             OR date_diff('day', first_day.date, last_day.date) <= CAST($within_days AS INTEGER))
 ),
 found AS (
-    SELECT person_id, date, end_date FROM coded WHERE finds
+    SELECT person_id, date, end_date, 'code' AS found_by FROM coded WHERE finds
     UNION ALL
-    SELECT person_id, date, date FROM repeated
+    SELECT person_id, date, date, found_by FROM repeated
 ),
 found_persons AS (
     SELECT DISTINCT person_id FROM found
 ),
 dated AS (
-    SELECT person_id, date, end_date FROM found WHERE $dated_at = 'finding'
+    SELECT person_id, date, end_date, found_by FROM found WHERE $dated_at = 'finding'
     UNION ALL
-    SELECT c.person_id, c.date, c.end_date
+    SELECT c.person_id, c.date, c.end_date, 'code'
     FROM coded AS c
     WHERE $dated_at = 'first_evidence' AND c.person_id IN (SELECT f.person_id FROM found_persons AS f)
     UNION ALL
-    SELECT e.person_id, e.date, e.date
+    SELECT e.person_id, e.date, e.date, e.found_by
     FROM evidence_days AS e
     WHERE $dated_at = 'first_evidence' AND e.person_id IN (SELECT f.person_id FROM found_persons AS f)
 ),
@@ -94,7 +101,7 @@ excluded AS (
         ON m.domain = 'diagnoses' AND m.code = d.code AND m.codelist = $exclusion_codelist
     WHERE d.reject_reason IS NULL AND list_contains($exclusion_settings, d.setting)
 )
-SELECT person_id, date, max(end_date) AS end_date
+SELECT person_id, date, max(end_date) AS end_date, min(found_by) AS found_by
 FROM dated
 WHERE person_id NOT IN (SELECT x.person_id FROM excluded AS x)
 GROUP BY person_id, date

@@ -53,6 +53,11 @@ def test_case_finding_by_dispensings(tmp_path):
     monthly(c, 6, IFN, "2009-06-01", 30)
     built = build(c, tmp_path, "ms_dmt")
     assert built.index_dates() == {1: d("2011-01-10"), 2: d("2011-01-10")}
+    # the index date is the day of a dispensing, not of a code
+    assert dict(built.cohort.select("person_id", "index_source").rows()) == {
+        1: "dispensing",
+        2: "dispensing",
+    }
 
 
 def test_published_snds_ms_algorithm(tmp_path):
@@ -77,8 +82,18 @@ def test_published_snds_ms_algorithm(tmp_path):
     c.diagnosis(12, INDEX, code="G35").diagnosis(12, "2012-01-01", code="G35")
     # fampridine (N07XX07) is MS evidence, with a stay
     person(13).dispensing(13, "2011-02-01", atc="N07XX07").diagnosis(13, INDEX, code="G35")
+    # a stay and fampridine on one day, a stay later: the first day is a code's day
+    person(14).diagnosis(14, "2010-09-01", code="G35").dispensing(14, "2010-09-01", atc="N07XX07")
+    c.diagnosis(14, "2011-09-01", code="G35")
     built = build(c, tmp_path, "ms_dmt")
-    assert built.index_dates() == {8: d("2010-06-01"), 9: d("2010-03-01"), 13: d("2011-02-01")}
+    assert built.index_dates() == {
+        8: d("2010-06-01"),
+        9: d("2010-03-01"),
+        13: d("2011-02-01"),
+        14: d("2010-09-01"),
+    }
+    sources = dict(built.cohort.select("person_id", "index_source").rows())
+    assert sources == {8: "code", 9: "dispensing", 13: "dispensing", 14: "code"}
     specific = build(c, tmp_path / "specific", "ms_dmt_specific")
     # the ALD finds the case; stays and drugs only date it
     assert specific.index_dates() == {9: d("2010-03-01")}
