@@ -59,10 +59,6 @@ def at_most(terms: Mapping[Count, int], value: float, why: str) -> Relation:
     return Relation(tuple(terms.items()), -math.inf, value, why)
 
 
-# States whose groups and points are kept (an audit visits a few hundred at most).
-_STATES_KEPT = 256
-
-
 class Model:
     """Counts (with their true values and whether shown) and relations between them."""
 
@@ -75,19 +71,14 @@ class Model:
         # a shown count -> the columns of its row to null to hide it (the cell and what
         # derives from it; for a count a curve reveals, the curve's values)
         self.hide: dict[Count, tuple[str, ...]] = {}
-        self._hidden: set[Count] = set()
-        self._state: frozenset[Count] = frozenset()  # the hidden counts: what groups hang on
+        self._version = 0  # bumped when a count is shown or hidden: the groups change
         self._active: tuple | None = None  # (key, relations) of the last `active` call
-        # per state (relations in force, counts hidden): the groups and the feasible points
-        # found. Keyed by the state itself, not by a change counter: the audit's trials
-        # hide a count and show it again, and the state it returns to was computed already
-        self._by_state: dict[tuple, tuple[list, dict, dict]] = {}
-        self._groups: tuple | None = None  # (key, groups) of the last `group` call
+        self._groups: tuple | None = None  # (relations, version, groups) of the last call
         self._points: dict[Count, list[dict[Count, int]]] = {}
 
     def count(self, count: Count, truth: int, shown: bool) -> Count:
         self.truth[count] = int(truth)
-        self.set_shown(count, shown)
+        self.shown[count] = shown
         return count
 
     def relate(self, relation: Relation, *, inference: bool = False) -> bool:
@@ -109,13 +100,7 @@ class Model:
 
     def set_shown(self, count: Count, shown: bool) -> None:
         self.shown[count] = shown
-        before = len(self._hidden)
-        if shown:
-            self._hidden.discard(count)
-        else:
-            self._hidden.add(count)
-        if len(self._hidden) != before:
-            self._state = frozenset(self._hidden)
+        self._version += 1
 
     def sensitive(self) -> list[Count]:
         """Hidden counts from 1 to min_cell_count - 1: what the audit protects."""
@@ -138,17 +123,12 @@ class Model:
     def group(self, count: Count, relations: list[Relation]) -> tuple[list[Count], list]:
         """The hidden counts linked to `count` through relations on hidden counts, and
         those relations (shown counts are constants)."""
-        key = (id(relations), self._state)
-        if self._groups is None or self._groups[0] != key:
-            if key not in self._by_state:
-                if len(self._by_state) >= _STATES_KEPT:
-                    self._by_state.clear()
-                # feasible points found, per group: valid for this state only. The relations
-                # list is kept with them, so its id cannot be reused while the key is held
-                self._by_state[key] = (relations, self._all_groups(relations), {})
-            _, groups, self._points = self._by_state[key]
-            self._groups = (key, groups)
-        return self._groups[1].get(count, ([count], []))
+        cached = self._groups
+        if cached is None or cached[0] is not relations or cached[1] != self._version:
+            cached = (relations, self._version, self._all_groups(relations))
+            self._groups = cached
+            self._points = {}  # feasible points found, per group (valid for this state)
+        return cached[2].get(count, ([count], []))
 
     def _all_groups(self, relations: list[Relation]) -> dict[Count, tuple[list[Count], list]]:
         """Every hidden count's group at once (union-find over the relations)."""
