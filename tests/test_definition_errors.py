@@ -298,3 +298,11 @@ def test_the_docs_name_every_required_key():
     paragraph = text.split("Required (a definition")[1].split("Every other key")[0]
     documented = set(re.findall(r"`([\w.]+)`", paragraph))
     assert set(required(Definition)) == documented
+
+
+def test_a_block_another_needs_is_asked_for_by_name(tmp_path):
+    with pytest.raises(DefinitionError) as caught:
+        load_definition("itp_faith", {"treatments": None})
+    error = caught.value
+    assert error.message.startswith("phase needs a treatments section")
+    assert "(top level)" not in error.render()

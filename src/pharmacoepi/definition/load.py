@@ -124,7 +124,8 @@ def _describe(error: dict[str, Any]) -> tuple[str, str]:
     if error["type"] == "missing":
         return field, f"missing key {field!r}"
     message = error["msg"].removeprefix("Value error, ")
-    return field, f"{field}: {message}"
+    # a whole-definition check (a block another one needs) names its blocks itself
+    return field, message if not error["loc"] else f"{field}: {message}"
 
 
 # Unknown keys first (a misspelt key also makes the key meant "missing"), then missing keys,
@@ -150,7 +151,8 @@ def _every_problem(exc: ValidationError, path: Path) -> DefinitionError:
     else:
         hint = "see docs/cohort-definitions.md for every key (required ones are marked)"
     if len(lines) == 1:
-        return DefinitionError(lines[0], where=f"{path}: {field}", hint=hint)
+        where = f"{path}: {field}" if first["loc"] else str(path)
+        return DefinitionError(lines[0], where=where, hint=hint)
     listed = "\n".join(f"  - {line}" for line in lines)
     return DefinitionError(
         f"{len(lines)} problems in the definition:\n{listed}", where=str(path), hint=hint
