@@ -310,7 +310,7 @@ def _build_member(
 ) -> BuildResult:
     d = member.loaded.definition
     with (
-        engine.session() if run.own_session else _same(engine) as session,
+        engine.session() if run.own_session else contextlib.nullcontext(engine) as session,
         atomic_output_dir(member.out_dir, "build-cohort", data_dir, reporter.info) as staging,
     ):
         state = plans.RunState(session, data_dir, {**screened, "staging": staging})
@@ -377,12 +377,6 @@ def _unmatched_warnings(loaded: LoadedDefinition, names: Sequence[str]) -> list[
         "selects nobody (codes written otherwise than in the data? "
         "docs/cohort-definitions.md, Codelists)"
     ]
-
-
-@contextlib.contextmanager
-def _same(engine: Engine) -> Iterator[Engine]:
-    """The screening's own session, for a scan of one (closed by the scan)."""
-    yield engine
 
 
 def _report(staging: Path, reporter: Reporter) -> bool:

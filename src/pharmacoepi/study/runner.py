@@ -261,12 +261,12 @@ def _builds(study, planned, data_dir, out, fingerprint, past, force, log, run_id
 
 def _scan(study, jobs, data_dir, out, log, stages) -> dict[int, Outcome]:
     """One scan's builds (pipeline/build.py build_scan), each recorded as it ends."""
-    members = {
-        id(item): Member(item.loaded, out / item.cohort / item.variant,
-                         ["pharmacoepi", "run", study.name, item.cohort, item.variant])
+    members = [
+        Member(item.loaded, out / item.cohort / item.variant,
+               ["pharmacoepi", "run", study.name, item.cohort, item.variant])
         for _, item, _, _ in jobs
-    }  # fmt: skip
-    by_member = {id(members[id(item)]): (i, item, reason, row) for i, item, reason, row in jobs}
+    ]  # fmt: skip
+    by_member = {id(member): job for member, job in zip(members, jobs, strict=True)}
     if len(jobs) > 1:
         names = ", ".join(f"{item.cohort}/{item.variant}" for _, item, _, _ in jobs)
         log.info(f"one scan of the data for {len(jobs)} cohort/variant(s): {names}")
@@ -281,7 +281,7 @@ def _scan(study, jobs, data_dir, out, log, stages) -> dict[int, Outcome]:
 
     outcomes: dict[int, Outcome] = {}
     scanned = build_scan(
-        list(members.values()), data_dir, threads=study.engine.threads,
+        members, data_dir, threads=study.engine.threads,
         memory_limit=study.engine.memory_limit, reporter=reporter, source=study.data.source,
         engine_name=study.engine.name, spark_master=study.engine.spark_master,
         on_member=starting,
@@ -291,10 +291,9 @@ def _scan(study, jobs, data_dir, out, log, stages) -> dict[int, Outcome]:
             for member, result in scanned:
                 i, item, reason, row = by_member[id(member)]
                 outcomes[i] = _ended(item, reason, row, result, out, log, current[1])
-    except Interrupted as exc:
-        stop = exc.exit_code - 128
-        _stopped(jobs, outcomes, current[0], by_member, out)
-        raise Interrupted(stop) from None
+    except Interrupted:
+        _stopped(outcomes, current[0], by_member, out)
+        raise
     return outcomes
 
 
@@ -322,7 +321,7 @@ def _ended(item, reason, row, result, out, log, began) -> Outcome:
     return outcome
 
 
-def _stopped(jobs, outcomes, member, by_member, out) -> None:
+def _stopped(outcomes, member, by_member, out) -> None:
     """A stop: the cohort/variant being built is recorded as interrupted (its previous
     outputs intact); those not started yet are not recorded (a rerun builds them)."""
     if member is None or by_member[id(member)][0] in outcomes:

@@ -3,6 +3,7 @@ and the rows set aside (sql/cohort/, sql/screen/rejected_rows.sql; docs/glossary
 
 from __future__ import annotations
 
+from pharmacoepi.data.contract import TABLES
 from pharmacoepi.outputs.dictionary.model import (
     BINARY,
     BOOLEAN,
@@ -227,15 +228,8 @@ REJECTED_ROWS = Table(
             "table_name",
             STRING,
             "the input table the row came from",
-            values=(
-                "persons",
-                "observation_periods",
-                "diagnoses",
-                "dispensings",
-                "procedures",
-                "hospital_stays",
-            ),
-        ),  # fmt: skip
+            values=tuple(t.name for t in TABLES),  # the data contract's tables
+        ),
         Column(
             "reject_reason",
             STRING,
