@@ -75,6 +75,7 @@ class Model:
         self._active: tuple | None = None  # (key, relations) of the last `active` call
         self._groups: tuple | None = None  # (relations, version, groups) of the last call
         self._points: dict[Count, list[dict[Count, int]]] = {}
+        self._index: tuple | None = None  # (relations, count -> its relations' positions)
 
     def count(self, count: Count, truth: int, shown: bool) -> Count:
         self.truth[count] = int(truth)
@@ -122,46 +123,46 @@ class Model:
 
     def group(self, count: Count, relations: list[Relation]) -> tuple[list[Count], list]:
         """The hidden counts linked to `count` through relations on hidden counts, and
-        those relations (shown counts are constants)."""
+        those relations in the model's order (shown counts are constants)."""
         cached = self._groups
         if cached is None or cached[0] is not relations or cached[1] != self._version:
-            cached = (relations, self._version, self._all_groups(relations))
+            cached = (relations, self._version, {})
             self._groups = cached
             self._points = {}  # feasible points found, per group (valid for this state)
-        return cached[2].get(count, ([count], []))
+        found = cached[2].get(count)
+        if found is None:
+            found = self._search(count, relations)
+            for c in found[0]:
+                cached[2][c] = found
+        return found
 
-    def _all_groups(self, relations: list[Relation]) -> dict[Count, tuple[list[Count], list]]:
-        """Every hidden count's group at once (union-find over the relations)."""
-        parent: dict[Count, Count] = {}
+    def _search(self, count: Count, relations: list[Relation]) -> tuple[list[Count], list]:
+        """`count`'s group, walked from it alone: a trial hiding (the audit's remedies try
+        many) changes one group, which is all that is walked again."""
+        if self.shown[count]:
+            return [count], []
+        touching = self._touching(relations)
+        members, used, todo = {count}, set(), [count]
+        while todo:
+            for i in touching.get(todo.pop(), ()):
+                if i in used:
+                    continue
+                used.add(i)
+                for c, _ in relations[i].terms:
+                    if c not in members and not self.shown[c]:
+                        members.add(c)
+                        todo.append(c)
+        return sorted(members), [relations[i] for i in sorted(used)]
 
-        def root(c: Count) -> Count:
-            while parent.setdefault(c, c) is not c:
-                parent[c] = parent[parent[c]]
-                c = parent[c]
-            return c
-
-        for r in relations:
-            hidden = [c for c, _ in r.terms if not self.shown[c]]
-            if hidden:  # a relation with one hidden count still pins it: its own group
-                root(hidden[0])
-            for c in hidden[1:]:
-                a, b = root(hidden[0]), root(c)
-                if a is not b:
-                    parent[b] = a
-        members: dict[Count, list[Count]] = {}
-        used: dict[Count, list[Relation]] = {}
-        for c in parent:
-            members.setdefault(root(c), []).append(c)
-        for r in relations:
-            hidden = [c for c, _ in r.terms if not self.shown[c]]
-            if hidden:
-                used.setdefault(root(hidden[0]), []).append(r)
-        groups = {}
-        for top, group in members.items():
-            entry = (sorted(group), used.get(top, []))
-            for c in group:
-                groups[c] = entry
-        return groups
+    def _touching(self, relations: list[Relation]) -> dict[Count, list[int]]:
+        """Each count -> the positions of the relations it is a term of (per list)."""
+        if self._index is None or self._index[0] is not relations:
+            touching: dict[Count, list[int]] = {}
+            for i, r in enumerate(relations):
+                for c, _ in r.terms:
+                    touching.setdefault(c, []).append(i)
+            self._index = (relations, touching)
+        return self._index[1]
 
     def _problem(self, count: Count, relations: list[Relation]):
         """The group of `count` as a MILP: (members, their index, rows, lows, highs)."""
@@ -205,8 +206,9 @@ class Model:
 
     def feasible(self, count: Count, relations: list[Relation], lo: float, hi: float) -> bool:
         """Whether `count` can lie in [lo, hi]. Every point found is kept for its group: a
-        later question it already answers is not asked of the solver again (a point of
-        smallest, or largest, total answers most of them)."""
+        later question it already answers is not asked of the solver again. The point
+        sought pushes toward [lo, hi] every sensitive count of the group that no point
+        has put there yet, so that one solve answers most of the group's questions."""
         points = self._points.setdefault(self.group(count, relations)[0][0], [])
         if any(lo <= p[count] <= hi for p in points):
             return True
@@ -217,7 +219,12 @@ class Model:
         lower, upper = np.zeros(len(members)), np.full(len(members), float(cap))
         lower[index[count]], upper[index[count]] = lo, min(hi, cap)
         sense = 1.0 if hi == 0 else -1.0  # toward zeros, or toward large values
-        result = self._milp(np.full(len(members), sense), rows, lows, highs, lower, upper)
+        pending = [
+            sense if 0 < self.truth[c] < self.min_cell
+            and not any(lo <= p[c] <= hi for p in points) else 0.0
+            for c in members
+        ]  # fmt: skip
+        result = self._milp(np.array(pending), rows, lows, highs, lower, upper)
         if result.status != 0:
             return False  # infeasible within the bounds
         points.append({c: round(result.x[i]) for c, i in index.items()})
