@@ -37,7 +37,7 @@ def test_every_build_plan_holds(definition, source):
     steps = build_plan(loaded, source)
     assert plan.check(steps, results=GIVEN) == []
     names = [s.name for s in steps]
-    assert names[-2:] == ["disclosure/mask", "outputs/write"]
+    assert names[-3:] == ["outputs/individual", "disclosure/mask", "outputs/aggregates"]
 
 
 @pytest.mark.parametrize("source", SOURCES)

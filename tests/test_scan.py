@@ -11,8 +11,9 @@ import pytest
 
 from pharmacoepi.definition import load_definition
 from pharmacoepi.errors import DataError
-from pharmacoepi.pipeline.build import Member, build_cohort, plan_scan
-from pharmacoepi.pipeline.scan import keyed_codelists
+from pharmacoepi.pipeline.build import Member, build_cohort, build_scan, plan_scan
+from pharmacoepi.pipeline.scan import common_steps, keyed_codelists
+from pharmacoepi.plan import sql
 from tests.claims import Claims
 from tests.scans import QUIET, assert_same_outputs, other_itp, scan
 
@@ -82,3 +83,48 @@ def default_builds(default_data, tmp_path_factory):
 @pytest.mark.parametrize("name", ["itp_faith", "ms_dmt"])
 def test_the_shipped_definitions_scanned_together_equal_their_own_builds(default_builds, name):
     assert_same_outputs(default_builds / "scan" / name, default_builds / "alone" / name)
+
+
+def test_a_step_every_definition_runs_alike_runs_once_in_the_screening():
+    planned = plan_scan([load_definition("itp_faith"), load_definition("ms_dmt")])
+    assert "cohort/observation_spells" in [s.name for s in planned.screening]
+    for steps in planned.definitions:
+        names = [s.name for s in steps]
+        assert "cohort/observation_spells" not in names
+        assert "cohort/qualifying_codes" in names  # reads its own rows: its own
+    # only the same stage with the same values, reading only what the screening makes whole
+    spells, cells = sql("cohort/observation_spells"), sql("analyses/person_time_cells", {"y": 1})
+    assert common_steps([[spells], [spells]], {"screened_observation_periods"}) == [spells]
+    assert common_steps([[spells], []], {"screened_observation_periods"}) == []
+    assert common_steps([[spells], [spells]], set()) == []
+    other = sql("analyses/person_time_cells", {"y": 2})
+    assert common_steps([[cells], [other]], {"at_risk_intervals"}) == []
+    assert common_steps([[cells], [cells]], {"at_risk_intervals"}) == [cells]
+    computed = sql("analyses/person_time_cells", lambda state: {"y": 1})
+    assert common_steps([[computed], [computed]], {"at_risk_intervals"}) == []
+
+
+def test_a_member_failing_in_its_last_steps_is_alone_to_fail(small_claims, tmp_path, monkeypatch):
+    # the disclosure pass runs beside the next member's engine work: a failure there
+    # removes that member's folder only, and the members still end in order
+    from pharmacoepi.pipeline import outputs as output_steps
+
+    real = output_steps.audit
+
+    def audit(raw, masked, steps, facts):
+        if facts.course_class is None and facts.chronic_after_days is None:
+            raise RuntimeError("audit broken for ms_dmt")
+        return real(raw, masked, steps, facts)
+
+    monkeypatch.setattr(output_steps, "audit", audit)
+    names = ("itp_faith", "ms_dmt", "itp_faith")
+    members = [Member(load_definition(n), tmp_path / f"{i}-{n}") for i, n in enumerate(names)]
+    scanned = build_scan(members, small_claims, reporter=QUIET)
+    ended = [(m.out_dir.name, r) for m, r in scanned]
+    assert [n for n, _ in ended] == ["0-itp_faith", "1-ms_dmt", "2-itp_faith"]
+    assert isinstance(ended[1][1], RuntimeError)
+    assert not any(isinstance(r, Exception) for n, r in ended if n != "1-ms_dmt")
+    assert not (tmp_path / "1-ms_dmt").exists()
+    assert (tmp_path / "0-itp_faith" / "manifest.json").exists()
+    assert (tmp_path / "2-itp_faith" / "report.html").exists()
+    assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]

@@ -125,6 +125,13 @@ class Reporter:
         else:
             self._hide()  # no run around it (validate, drug-eras): a line per stage
 
+    def aside(self) -> Reporter:
+        """A reporter for work that runs beside the current one (a definition's last
+        steps while the next one's run, pipeline/build.py): its lines printed, its stages
+        logged, the live line left to the current work."""
+        return _Aside(self.console, quiet=self.quiet, verbose=self.verbose,
+                      min_cell=self.min_cell)  # fmt: skip
+
     def line(self) -> str:
         """The live line's text, now."""
         return self._at.line(time.perf_counter())
@@ -159,3 +166,8 @@ class Reporter:
             sys.stderr.flush()
         else:
             self.info(line)
+
+
+class _Aside(Reporter):
+    def _show(self) -> None:
+        return  # one live line per console: the current work's

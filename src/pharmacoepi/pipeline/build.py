@@ -15,28 +15,36 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import signal
 import sys
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
+from pharmacoepi import interrupts, sources
 from pharmacoepi import plan as plans
-from pharmacoepi import sources
 from pharmacoepi.analyses import incidence, outcomes, survival
 from pharmacoepi.characteristics import steps as characteristics
 from pharmacoepi.cohort import attrition, causes, rules
 from pharmacoepi.definition import Codelist, LoadedDefinition
 from pharmacoepi.disclosure import ATTRITION
 from pharmacoepi.engines import Engine, StageRecord, make_engine
-from pharmacoepi.errors import UserError
+from pharmacoepi.errors import Interrupted, UserError
 from pharmacoepi.outputs.write import atomic_output_dir, write_json
 from pharmacoepi.pipeline import scan
 from pharmacoepi.pipeline.manifest import run_manifest
-from pharmacoepi.pipeline.outputs import disclosure_step, produced_aggregates, write_step
+from pharmacoepi.pipeline.outputs import (
+    aggregates_step,
+    disclosure_step,
+    individual_step,
+    produced_aggregates,
+)
 from pharmacoepi.progress import Reporter
 from pharmacoepi.report import REPORT, write_report
 from pharmacoepi.screening import steps as screening
@@ -125,8 +133,9 @@ def definition_plan(
     return [
         *screening.checks(date_range, loaded.codelists.values()),
         *analysis,
+        individual_step(d),
         disclosure_step(d, produced),
-        write_step(d),
+        aggregates_step(),
     ]
 
 
@@ -164,6 +173,10 @@ def plan_scan(
         return ScanPlan(first, own, shared=False)
     codelists, keys = scan.keyed_codelists(definitions)
     first = screening_plan(codelists, source, definitions[0], date_range)
+    whole = {t for step in first for t in step.tables_created()} - set(scan.OWN_ROWS)
+    common = scan.common_steps(own, whole)
+    first = [*first, *common]
+    own = [[s for s in steps if not any(scan.same(s, c) for c in common)] for steps in own]
     given = (*GIVEN, *(g for step in first for g in step.gives))
     needed = {*scan.OWN_ROWS, *scan.ALSO_SHARED}
     for steps in own:
@@ -265,23 +278,39 @@ def build_scan(
         done = plans.stage_count(planned.screening)
         shared = list(engine.records) if planned.shared else []
         screening_seconds = time.perf_counter() - started
-        for member, steps in zip(ready, planned.definitions, strict=True):
-            if on_member:
-                on_member(member)
-            began = time.perf_counter()
+        # Each member's last steps (the disclosure pass, the aggregates, the manifest and
+        # the report) read no engine table: they run in a thread beside the next member's
+        # engine work, which spends its time in the engine, outside Python's lock. Members
+        # still end, and are yielded, in order.
+        pending: deque[_Pending] = deque()
+        with ThreadPoolExecutor(1, thread_name_prefix="pharmacoepi-last-steps") as last:
             try:
-                result = _build_member(
-                    member, steps, engine, state.results, data_dir, reporter,
-                    _Run(started_at, threads, memory_limit, date_range, report, done,
-                         shared, planned.shared,
-                         began - screening_seconds if planned.shared else started),
-                )  # fmt: skip
-            except Exception as exc:
-                outcome: BuildResult | Exception = exc
-            else:
-                outcome = result
-            done += plans.stage_count(steps)
-            yield member, outcome
+                for i, (member, steps) in enumerate(zip(ready, planned.definitions, strict=True)):
+                    if on_member:
+                        on_member(member)
+                    run = _Run(started_at, threads, memory_limit, date_range, report, done,
+                               shared, planned.shared,
+                               time.perf_counter() - screening_seconds
+                               if planned.shared else started,
+                               beside=i < len(ready) - 1)  # fmt: skip
+                    done += plans.stage_count(steps)
+                    try:
+                        outputs, finish = _build_member(
+                            member, steps, engine, state.results, data_dir, reporter, run
+                        )
+                    except Exception as exc:
+                        while pending:
+                            yield _finished(pending.popleft())
+                        yield member, exc
+                        continue
+                    pending.append(_Pending(member, outputs, last.submit(finish)))
+                    while len(pending) > 1:
+                        yield _finished(pending.popleft())
+                while pending:
+                    yield _finished(pending.popleft())
+            finally:  # a stop, or the caller closed the scan: nothing half-written stays
+                while pending:
+                    _abandon(pending.popleft())
 
 
 @dataclass(frozen=True)
@@ -297,6 +326,51 @@ class _Run:
     shared: list[StageRecord]  # the screening's stages, when in a session of its own
     own_session: bool
     since: float  # perf_counter() its time counts from (the screening's time included)
+    beside: bool  # another member's work runs beside its last steps (not the last one)
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A member whose last steps run: its staging folder swapped in once they end."""
+
+    member: Member
+    outputs: contextlib.ExitStack  # holds the staging folder (outputs/write.py)
+    last_steps: Future  # its BuildResult
+
+
+def _finished(pending: _Pending) -> tuple[Member, BuildResult | Exception]:
+    """Wait for a member's last steps, then swap its folder in (or remove it)."""
+    with interrupts.deferred():  # a stop waits for the steps: they end at their next step
+        error = pending.last_steps.exception()
+    if error is None:
+        try:
+            pending.outputs.close()  # the swap
+        except Exception as exc:
+            return pending.member, exc
+        return pending.member, pending.last_steps.result()
+    pending.outputs.__exit__(type(error), error, error.__traceback__)  # the folder removed
+    if not isinstance(error, Exception):
+        raise error  # a stop
+    return pending.member, error
+
+
+def _abandon(pending: _Pending) -> None:
+    with interrupts.deferred():
+        pending.last_steps.cancel()
+        with contextlib.suppress(BaseException):
+            pending.last_steps.exception()
+    stop = Interrupted(interrupts.requested() or signal.SIGTERM)
+    pending.outputs.__exit__(Interrupted, stop, None)
+
+
+def _last_steps(steps: Sequence[plans.Step]) -> int:
+    """Where the plan's last steps begin: those that read no engine table (a Python
+    step on results alone, at the end of the plan)."""
+    k = len(steps)
+    while k and steps[k - 1].action is not None and not steps[k - 1].tables_read() \
+            and not steps[k - 1].tables_created():  # fmt: skip
+        k -= 1
+    return k
 
 
 def _build_member(
@@ -307,31 +381,54 @@ def _build_member(
     data_dir: Path,
     reporter: Reporter,
     run: _Run,
-) -> BuildResult:
+) -> tuple[contextlib.ExitStack, Callable[[], BuildResult]]:
+    """Run a member's steps on the engine, in a staging folder; returns that folder's
+    exit stack (closing it swaps the folder in) and the member's last steps, which read
+    no engine table and may run in another thread."""
     d = member.loaded.definition
-    with (
-        engine.session() if run.own_session else contextlib.nullcontext(engine) as session,
-        atomic_output_dir(member.out_dir, "build-cohort", data_dir, reporter.info) as staging,
-    ):
-        state = plans.RunState(session, data_dir, {**screened, "staging": staging})
-        plans.execute(steps, state, on_step=lambda k, w, n: reporter.step(run.done + k, w, n))
-        results = state.results
-        warnings = _unmatched_warnings(member.loaded, results["unmatched_codelists"])
-        for warning in warnings:
-            reporter.info(f"warning: {d.name}: {warning}")
+    split = _last_steps(steps)
+    later = {g for step in steps[split:] for g in step.gives}
+    outputs = contextlib.ExitStack()
+    staging = outputs.enter_context(
+        atomic_output_dir(member.out_dir, "build-cohort", data_dir, reporter.info)
+    )
+    try:
+        with engine.session() if run.own_session else contextlib.nullcontext(engine) as session:
+            state = plans.RunState(session, data_dir, {**screened, "staging": staging})
+            on_step = lambda k, w, n: reporter.step(run.done + k, w, n)  # noqa: E731
+            plans.execute(steps[:split], state, on_step=on_step)
+            results = state.results
+            warnings = _unmatched_warnings(member.loaded, results["unmatched_codelists"])
+            for warning in warnings:
+                reporter.info(f"warning: {d.name}: {warning}")
+            stages, problems = list(session.records), sources.source_problems(session)
+            engine_settings = session.settings()
+            frames = {n: session.frame(n) for n in member.keep
+                      if n not in results and n not in later}  # fmt: skip
+    except BaseException:
+        if not outputs.__exit__(*sys.exc_info()):
+            raise
+    # the live line is the next member's, when one runs beside
+    shown = reporter.aside() if run.beside else reporter
+
+    def last_steps() -> BuildResult:
+        at = run.done + plans.stage_count(steps[:split])
+        plans.execute(steps[split:], plans.RunState(engine, data_dir, results),
+                      on_step=lambda k, w, n: shown.step(at + k, w, n))  # fmt: skip
         settings = {
             "command": member.argv or sys.argv,
             "started_at": run.started_at,
             "seconds": round(time.perf_counter() - run.since, 3),
             "threads": run.threads,
             "memory_limit": run.memory_limit,
-            "engine": session.settings(),
+            "engine": engine_settings,
             "date_range": [str(day) for day in run.date_range],
         }
         manifest = run_manifest(
             member.loaded,
             results["source"],
-            session,
+            stages,
+            problems,
             outputs=results["outputs"],
             rejected_summary=results["rejected_summary"],
             run=settings,
@@ -340,8 +437,16 @@ def _build_member(
             warnings=warnings,
         )
         write_json(staging / "manifest.json", manifest)
-        report = run.report and _report(staging, reporter)
-        kept = {n: results[n] if n in results else session.frame(n) for n in member.keep}
+        report = run.report and _report(staging, shown)
+        kept = {**frames, **{n: results[n] for n in member.keep if n in results}}
+        return _result(member, results, kept, time.perf_counter() - run.since, report,
+                       warnings)  # fmt: skip
+
+    return outputs, last_steps
+
+
+def _result(member, results, kept, seconds, report, warnings) -> BuildResult:
+    d = member.loaded.definition
     published = results["published"]
     raw_phases = results.get("phases.parquet")
     return BuildResult(
@@ -352,7 +457,7 @@ def _build_member(
         min_cell_count=d.privacy.min_cell_count,
         cohort_rows=results["outputs"]["cohort.parquet"]["rows"],
         rejected_rows=results["outputs"].get("rejected_rows.parquet", {}).get("rows", 0),
-        seconds=time.perf_counter() - run.since,
+        seconds=seconds,
         phases=published.get("phases.parquet"),
         phase_counts=dict(raw_phases.rows()) if raw_phases is not None else None,
         kept=kept,

@@ -14,14 +14,15 @@ import pyarrow
 from pharmacoepi import __version__
 from pharmacoepi.data.fingerprint import fingerprint
 from pharmacoepi.definition import LoadedDefinition
-from pharmacoepi.engines import Engine, StageRecord
-from pharmacoepi.sources import SourceRead, source_problems
+from pharmacoepi.engines import StageRecord
+from pharmacoepi.sources import SourceRead
 
 
 def run_manifest(
     loaded: LoadedDefinition,
     sources: SourceRead,
-    engine: Engine,
+    stages: Sequence[StageRecord],
+    problems: list[dict[str, Any]],
     *,
     outputs: dict[str, dict[str, Any]],
     rejected_summary: list[dict[str, Any]],
@@ -30,7 +31,9 @@ def run_manifest(
     shared_stages: Sequence[StageRecord] = (),
     warnings: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """`run` carries command, started_at, seconds, threads and memory_limit.
+    """`stages`: the definition's own stages; `problems`: the source's problem counts
+    (sources.source_problems), both read of the engine before the run's last steps.
+    `run` carries command, started_at, seconds, threads and memory_limit.
     `shared_stages`: the screening's stages when it served several definitions at once
     (a study's scan: pipeline/scan.py), listed first and marked shared."""
     return {
@@ -88,11 +91,11 @@ def run_manifest(
             }
             for name, s in sources.inputs.items()
         },
-        "source_problems": source_problems(engine),
+        "source_problems": problems,
         "warnings": list(warnings),  # e.g. a codelist that matches no code of the data
         "stages": [
             *({**_stage(r), "shared": True} for r in shared_stages),
-            *(_stage(r) for r in engine.records),
+            *(_stage(r) for r in stages),
         ],
         "rejected_rows": rejected_summary,
         "outputs": outputs,

@@ -1,5 +1,5 @@
-"""The output steps of a build: the masked aggregates (the disclosure pass), then every
-file the catalogue lists for the definition, written into the staging folder."""
+"""The output steps of a build, written into the staging folder: the individual files
+from engine tables, then the masked aggregates (the disclosure pass) and their files."""
 
 from __future__ import annotations
 
@@ -54,10 +54,11 @@ def produced_aggregates(plan: list[Step]) -> tuple[str, ...]:
     return tuple(s.file for s in aggregates() if s.file in given)
 
 
-def write_step(d: Definition) -> Step:
-    """Individual files from engine tables, then the published aggregates, then the rows
-    set aside (when there are any) and their summary; gives "outputs" (manifest entries)
-    and "rejected_summary"."""
+def individual_step(d: Definition) -> Step:
+    """The individual files, written from engine tables, then the rows set aside (when
+    there are any) and their summary; gives "outputs" (manifest entries, the aggregates'
+    added by `aggregates_step`) and "rejected_summary". Before the disclosure pass: what
+    follows it reads no engine table (in a scan, it runs beside the next definition)."""
     individual = [s for s in CATALOGUE if s.level == "individual" and s.when(d)]
 
     def write(state: RunState) -> None:
@@ -70,13 +71,6 @@ def write_step(d: Definition) -> Step:
             table = spec.table(d)
             engine.write_parquet(table, staging / spec.file, spec.order)
             outputs[spec.file] = {"rows": engine.count(table), "level": "individual"}
-        for file, frame in state.results["published"].items():
-            frame.write_parquet(staging / file)
-            outputs[file] = {
-                "rows": frame.height,
-                "level": "aggregate",
-                "min_cell_count": int(frame["min_cell_count"][0]) if frame.height else None,
-            }
         state.results["outputs"] = outputs
         state.results["rejected_summary"] = []
         rejected = engine.count("rejected_rows")
@@ -91,10 +85,31 @@ def write_step(d: Definition) -> Step:
 
     tables = tuple(s.table(d) for s in individual)
     return python(
-        "outputs/write",
+        "outputs/individual",
         write,
         inputs=tables,
         substages=("screen/problem_summary",),
-        uses=("staging", "published"),
+        uses=("staging",),
         gives=("outputs", "rejected_summary"),
     )
+
+
+def aggregates_step() -> Step:
+    """The published aggregates, written; their entries added to "outputs"."""
+
+    def write(state: RunState) -> None:
+        staging: Path = state.results["staging"]
+        outputs = dict(state.results["outputs"])
+        rejected = outputs.pop("rejected_rows.parquet", None)
+        for file, frame in state.results["published"].items():
+            frame.write_parquet(staging / file)
+            outputs[file] = {
+                "rows": frame.height,
+                "level": "aggregate",
+                "min_cell_count": int(frame["min_cell_count"][0]) if frame.height else None,
+            }
+        if rejected is not None:  # listed last, as ever
+            outputs["rejected_rows.parquet"] = rejected
+        state.results["outputs"] = outputs
+
+    return python("outputs/aggregates", write, uses=("staging", "published", "outputs"))

@@ -9,6 +9,10 @@ definition, and each session first takes its own part: the vocabulary of its cod
 under its own names and the rows of the coded tables its own build would have screened,
 problems included. From there its plan is build-cohort's, step for step.
 
+A step every definition runs alike on the tables the screening makes whole (the same SQL
+stage with the same values: observation_spells) runs once, in the screening, and is
+shared like its tables (`common_steps`).
+
 Definitions are scanned together when the screening would be the same for each: the
 same source layout, valid dates and SNDS coverage settings (`scan_key`). A scan of one
 definition shares nothing: its plan runs in the screening's own session, which is what
@@ -69,6 +73,33 @@ def keyed_codelists(
             own[key(codelist)] = codelist.name
         keys.append(own)
     return list(union.values()), keys
+
+
+def common_steps(definitions: Sequence[Sequence[Step]], whole: set[str]) -> list[Step]:
+    """The steps every definition runs alike on tables the screening makes whole (the
+    same SQL stage with the same values, reading nothing of its own rows): run once, in
+    the screening's session, and shared like its tables (observation_spells)."""
+    common: list[Step] = []
+    made = set(whole)
+    for step in definitions[0]:
+        if not _static(step) or not set(step.tables_read()) <= made:
+            continue
+        if all(any(same(step, other) for other in steps) for steps in definitions[1:]):
+            common.append(step)
+            made.update(step.tables_created())
+    return common
+
+
+def same(a: Step, b: Step) -> bool:
+    """Two static SQL steps that run the same stage with the same values."""
+    return (_static(a) and _static(b) and a.stage == b.stage
+            and dict(a.params) == dict(b.params)
+            and dict(a.identifiers) == dict(b.identifiers))  # fmt: skip
+
+
+def _static(step: Step) -> bool:
+    # values computed when the step runs (from earlier results) cannot be compared here
+    return step.stage is not None and not callable(step.params) and not callable(step.identifiers)
 
 
 def share_step(tables: Sequence[str]) -> Step:

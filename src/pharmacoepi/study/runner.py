@@ -11,6 +11,7 @@ previous outputs); a failing cohort is recorded and the others still run.
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import json
 import os
@@ -148,6 +149,12 @@ class _StageLog(Reporter):
         self._log = log
         self.where: dict[str, str | None] = {"cohort": None, "variant": None}
         self._began: dict[str, float] = {}
+
+    def aside(self) -> _StageLog:
+        """Logs with this cohort/variant whichever is built next (Reporter.aside)."""
+        other = copy.copy(self)
+        other.where, other._began = dict(self.where), {}
+        return other
 
     def stage(self, event: str, name: str, rows: int | None = None) -> None:
         if event == "start":
