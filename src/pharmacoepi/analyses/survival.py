@@ -26,44 +26,63 @@ def steps(d: Definition) -> list[Step]:
     if s is None:
         return []
 
-    def curves(state: RunState) -> None:
+    # reading the engine's tables and estimating are separate steps: the estimates read
+    # results alone, so in a scan they run beside the next definition's engine work
+    def times(state: RunState) -> None:
         times = block_times(state.engine.frame("outcome_survival_times"))
         if phase is not None:
             times = pl.concat([times, state.engine.frame("chronic_phase_times")])
         state.results["survival_times"] = times
-        state.results["survival.parquet"] = survival_table(times, d)
 
-    def cox(state: RunState) -> None:
-        cohort = state.engine.frame("cohort").join(
+    def curves(state: RunState) -> None:
+        state.results["survival.parquet"] = survival_table(state.results["survival_times"], d)
+
+    def cox_persons(state: RunState) -> None:
+        state.results["cox_persons"] = state.engine.frame("cohort").join(
             state.engine.frame("classified_cases").select("person_id", "secondary"),
             on="person_id",
         )
-        times = state.results["survival_times"]
-        state.results["cox.parquet"] = cox_table(times, cohort, d, d.privacy.min_cell_count)
+
+    def cox(state: RunState) -> None:
+        state.results["cox.parquet"] = cox_table(
+            state.results["survival_times"], state.results["cox_persons"], d,
+            d.privacy.min_cell_count,
+        )  # fmt: skip
 
     plan = []
     if phase is not None:
         plan.append(
             sql("analyses/chronic_phase_times", {"chronic_after_days": phase.chronic_after_days})
         )
-    plan.append(
+    plan += [
+        python(
+            "analyses/survival_times",
+            times,
+            inputs=("outcome_survival_times", *(("chronic_phase_times",) if phase else ())),
+            gives=("survival_times",),
+        ),
         python(
             "analyses/survival.parquet",
             curves,
-            inputs=("outcome_survival_times", *(("chronic_phase_times",) if phase else ())),
-            gives=("survival_times", "survival.parquet"),
-        )
-    )
+            uses=("survival_times",),
+            gives=("survival.parquet",),
+        ),  # fmt: skip
+    ]
     if s.cox_covariates:
-        plan.append(
+        plan += [
+            python(
+                "analyses/cox_persons",
+                cox_persons,
+                inputs=("cohort", "classified_cases"),
+                gives=("cox_persons",),
+            ),
             python(
                 "analyses/cox.parquet",
                 cox,
-                inputs=("cohort", "classified_cases"),
-                uses=("survival_times",),
+                uses=("survival_times", "cox_persons"),
                 gives=("cox.parquet",),
-            )
-        )
+            ),
+        ]
     return plan
 
 

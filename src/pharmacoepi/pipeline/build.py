@@ -363,14 +363,21 @@ def _abandon(pending: _Pending) -> None:
     pending.outputs.__exit__(Interrupted, stop, None)
 
 
-def _last_steps(steps: Sequence[plans.Step]) -> int:
-    """Where the plan's last steps begin: those that read no engine table (a Python
-    step on results alone, at the end of the plan)."""
-    k = len(steps)
-    while k and steps[k - 1].action is not None and not steps[k - 1].tables_read() \
-            and not steps[k - 1].tables_created():  # fmt: skip
-        k -= 1
-    return k
+def _split(steps: Sequence[plans.Step]) -> tuple[list[plans.Step], list[plans.Step]]:
+    """The plan as (steps on the engine, last steps): the last are the Python steps that
+    read no engine table and whose results no engine step needs (an estimator on frames
+    already read, the disclosure pass, the aggregate files), each in plan order."""
+    needed: set[str] = set()  # results the engine steps after this one use
+    last = [False] * len(steps)
+    for i in range(len(steps) - 1, -1, -1):
+        step = steps[i]
+        pure = step.action is not None and not step.tables_read() and not step.tables_created()
+        if pure and not needed & set(step.gives):
+            last[i] = True
+        else:
+            needed.update(step.uses)
+    return ([s for s, x in zip(steps, last, strict=True) if not x],
+            [s for s, x in zip(steps, last, strict=True) if x])  # fmt: skip
 
 
 def _build_member(
@@ -386,8 +393,8 @@ def _build_member(
     exit stack (closing it swaps the folder in) and the member's last steps, which read
     no engine table and may run in another thread."""
     d = member.loaded.definition
-    split = _last_steps(steps)
-    later = {g for step in steps[split:] for g in step.gives}
+    first, last = _split(steps)
+    later = {g for step in last for g in step.gives}
     outputs = contextlib.ExitStack()
     staging = outputs.enter_context(
         atomic_output_dir(member.out_dir, "build-cohort", data_dir, reporter.info)
@@ -396,7 +403,7 @@ def _build_member(
         with engine.session() if run.own_session else contextlib.nullcontext(engine) as session:
             state = plans.RunState(session, data_dir, {**screened, "staging": staging})
             on_step = lambda k, w, n: reporter.step(run.done + k, w, n)  # noqa: E731
-            plans.execute(steps[:split], state, on_step=on_step)
+            plans.execute(first, state, on_step=on_step)
             results = state.results
             warnings = _unmatched_warnings(member.loaded, results["unmatched_codelists"])
             for warning in warnings:
@@ -412,8 +419,8 @@ def _build_member(
     shown = reporter.aside() if run.beside else reporter
 
     def last_steps() -> BuildResult:
-        at = run.done + plans.stage_count(steps[:split])
-        plans.execute(steps[split:], plans.RunState(engine, data_dir, results),
+        at = run.done + plans.stage_count(first)
+        plans.execute(last, plans.RunState(engine, data_dir, results),
                       on_step=lambda k, w, n: shown.step(at + k, w, n))  # fmt: skip
         settings = {
             "command": member.argv or sys.argv,
