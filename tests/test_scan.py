@@ -94,14 +94,22 @@ def test_a_step_every_definition_runs_alike_runs_once_in_the_screening():
         assert "cohort/qualifying_codes" in names  # reads its own rows: its own
     # only the same stage with the same values, reading only what the screening makes whole
     spells, cells = sql("cohort/observation_spells"), sql("analyses/person_time_cells", {"y": 1})
-    assert common_steps([[spells], [spells]], {"screened_observation_periods"}) == [spells]
-    assert common_steps([[spells], []], {"screened_observation_periods"}) == []
-    assert common_steps([[spells], [spells]], set()) == []
+    periods = {"screened_observation_periods"}
+    assert common_steps([[spells], [spells]], periods) == ([spells], [[], []])
+    assert common_steps([[spells], []], periods) == ([], [[spells], []])
+    assert common_steps([[spells], [spells]], set()) == ([], [[spells], [spells]])
     other = sql("analyses/person_time_cells", {"y": 2})
-    assert common_steps([[cells], [other]], {"at_risk_intervals"}) == []
-    assert common_steps([[cells], [cells]], {"at_risk_intervals"}) == [cells]
+    assert common_steps([[cells], [other]], {"at_risk_intervals"})[0] == []
+    assert common_steps([[cells], [cells]], {"at_risk_intervals"})[0] == [cells]
     computed = sql("analyses/person_time_cells", lambda state: {"y": 1})
-    assert common_steps([[computed], [computed]], {"at_risk_intervals"}) == []
+    assert common_steps([[computed], [computed]], {"at_risk_intervals"})[0] == []
+    # a table a definition makes itself before the step: the step reads that one, its own
+    intervals = sql("analyses/at_risk_intervals", {"washout_days": 1})
+    common, rest = common_steps([[cells], [intervals, cells]], {"at_risk_intervals"})
+    assert common == [] and rest == [[cells], [intervals, cells]]
+    # nor is a step hoisted whose table a definition also makes under the same name
+    common, _ = common_steps([[spells], [spells, spells]], periods)
+    assert common == []
 
 
 def test_a_member_failing_in_its_last_steps_is_alone_to_fail(small_claims, tmp_path, monkeypatch):

@@ -174,9 +174,8 @@ def plan_scan(
     codelists, keys = scan.keyed_codelists(definitions)
     first = screening_plan(codelists, source, definitions[0], date_range)
     whole = {t for step in first for t in step.tables_created()} - set(scan.OWN_ROWS)
-    common = scan.common_steps(own, whole)
+    common, own = scan.common_steps(own, whole)
     first = [*first, *common]
-    own = [[s for s in steps if not any(scan.same(s, c) for c in common)] for steps in own]
     given = (*GIVEN, *(g for step in first for g in step.gives))
     needed = {*scan.OWN_ROWS, *scan.ALSO_SHARED}
     for steps in own:

@@ -75,19 +75,46 @@ def keyed_codelists(
     return list(union.values()), keys
 
 
-def common_steps(definitions: Sequence[Sequence[Step]], whole: set[str]) -> list[Step]:
+def common_steps(
+    definitions: Sequence[Sequence[Step]], whole: set[str]
+) -> tuple[list[Step], list[list[Step]]]:
     """The steps every definition runs alike on tables the screening makes whole (the
-    same SQL stage with the same values, reading nothing of its own rows): run once, in
-    the screening's session, and shared like its tables (observation_spells)."""
+    same SQL stage with the same values, reading nothing a definition made itself): run
+    once, in the screening's session, and shared like its tables (observation_spells).
+    Returns them, and each definition's plan without them."""
     common: list[Step] = []
+    taken: list[set[int]] = [set() for _ in definitions]  # positions hoisted, per plan
     made = set(whole)
     for step in definitions[0]:
-        if not _static(step) or not set(step.tables_read()) <= made:
+        if not _static(step):
             continue
-        if all(any(same(step, other) for other in steps) for steps in definitions[1:]):
+        spots = [_spot(step, steps, made, t) for steps, t in zip(definitions, taken, strict=True)]
+        if all(spot is not None for spot in spots):
             common.append(step)
             made.update(step.tables_created())
-    return common
+            for t, spot in zip(taken, spots, strict=True):
+                t.add(spot)
+    rest = [[s for j, s in enumerate(steps) if j not in t]
+            for steps, t in zip(definitions, taken, strict=True)]  # fmt: skip
+    return common, rest
+
+
+def _spot(step: Step, steps: Sequence[Step], made: set[str], taken: set[int]) -> int | None:
+    """Where `step` runs alike in `steps`: the same step, reading only shared tables that
+    no step of this plan before it remade; None if nowhere, or if another step of the
+    plan makes a table of the same name (the shared one would be shadowed)."""
+    own = set()  # tables this plan makes itself before the step
+    spot = None
+    for j, other in enumerate(steps):
+        if j in taken:
+            continue
+        if spot is None and same(step, other) and set(other.tables_read()) <= made - own:
+            spot = j
+            continue
+        own.update(other.tables_created())
+    if spot is None or own & set(step.tables_created()):
+        return None
+    return spot
 
 
 def same(a: Step, b: Step) -> bool:
