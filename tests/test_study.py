@@ -182,6 +182,12 @@ def test_json_log_lines_parse(study):
     assert all(isinstance(r["persons"], int | None) for r in built)
     stages = [r for r in records if r["message"] == "stage done"]
     assert stages and all({"stage", "seconds", "cohort", "variant"} <= set(r) for r in stages)
+    # the codelists that match nothing (danazol...): said in full once per cohort, its
+    # variant pointing to it
+    warned = {r["variant"]: r["message"] for r in records
+              if r["level"] == "warning" and r["cohort"] == "itp_faith"}  # fmt: skip
+    assert "match no code in the data" in warned["main"]
+    assert warned["washout_365"] == "the same warning as itp_faith/main (manifest.json)"
 
 
 def test_sigterm_stops_a_study_and_keeps_what_it_finished(study):

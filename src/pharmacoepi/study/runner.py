@@ -287,6 +287,7 @@ def _scan(study, jobs, data_dir, out, log, stages) -> dict[int, Outcome]:
             reporter.where = {"cohort": item.cohort, "variant": item.variant}
 
     outcomes: dict[int, Outcome] = {}
+    said: dict[tuple[str, str], str] = {}  # (cohort, warning) -> the variant it was logged for
     scanned = build_scan(
         members, data_dir, threads=study.engine.threads,
         memory_limit=study.engine.memory_limit, reporter=reporter, source=study.data.source,
@@ -297,14 +298,14 @@ def _scan(study, jobs, data_dir, out, log, stages) -> dict[int, Outcome]:
         with contextlib.closing(scanned):
             for member, result in scanned:
                 i, item, reason, row = by_member[id(member)]
-                outcomes[i] = _ended(item, reason, row, result, out, log, current[1])
+                outcomes[i] = _ended(item, reason, row, result, out, log, current[1], said)
     except Interrupted:
         _stopped(outcomes, current[0], by_member, out)
         raise
     return outcomes
 
 
-def _ended(item, reason, row, result, out, log, began) -> Outcome:
+def _ended(item, reason, row, result, out, log, began, said) -> Outcome:
     folder = Path(item.cohort) / item.variant
     where = {"cohort": item.cohort, "variant": item.variant}
     if isinstance(result, Exception):
@@ -319,7 +320,11 @@ def _ended(item, reason, row, result, out, log, began) -> Outcome:
         return outcome
     interrupts.reopen()  # the build committed its folder: the next one is stoppable again
     for warning in result.warnings:
-        log.warning(warning, **where)
+        first = said.setdefault((item.cohort, warning), item.variant)
+        if first == item.variant:
+            log.warning(warning, **where)
+        else:  # variants share their cohort's codelists: said once, in full, per cohort
+            log.warning(f"the same warning as {item.cohort}/{first} (manifest.json)", **where)
     seconds = result.seconds
     outcome = Outcome(item.cohort, item.variant, folder, "built", reason, seconds)
     cohort_size = result.attrition_suppressed["persons"][-1]  # masked, as written
