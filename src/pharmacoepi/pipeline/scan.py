@@ -108,7 +108,7 @@ def _spot(step: Step, steps: Sequence[Step], made: set[str], taken: set[int]) ->
     for j, other in enumerate(steps):
         if j in taken:
             continue
-        if spot is None and same(step, other) and set(other.tables_read()) <= made - own:
+        if spot is None and _same(step, other) and set(other.tables_read()) <= made - own:
             spot = j
             continue
         own.update(other.tables_created())
@@ -117,7 +117,7 @@ def _spot(step: Step, steps: Sequence[Step], made: set[str], taken: set[int]) ->
     return spot
 
 
-def same(a: Step, b: Step) -> bool:
+def _same(a: Step, b: Step) -> bool:
     """Two static SQL steps that run the same stage with the same values."""
     return (_static(a) and _static(b) and a.stage == b.stage
             and dict(a.params) == dict(b.params)

@@ -278,10 +278,12 @@ def _scan(study, jobs, data_dir, out, log, stages) -> dict[int, Outcome]:
         names = ", ".join(f"{item.cohort}/{item.variant}" for _, item, _, _ in jobs)
         log.info(f"one scan of the data for {len(jobs)} cohort/variant(s): {names}")
     reporter = _StageLog(log) if stages else Reporter.for_stderr(quiet=True)
-    current: list = [None, time.perf_counter()]  # the member being built, since when
+    # id(member) -> since when it is built: two may be under way at once, one's last
+    # steps beside the next one's engine work (pipeline/build.py)
+    started: dict[int, float] = {}
 
     def starting(member: Member) -> None:
-        current[:] = [member, time.perf_counter()]
+        started[id(member)] = time.perf_counter()
         if isinstance(reporter, _StageLog):
             _, item, _, _ = by_member[id(member)]
             reporter.where = {"cohort": item.cohort, "variant": item.variant}
@@ -298,9 +300,10 @@ def _scan(study, jobs, data_dir, out, log, stages) -> dict[int, Outcome]:
         with contextlib.closing(scanned):
             for member, result in scanned:
                 i, item, reason, row = by_member[id(member)]
-                outcomes[i] = _ended(item, reason, row, result, out, log, current[1], said)
+                began = started[id(member)]
+                outcomes[i] = _ended(item, reason, row, result, out, log, began, said)
     except Interrupted:
-        _stopped(outcomes, current[0], by_member, out)
+        _stopped(outcomes, started, by_member, out)
         raise
     return outcomes
 
@@ -333,15 +336,17 @@ def _ended(item, reason, row, result, out, log, began, said) -> Outcome:
     return outcome
 
 
-def _stopped(outcomes, member, by_member, out) -> None:
-    """A stop: the cohort/variant being built is recorded as interrupted (its previous
-    outputs intact); those not started yet are not recorded (a rerun builds them)."""
-    if member is None or by_member[id(member)][0] in outcomes:
-        return
-    i, item, _, row = by_member[id(member)]
-    folder = Path(item.cohort) / item.variant
-    stopped = Outcome(item.cohort, item.variant, folder, "interrupted", "stopped")
-    _record(out, row, stopped, time.perf_counter())
+def _stopped(outcomes, started, by_member, out) -> None:
+    """A stop: the cohort/variants started and not ended are recorded as interrupted
+    (their previous outputs intact); those not started yet are not recorded (a rerun
+    builds them)."""
+    for key, began in started.items():
+        i, item, _, row = by_member[key]
+        if i in outcomes:
+            continue
+        folder = Path(item.cohort) / item.variant
+        stopped = Outcome(item.cohort, item.variant, folder, "interrupted", "stopped")
+        _record(out, row, stopped, began)
 
 
 def _failed(item: Planned, folder: Path, exc: Exception, seconds: float) -> Outcome:
